@@ -1,0 +1,74 @@
+//! The HTML shell, the root component and the route table. Every route renders completely on the
+//! server (`SsrMode::Async`) so pages work with JavaScript off, then hydrates.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, StaticSegment};
+
+use crate::components::layout::Layout;
+use crate::pages;
+
+/// The document around the app: head, hydration scripts, and (on the server) the page's
+/// Content-Security-Policy with this response's nonce.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_page_csp();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn set_page_csp() {
+    use axum::http::{header, HeaderValue};
+    use leptos::nonce::{provide_nonce, use_nonce};
+    if use_nonce().is_none() {
+        provide_nonce();
+    }
+    let nonce = use_nonce().map(|n| n.to_string()).unwrap_or_default();
+    if let (Some(res), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        HeaderValue::from_str(&crate::server::http::page_csp(&nonce)),
+    ) {
+        res.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// The root component: metadata, layout and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="ebb" href="/pkg/ebb.css"/>
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
+        <Meta name="description" content="ebb scaling control plane"/>
+        <Meta name="color-scheme" content="light dark"/>
+        <Title formatter=|page: String| {
+            if page.is_empty() { "ebb".to_string() } else { format!("{page} · ebb") }
+        }/>
+        <Router>
+            <Layout>
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=StaticSegment("") view=pages::overview::Overview ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("workloads") view=pages::workloads::Workloads ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("policies") view=pages::policies::Policies ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("history") view=pages::history::History ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("audit") view=pages::audit::Audit ssr=SsrMode::Async/>
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

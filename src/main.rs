@@ -1,0 +1,25 @@
+//! The `ebb` binary: parses configuration once, then serves the dashboard and runs the
+//! controller (or runs a subcommand). Errors reach the operator as one line and a non-zero exit.
+
+#[cfg(feature = "ssr")]
+#[tokio::main]
+async fn main() {
+    use ebb::server::config::{Cli, Command};
+
+    let cli = Cli::parse_or_exit();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => match ebb::server::run::init_logging(&cli.serve.log) {
+            Ok(()) => ebb::server::run::serve(cli.serve).await,
+            Err(e) => Err(e),
+        },
+    };
+    if let Err(e) = result {
+        eprintln!("ebb: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn main() {
+    // The browser bundle is a library (see lib.rs::hydrate); this binary needs `--features ssr`.
+}

@@ -1,0 +1,158 @@
+//! Process configuration: command-line flags and `EBB_*` environment variables, parsed once into
+//! typed structs at start-up. A bad value stops the process with one line that names the option.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Top-level command line of the `ebb` binary.
+#[derive(Debug, Parser)]
+#[command(name = "ebb", version, about = "Self-hosted scaling control plane")]
+pub struct Cli {
+    #[command(flatten)]
+    pub serve: ServeConfig,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands besides the default (serving the dashboard and running the controller).
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard and run the controller (the default).
+    Serve,
+}
+
+/// Settings of the server process.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "EBB_BIND", default_value = "127.0.0.1:3000", value_name = "ADDR")]
+    pub bind: SocketAddr,
+
+    /// Database to use: `sqlite://PATH` (created when missing) or `sqlite::memory:`.
+    #[arg(
+        long,
+        env = "EBB_DATABASE_URL",
+        default_value = "sqlite://data/ebb.db",
+        value_name = "URL",
+        value_parser = DatabaseUrl::from_str
+    )]
+    pub database_url: DatabaseUrl,
+
+    /// Directory holding the built site (`pkg/` with wasm, js, css, and public files).
+    #[arg(long, env = "EBB_SITE_ROOT", default_value = "target/site", value_name = "DIR")]
+    pub site_root: PathBuf,
+
+    /// Seconds after which an HTTP request is answered with 408 (server-sent event streams excepted).
+    #[arg(long, env = "EBB_REQUEST_TIMEOUT", default_value_t = 30, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout_secs: u64,
+
+    /// Log filter in `tracing` syntax, e.g. `info` or `ebb=debug,tower_http=info`.
+    #[arg(long, env = "EBB_LOG", default_value = "info", value_name = "FILTER")]
+    pub log: String,
+}
+
+/// A validated database location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// SQLite file at this path (parent directories are created on start).
+    SqliteFile(PathBuf),
+    /// A private in-memory SQLite database (lost on exit; for tests and trials).
+    SqliteMemory,
+}
+
+impl DatabaseUrl {
+    /// The URL in the form sqlx understands.
+    pub fn to_sqlx_url(&self) -> String {
+        match self {
+            DatabaseUrl::SqliteFile(p) => format!("sqlite://{}", p.display()),
+            DatabaseUrl::SqliteMemory => "sqlite::memory:".to_string(),
+        }
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s == "sqlite::memory:" || s == "sqlite://:memory:" {
+            return Ok(DatabaseUrl::SqliteMemory);
+        }
+        if let Some(path) = s.strip_prefix("sqlite://").or_else(|| s.strip_prefix("sqlite:")) {
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err("the sqlite URL has no file path; use e.g. sqlite://data/ebb.db".into());
+            }
+            return Ok(DatabaseUrl::SqliteFile(PathBuf::from(path)));
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Err("PostgreSQL is not supported yet; use sqlite://PATH".into());
+        }
+        match s.split_once("://") {
+            Some((scheme, _)) => Err(format!(
+                "unsupported scheme '{scheme}'; use sqlite://PATH or sqlite::memory:"
+            )),
+            None => Err("not a URL; use sqlite://PATH or sqlite::memory:".into()),
+        }
+    }
+}
+
+impl Cli {
+    /// Parses flags and environment. Help and version are printed as usual; any other problem
+    /// becomes a single line naming the option, and the process exits with status 2.
+    pub fn parse_or_exit() -> Cli {
+        match Cli::try_parse() {
+            Ok(cli) => cli,
+            Err(e) => {
+                use clap::error::ErrorKind;
+                if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand)
+                {
+                    e.exit();
+                }
+                let text = e.to_string();
+                let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
+                eprintln!("ebb: {}", line.trim_start_matches("error: "));
+                std::process::exit(2);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        let cases: &[(&str, Result<DatabaseUrl, &str>)] = &[
+            ("sqlite://data/ebb.db", Ok(DatabaseUrl::SqliteFile("data/ebb.db".into()))),
+            ("sqlite:/tmp/x.db", Ok(DatabaseUrl::SqliteFile("/tmp/x.db".into()))),
+            ("sqlite::memory:", Ok(DatabaseUrl::SqliteMemory)),
+            ("sqlite://", Err("no file path")),
+            ("nonsense://x", Err("unsupported scheme 'nonsense'")),
+            ("postgres://u@h/db", Err("not supported yet")),
+            ("hello", Err("not a URL")),
+        ];
+        for (input, want) in cases {
+            let got = DatabaseUrl::from_str(input);
+            match (want, &got) {
+                (Ok(w), Ok(g)) => assert_eq!(w, g, "{input}"),
+                (Err(w), Err(g)) => assert!(g.contains(w), "{input}: {g}"),
+                _ => panic!("{input}: got {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn bad_bind_names_the_option() {
+        let err = Cli::try_parse_from(["ebb", "--bind", "nowhere"]).unwrap_err().to_string();
+        assert!(err.contains("--bind"), "{err}");
+        let err = Cli::try_parse_from(["ebb", "--database-url", "nonsense://x"]).unwrap_err().to_string();
+        assert!(err.contains("--database-url"), "{err}");
+    }
+}

@@ -1,0 +1,76 @@
+//! Process lifecycle of `ebb serve`: logging, store, state, listener, and graceful shutdown on
+//! SIGINT/SIGTERM (in-flight requests finish, then the store closes).
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use leptos::prelude::get_configuration;
+use tracing_subscriber::EnvFilter;
+
+use crate::server::config::ServeConfig;
+use crate::server::state::AppState;
+use crate::server::store::Store;
+
+/// Sets up `tracing` output once, with the operator's filter.
+pub fn init_logging(filter: &str) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_new(filter)
+        .with_context(|| format!("--log: '{filter}' is not a valid log filter"))?;
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    Ok(())
+}
+
+/// Opens the store and builds the application state for `config`.
+pub async fn build_state(config: &ServeConfig) -> anyhow::Result<AppState> {
+    let store = Store::open(&config.database_url)
+        .await
+        .context("--database-url: the database could not be opened")?;
+    let mut leptos_options = get_configuration(None)
+        .context("reading the Leptos site configuration")?
+        .leptos_options;
+    leptos_options.site_addr = config.bind;
+    leptos_options.site_root = config.site_root.display().to_string().into();
+    if leptos_options.output_name.is_empty() {
+        leptos_options.output_name = "ebb".into();
+    }
+    Ok(AppState::new(leptos_options, store))
+}
+
+/// Runs the server until a shutdown signal arrives.
+pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let state = build_state(&config).await?;
+    let store = state.store().clone();
+    let app = crate::server::http::router(state, Duration::from_secs(config.request_timeout_secs));
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("--bind: cannot listen on {}", config.bind))?;
+    tracing::info!(
+        "ebb listening on http://{} (ready in {} ms)",
+        listener.local_addr()?,
+        started.elapsed().as_millis()
+    );
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("ebb stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown signal received, finishing in-flight requests");
+}

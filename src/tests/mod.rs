@@ -1,0 +1,6 @@
+//! The app's one integration-test binary: the router built on a fresh database and exercised
+//! with real HTTP requests, plus the store's migration guarantees.
+
+mod http;
+mod migrate;
+mod support;
