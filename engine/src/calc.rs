@@ -1,0 +1,75 @@
+//! Per-signal replica proposals (HPA's replica calculator, AWS step rules): one
+//! [`Proposal`] per metric and per step rule, each with its inputs or an error.
+
+mod per_instance;
+mod step;
+mod total;
+
+use chrono::{DateTime, Utc};
+
+use crate::decision::{Proposal, ProposalKind};
+use crate::observation::Observation;
+use crate::policy::{MetricSource, MetricSpec, MetricTarget, Policy, ResourceName};
+
+pub(crate) use step::lookup_value;
+
+/// Shared inputs of every calculation.
+pub(crate) struct Ctx<'a> {
+    pub policy: &'a Policy,
+    pub obs: &'a Observation,
+    pub now: DateTime<Utc>,
+}
+
+impl Ctx<'_> {
+    pub fn current(&self) -> u32 {
+        self.obs.current_replicas
+    }
+}
+
+/// All proposals: metrics in policy order, then step rules.
+pub(crate) fn propose(ctx: &Ctx<'_>) -> Vec<Proposal> {
+    let mut out: Vec<Proposal> = ctx.policy.metrics.iter().map(|m| metric(ctx, m)).collect();
+    for rule in &ctx.policy.step_rules {
+        let p = step::propose(ctx, rule, &out);
+        out.push(p);
+    }
+    out
+}
+
+fn metric(ctx: &Ctx<'_>, spec: &MetricSpec) -> Proposal {
+    match &spec.source {
+        MetricSource::Resource { resource } => {
+            let p = Proposal::new(&spec.name, ProposalKind::Resource);
+            let cpu = *resource == ResourceName::Cpu;
+            match spec.target {
+                MetricTarget::Value(_) => {
+                    p.failed("a Resource metric needs a Utilization or AverageValue target")
+                }
+                target => {
+                    per_instance::propose(ctx, p, resource.key(), Some(*resource), cpu, target)
+                }
+            }
+        }
+        MetricSource::Pods { metric } => {
+            let p = Proposal::new(&spec.name, ProposalKind::Pods);
+            match spec.target {
+                MetricTarget::AverageValue(_) => {
+                    per_instance::propose(ctx, p, metric, None, false, spec.target)
+                }
+                _ => p.failed("a Pods metric needs an AverageValue target"),
+            }
+        }
+        MetricSource::Object { metric } => total::propose(
+            ctx,
+            Proposal::new(&spec.name, ProposalKind::Object),
+            metric,
+            spec.target,
+        ),
+        MetricSource::External { metric } => total::propose(
+            ctx,
+            Proposal::new(&spec.name, ProposalKind::External),
+            metric,
+            spec.target,
+        ),
+    }
+}

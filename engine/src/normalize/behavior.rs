@@ -1,0 +1,142 @@
+//! HPA normalization with `behavior`: stabilization between the lowest recommendation of the
+//! scale-up window and the highest of the scale-down window, then the rate policies and the
+//! min/max clamp of the direction (`normalizeDesiredReplicasWithBehaviors`).
+
+use chrono::Duration;
+
+use super::{effective_policies, scale_down_limit, scale_up_limit, window_secs, Args};
+use crate::decision::trace::Trace;
+use crate::decision::{Reason, Rule};
+use crate::policy::{Behavior, RatePolicy, RatePolicyKind};
+
+pub(super) fn normalize(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut Trace) -> u32 {
+    let stabilized = stabilize(args, b, desired, trace);
+    if stabilized > args.current {
+        limit_up(args, b, stabilized, trace)
+    } else if stabilized < args.current {
+        limit_down(args, b, stabilized, trace)
+    } else {
+        stabilized
+    }
+}
+
+/// HPA's `stabilizeRecommendationWithBehaviors`: the current count is pulled up to the lowest
+/// recommendation in the scale-up window and down to the highest in the scale-down window.
+fn stabilize(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut Trace) -> u32 {
+    let up_secs = window_secs(&b.scale_up, true);
+    let down_secs = window_secs(&b.scale_down, false);
+    let up_cutoff = args.now - Duration::seconds(i64::from(up_secs));
+    let down_cutoff = args.now - Duration::seconds(i64::from(down_secs));
+    let (mut up_rec, mut down_rec) = (desired, desired);
+    for r in &args.history.recommendations {
+        if r.at > up_cutoff {
+            up_rec = up_rec.min(r.replicas);
+        }
+        if r.at > down_cutoff {
+            down_rec = down_rec.max(r.replicas);
+        }
+    }
+    let stabilized = args.current.max(up_rec).min(down_rec);
+    if stabilized != desired {
+        let (reason, detail) = if desired >= args.current {
+            (
+                Reason::ScaleUpStabilized,
+                format!("held at {stabilized}, the lowest recommendation of the last {up_secs}s"),
+            )
+        } else {
+            (
+                Reason::ScaleDownStabilized,
+                format!(
+                    "held at {stabilized}, the highest recommendation of the last {down_secs}s"
+                ),
+            )
+        };
+        trace.bind(Rule::Stabilization, desired, stabilized, reason, detail);
+    }
+    stabilized
+}
+
+fn limit_up(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut Trace) -> u32 {
+    let policies = effective_policies(&b.scale_up, true);
+    let (limit, which) = scale_up_limit(
+        args.current,
+        &args.history.scale_events,
+        &b.scale_up,
+        &policies,
+        args.now,
+    );
+    let limit = clamp_u32(limit.max(i64::from(args.current)));
+    let lim = args.limits;
+    let (allowed, rule, reason, detail) = if lim.max > limit {
+        let why = describe(which.and_then(|i| policies.get(i)), "scale-up");
+        let change = i64::from(limit) - i64::from(args.current);
+        (
+            limit,
+            Rule::RateLimit,
+            Reason::ScaleUpLimit,
+            format!("limited to +{change} by {why}"),
+        )
+    } else {
+        let (rule, reason, detail) = lim.at_max();
+        (lim.max, rule, reason, detail)
+    };
+    if desired > allowed {
+        trace.bind(rule, desired, allowed, reason, detail);
+        allowed
+    } else {
+        desired
+    }
+}
+
+fn limit_down(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut Trace) -> u32 {
+    let policies = effective_policies(&b.scale_down, false);
+    let (limit, which) = scale_down_limit(
+        args.current,
+        &args.history.scale_events,
+        &b.scale_down,
+        &policies,
+        args.now,
+    );
+    let limit = clamp_u32(limit.min(i64::from(args.current)));
+    let lim = args.limits;
+    let (allowed, rule, reason, detail) = if lim.min < limit {
+        let why = describe(which.and_then(|i| policies.get(i)), "scale-down");
+        let change = i64::from(args.current) - i64::from(limit);
+        (
+            limit,
+            Rule::RateLimit,
+            Reason::ScaleDownLimit,
+            format!("limited to -{change} by {why}"),
+        )
+    } else {
+        let (rule, reason, detail) = lim.at_min();
+        (lim.min, rule, reason, detail)
+    };
+    if desired < allowed {
+        trace.bind(rule, desired, allowed, reason, detail);
+        allowed
+    } else {
+        desired
+    }
+}
+
+/// "the scale-up rate policy (Instances 4 per 15s)" or "disabled scale-up".
+pub(crate) fn describe(p: Option<&RatePolicy>, direction: &str) -> String {
+    match p {
+        None => format!("the disabled {direction} policy"),
+        Some(p) => {
+            let unit = match p.kind {
+                RatePolicyKind::Instances => format!("Instances {}", p.value),
+                RatePolicyKind::Percent => format!("Percent {}%", p.value),
+            };
+            format!(
+                "the {direction} rate policy ({unit} per {}s)",
+                p.period_secs
+            )
+        }
+    }
+}
+
+pub(crate) fn clamp_u32(x: i64) -> u32 {
+    u32::try_from(x.max(0)).unwrap_or(u32::MAX)
+}

@@ -1,0 +1,67 @@
+//! HPA normalization without `behavior`: 300 s scale-down stabilization, then the scale-up
+//! limit `max(2 × current, 4)` and the min/max clamp (`convertDesiredReplicasWithRules`).
+
+use chrono::Duration;
+
+use super::{Args, LEGACY_DOWNSCALE_WINDOW_SECS};
+use crate::decision::trace::Trace;
+use crate::decision::{Reason, Rule};
+
+/// Factor of the legacy scale-up limit.
+const SCALE_UP_LIMIT_FACTOR: u64 = 2;
+/// Floor of the legacy scale-up limit.
+const SCALE_UP_LIMIT_MINIMUM: u64 = 4;
+
+/// The legacy scale-up limit for `current` replicas.
+pub(crate) fn legacy_scale_up_limit(current: u32) -> u32 {
+    let limit = (u64::from(current) * SCALE_UP_LIMIT_FACTOR).max(SCALE_UP_LIMIT_MINIMUM);
+    u32::try_from(limit).unwrap_or(u32::MAX)
+}
+
+pub(super) fn normalize(args: &Args<'_>, desired: u32, trace: &mut Trace) -> u32 {
+    let cutoff = args.now - Duration::seconds(i64::from(LEGACY_DOWNSCALE_WINDOW_SECS));
+    let stabilized = args
+        .history
+        .recommendations
+        .iter()
+        .filter(|r| r.at > cutoff)
+        .map(|r| r.replicas)
+        .fold(desired, u32::max);
+    if stabilized != desired {
+        trace.bind(
+            Rule::Stabilization,
+            desired,
+            stabilized,
+            Reason::ScaleDownStabilized,
+            format!(
+                "held at {stabilized}, the highest recommendation of the last {LEGACY_DOWNSCALE_WINDOW_SECS}s"
+            ),
+        );
+    }
+    let up_limit = legacy_scale_up_limit(args.current);
+    let lim = args.limits;
+    let (max_allowed, rule, reason, detail) = if lim.max > up_limit {
+        (
+            up_limit,
+            Rule::RateLimit,
+            Reason::ScaleUpLimit,
+            format!(
+                "limited to {up_limit} by the scale-up limit max(2 × {}, 4)",
+                args.current
+            ),
+        )
+    } else {
+        let (rule, reason, detail) = lim.at_max();
+        (lim.max, rule, reason, detail)
+    };
+    if stabilized < lim.min {
+        let (rule, reason, detail) = lim.at_min();
+        trace.bind(rule, stabilized, lim.min, reason, detail);
+        lim.min
+    } else if stabilized > max_allowed {
+        trace.bind(rule, stabilized, max_allowed, reason, detail);
+        max_allowed
+    } else {
+        stabilized
+    }
+}

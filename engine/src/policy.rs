@@ -1,0 +1,101 @@
+//! The scaling policy an operator authors: bounds, metric targets, tolerance, HPA behavior,
+//! step rules, schedules, cooldown, warm-up, fallback, headroom, activation and pauses.
+//!
+//! Every struct is `#[serde(default)]` with Kubernetes HPA (autoscaling/v2) defaults, so a
+//! partial JSON document deserializes into a complete policy.
+
+mod behavior;
+mod extras;
+mod metric;
+
+pub(crate) use behavior::behavior_defaults;
+pub use behavior::{Behavior, RatePolicy, RatePolicyKind, ScalingRules, SelectPolicy};
+pub use extras::{
+    Activation, Adjustment, Cooldown, Fallback, FallbackAction, Headroom, Pause, PauseDirection,
+    Schedule, Step, StepRule,
+};
+pub use metric::{MetricSource, MetricSpec, MetricTarget, ResourceName};
+
+use serde::{Deserialize, Serialize};
+
+/// A complete scaling policy for one target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Policy {
+    /// Lowest replica count (0 only together with `activation`, KEDA-style scale to zero).
+    pub min_replicas: u32,
+    /// Highest replica count.
+    pub max_replicas: u32,
+    /// Metric targets; the largest proposal wins.
+    pub metrics: Vec<MetricSpec>,
+    /// Dead band around the target in which nothing moves.
+    pub tolerance: Tolerance,
+    /// HPA `behavior`; `None` selects HPA's legacy normalization
+    /// (scale-up limit `max(2 × current, 4)`, 300 s scale-down stabilization).
+    pub behavior: Option<Behavior>,
+    /// AWS-style step scaling rules.
+    pub step_rules: Vec<StepRule>,
+    /// Cron schedules that override min/max while active.
+    pub schedules: Vec<Schedule>,
+    /// Quiet time after a scale event.
+    pub cooldown: Cooldown,
+    /// A new instance is not counted until it has been ready this long.
+    pub warmup_secs: u32,
+    /// What to do when metrics cannot be read.
+    pub fallback: Fallback,
+    /// Capacity kept above current demand for bursts.
+    pub headroom: Option<Headroom>,
+    /// KEDA-style activation threshold for scaling to and from zero.
+    pub activation: Option<Activation>,
+    /// Pauses written into the policy (operator pauses from the dashboard live in
+    /// [`crate::Observation::overrides`]).
+    pub pauses: Vec<Pause>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            min_replicas: 1,
+            max_replicas: 10,
+            metrics: Vec::new(),
+            tolerance: Tolerance::default(),
+            behavior: None,
+            step_rules: Vec::new(),
+            schedules: Vec::new(),
+            cooldown: Cooldown::default(),
+            warmup_secs: 0,
+            fallback: Fallback::default(),
+            headroom: None,
+            activation: None,
+            pauses: Vec::new(),
+        }
+    }
+}
+
+/// Relative dead band around the target, per direction (HPA default 0.1 each).
+///
+/// A usage ratio `r` is within tolerance when `1 - scale_down <= r <= 1 + scale_up`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Tolerance {
+    /// Fraction above the target tolerated before scaling up.
+    pub scale_up: f64,
+    /// Fraction below the target tolerated before scaling down.
+    pub scale_down: f64,
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Tolerance {
+            scale_up: 0.1,
+            scale_down: 0.1,
+        }
+    }
+}
+
+impl Tolerance {
+    /// True when `ratio` lies inside the dead band (HPA's `isWithin`).
+    pub fn contains(&self, ratio: f64) -> bool {
+        (1.0 - self.scale_down) <= ratio && ratio <= (1.0 + self.scale_up)
+    }
+}

@@ -1,0 +1,80 @@
+//! Policy validation (errors that make a policy unusable, each with its field path and what
+//! to fix) and lints (legal but bad). Both are total: they never panic on any input.
+
+mod lint;
+mod parts;
+
+use serde::{Deserialize, Serialize};
+
+use crate::policy::Policy;
+
+pub use lint::lint;
+
+/// A problem with one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// Path such as `behavior.scale_down.policies[0].period_secs`.
+    pub path: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+/// A warning about a legal but risky policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lint {
+    /// Path of the field concerned.
+    pub path: String,
+    /// What is risky and what to do instead.
+    pub message: String,
+}
+
+/// Collects errors with their paths.
+pub(crate) struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    pub fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+}
+
+/// Every problem of `policy`, in field order. An empty list means the policy is usable.
+pub fn validate(policy: &Policy) -> Vec<FieldError> {
+    let mut e = Errors(Vec::new());
+    bounds(policy, &mut e);
+    parts::metrics(policy, &mut e);
+    parts::tolerance(policy, &mut e);
+    parts::behavior(policy, &mut e);
+    parts::step_rules(policy, &mut e);
+    parts::schedules(policy, &mut e);
+    parts::extras(policy, &mut e);
+    e.0
+}
+
+fn bounds(p: &Policy, e: &mut Errors) {
+    if p.max_replicas == 0 {
+        e.push("max_replicas", "max_replicas must be at least 1");
+    }
+    if p.min_replicas > p.max_replicas {
+        e.push(
+            "min_replicas",
+            format!(
+                "min_replicas {} is greater than max_replicas {}",
+                p.min_replicas, p.max_replicas
+            ),
+        );
+    }
+    if p.min_replicas == 0 && p.activation.is_none() {
+        e.push("min_replicas", "min_replicas 0 needs an activation threshold; set activation or raise min_replicas to 1");
+    }
+    if p.metrics.is_empty() && p.step_rules.is_empty() && p.schedules.is_empty() {
+        e.push("metrics", "add at least one metric, step rule or schedule");
+    }
+}
+
+/// True for a finite number.
+pub(crate) fn finite(x: f64) -> bool {
+    x.is_finite()
+}

@@ -1,0 +1,312 @@
+//! Property tests: bounds always hold, `decide`/`validate`/`lint` never panic, a steady load
+//! at target never moves, fallback never scales in.
+
+use std::collections::BTreeMap;
+
+use ebb_engine::*;
+use proptest::prelude::*;
+
+use super::support::*;
+
+fn any_f64() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        4 => 0.0..10.0f64,
+        1 => proptest::num::f64::ANY,
+        1 => Just(f64::NAN),
+        1 => Just(f64::INFINITY),
+        1 => Just(-1.0),
+        1 => Just(1e300),
+    ]
+}
+
+fn state() -> impl Strategy<Value = InstanceState> {
+    prop_oneof![
+        Just(InstanceState::Ready),
+        Just(InstanceState::NotReady),
+        Just(InstanceState::Starting),
+        Just(InstanceState::Failed)
+    ]
+}
+
+fn instance() -> impl Strategy<Value = Instance> {
+    (
+        state(),
+        proptest::option::of(any_f64()),
+        proptest::option::of(any_f64()),
+        proptest::option::of(any_f64()),
+        -600i64..600,
+    )
+        .prop_map(|(state, used, req, q, ready)| {
+            let mut metrics = BTreeMap::new();
+            if let Some(u) = used {
+                metrics.insert("cpu".to_string(), u);
+            }
+            if let Some(q) = q {
+                metrics.insert("qps".to_string(), q);
+            }
+            Instance {
+                id: "x".into(),
+                state,
+                started_at: Some(t(ready - 60)),
+                ready_since: Some(t(ready)),
+                requests: Resources {
+                    cpu: req,
+                    memory: None,
+                },
+                metrics,
+            }
+        })
+}
+
+fn metric() -> impl Strategy<Value = MetricSpec> {
+    let target = prop_oneof![
+        any_f64().prop_map(MetricTarget::Utilization),
+        any_f64().prop_map(MetricTarget::AverageValue),
+        any_f64().prop_map(MetricTarget::Value),
+    ];
+    let source = prop_oneof![
+        Just(MetricSource::Resource {
+            resource: ResourceName::Cpu
+        }),
+        Just(MetricSource::Resource {
+            resource: ResourceName::Memory
+        }),
+        Just(MetricSource::Pods {
+            metric: "qps".into()
+        }),
+        Just(MetricSource::External {
+            metric: "queue".into()
+        }),
+        Just(MetricSource::Object {
+            metric: "rps".into()
+        }),
+    ];
+    (source, target, 0..3u8).prop_map(|(source, target, n)| MetricSpec {
+        name: format!("m{n}"),
+        source,
+        target,
+    })
+}
+
+fn rules() -> impl Strategy<Value = ScalingRules> {
+    let pol = (
+        prop_oneof![
+            Just(RatePolicyKind::Instances),
+            Just(RatePolicyKind::Percent)
+        ],
+        0..300u32,
+        0..120u32,
+    )
+        .prop_map(|(kind, value, period_secs)| RatePolicy {
+            kind,
+            value,
+            period_secs,
+        });
+    let sel = prop_oneof![
+        Just(SelectPolicy::Max),
+        Just(SelectPolicy::Min),
+        Just(SelectPolicy::Disabled)
+    ];
+    (
+        proptest::option::of(0..600u32),
+        sel,
+        proptest::collection::vec(pol, 0..3),
+    )
+        .prop_map(
+            |(stabilization_window_secs, select_policy, policies)| ScalingRules {
+                stabilization_window_secs,
+                select_policy,
+                policies,
+            },
+        )
+}
+
+fn policy() -> impl Strategy<Value = Policy> {
+    let step = (
+        proptest::option::of(any_f64()),
+        proptest::option::of(any_f64()),
+        -5i32..5,
+        any_f64(),
+    )
+        .prop_map(|(lower, upper, c, pct)| Step {
+            lower,
+            upper,
+            adjustment: if c == 0 {
+                Adjustment::PercentChangeInCapacity(pct * 50.0 - 100.0)
+            } else {
+                Adjustment::ChangeInCapacity(c)
+            },
+        });
+    let step_rule = (
+        proptest::collection::vec(step, 0..4),
+        proptest::option::of(0..5u32),
+    )
+        .prop_map(|(steps, m)| StepRule {
+            metric: "m0".into(),
+            steps,
+            min_adjustment_magnitude: m,
+        });
+    (
+        (
+            0..6u32,
+            0..30u32,
+            proptest::collection::vec(metric(), 0..4),
+            any_f64(),
+            any_f64(),
+        ),
+        (
+            proptest::option::of((rules(), rules())),
+            proptest::collection::vec(step_rule, 0..2),
+            0..600u32,
+            0..600u32,
+            0..5u32,
+        ),
+        (
+            proptest::option::of(any_f64()),
+            proptest::option::of(any_f64()),
+            0..20u32,
+            proptest::option::of(0..20u32),
+        ),
+    )
+        .prop_map(
+            |(
+                (min, max, metrics, tu, td),
+                (b, step_rules, cu, cd, fa),
+                (hp, act, fixed, sched_min),
+            )| Policy {
+                min_replicas: min,
+                max_replicas: max,
+                metrics,
+                tolerance: Tolerance {
+                    scale_up: tu,
+                    scale_down: td,
+                },
+                behavior: b.map(|(scale_up, scale_down)| Behavior {
+                    scale_up,
+                    scale_down,
+                }),
+                step_rules,
+                schedules: vec![Schedule {
+                    name: "s".into(),
+                    cron: "0 11 * * *".into(),
+                    timezone: "UTC".into(),
+                    duration_secs: 7200,
+                    min_replicas: sched_min,
+                    max_replicas: None,
+                }],
+                cooldown: Cooldown {
+                    scale_up_secs: cu,
+                    scale_down_secs: cd,
+                },
+                warmup_secs: cu,
+                fallback: Fallback {
+                    after_failures: fa,
+                    action: if fixed % 2 == 0 {
+                        FallbackAction::Hold
+                    } else {
+                        FallbackAction::Fixed(fixed)
+                    },
+                },
+                headroom: hp.map(Headroom::Percent),
+                activation: act.map(|threshold| Activation {
+                    metric: "queue".into(),
+                    threshold,
+                }),
+                pauses: vec![],
+            },
+        )
+}
+
+fn history() -> impl Strategy<Value = History> {
+    let rec = (-900i64..10, 0..60u32).prop_map(|(s, r)| Recommendation {
+        at: t(s),
+        replicas: r,
+    });
+    let ev = (-900i64..10, 0..60u32, 0..60u32).prop_map(|(s, from, to)| ScaleEvent {
+        at: t(s),
+        from,
+        to,
+    });
+    (
+        proptest::collection::vec(rec, 0..6),
+        proptest::collection::vec(ev, 0..4),
+        0..6u32,
+    )
+        .prop_map(|(recommendations, scale_events, metric_failures)| History {
+            recommendations,
+            scale_events,
+            metric_failures,
+        })
+}
+
+fn observation() -> impl Strategy<Value = Observation> {
+    (
+        0..40u32,
+        proptest::collection::vec(instance(), 0..8),
+        proptest::option::of(any_f64()),
+        proptest::option::of(any_f64()),
+    )
+        .prop_map(|(current, instances, q, r)| {
+            let mut o = obs(current, instances);
+            if let Some(q) = q {
+                o.external.insert("queue".into(), q);
+            }
+            if let Some(r) = r {
+                o.external.insert("rps".into(), r);
+            }
+            o
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn decide_never_panics_and_stays_in_bounds(p in policy(), o in observation(), h in history(), dt in -3600i64..3600) {
+        let d = decide(&p, &o, &h, t(dt));
+        if d.reason == Reason::ScalingDisabled {
+            prop_assert_eq!(d.desired_replicas, 0);
+        } else {
+            prop_assert!(d.bounds.min <= d.bounds.max);
+            prop_assert!(d.desired_replicas >= d.bounds.min && d.desired_replicas <= d.bounds.max, "{:?} {:?}", d.bounds, d);
+        }
+        let mut h2 = h.clone();
+        h2.record(&d, true, &p, t(dt));
+    }
+
+    #[test]
+    fn validate_and_lint_never_panic(p in policy(), cron in "[0-9*/ ,-]{0,20}", tz in "[A-Za-z/_]{0,20}") {
+        let mut p = p;
+        p.schedules.push(Schedule { name: String::new(), cron, timezone: tz, duration_secs: 60, min_replicas: Some(1), max_replicas: None });
+        let _ = validate(&p);
+        let _ = lint(&p);
+        let _ = decide(&p, &Observation::default(), &History::default(), t(0));
+    }
+
+    #[test]
+    fn steady_load_at_target_never_moves(n in 1..50u32, target in 10..95u32, req in 1..8u32, h in history()) {
+        let mut p = hpa(cpu(f64::from(target)));
+        p.max_replicas = 1000;
+        p.behavior = Some(Behavior::default());
+        let used = f64::from(req) * f64::from(target) / 100.0;
+        let o = obs(n, (0..n).map(|_| pod(Some(used), f64::from(req))).collect());
+        let h = History { recommendations: h.recommendations.iter().map(|r| Recommendation { replicas: n, ..*r }).collect(), ..h };
+        let d = decide(&p, &o, &h, t(0));
+        prop_assert_eq!(d.desired_replicas, n, "{}", d.sentence);
+    }
+
+    #[test]
+    fn fallback_never_scales_in(p in policy(), h in history(), cur in 1..30u32) {
+        let mut p = p;
+        p.min_replicas = p.min_replicas.max(1);
+        p.max_replicas = p.max_replicas.max(p.min_replicas).max(cur);
+        p.min_replicas = p.min_replicas.min(cur);
+        p.schedules.clear();
+        p.metrics = vec![cpu(50.0)];
+        p.step_rules.clear();
+        let o = obs(cur, (0..cur).map(|_| pod(None, 1.0)).collect());
+        let d = decide(&p, &o, &h, t(0));
+        prop_assert!(!d.metrics_ok);
+        prop_assert!(d.desired_replicas >= cur, "{}", d.sentence);
+    }
+}
