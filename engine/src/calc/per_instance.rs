@@ -8,7 +8,7 @@ use chrono::Duration;
 
 use super::Ctx;
 use crate::decision::{Counts, Proposal};
-use crate::num::{ceil_u32, f, milli};
+use crate::num::{ceil_u32, f, milli, Text};
 use crate::observation::{Instance, InstanceState};
 use crate::policy::{MetricTarget, ResourceName};
 
@@ -201,10 +201,12 @@ fn compute(ctx: &Ctx<'_>, mut p: Proposal, g: &Groups, measure: Measure) -> Prop
     };
     p.ratio = Some(new_ratio);
     let demand = ceil_u32(new_ratio * f64::from(sums.n));
-    let note = format!(
-        " after counting {} missing and {} unready conservatively",
-        g.counts.missing, g.counts.unready
-    );
+    let mut note = String::with_capacity(64);
+    note.s(" after counting ")
+        .n(g.counts.missing)
+        .s(" missing and ")
+        .n(g.counts.unready)
+        .s(" unready conservatively");
     let flipped = (ratio < 1.0 && new_ratio > 1.0) || (ratio > 1.0 && new_ratio < 1.0);
     if tol.contains(new_ratio) || flipped {
         return settle(p, current, demand, true, &note);
@@ -218,13 +220,14 @@ fn settle(mut p: Proposal, current: u32, demand: u32, hold: bool, note: &str) ->
     p.demand = Some(demand);
     p.within_tolerance = hold;
     p.replicas = Some(if hold { current } else { demand });
-    let ratio = crate::num::Fixed(p.ratio.unwrap_or(f64::NAN), 3);
-    p.detail = if hold {
-        format!(
-            "ratio {ratio}{note} is within tolerance or would reverse direction: hold {current}"
-        )
+    let mut d = String::with_capacity(96 + note.len());
+    d.s("ratio ").fixed(p.ratio.unwrap_or(f64::NAN), 3).s(note);
+    if hold {
+        d.s(" is within tolerance or would reverse direction: hold ")
+            .n(current);
     } else {
-        format!("ratio {ratio}{note}: {demand} replicas")
-    };
+        d.s(": ").n(demand).s(" replicas");
+    }
+    p.detail = d;
     p
 }

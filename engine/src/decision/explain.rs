@@ -1,69 +1,97 @@
 //! The one human sentence of a decision, e.g. "Scaled up from 3 to 6: cpu utilization 140%
 //! vs target 70%; limited to +3 by the scale-up rate policy (Instances 4 per 15s)."
+//!
+//! Built with [`Text`] into one pre-sized string: this runs for every target on every tick.
 
 use super::pipeline::Run;
 use super::{Proposal, ProposalKind, Reason};
+use crate::num::Text;
 use crate::policy::MetricTarget;
 
+/// "{head}: {driver}; {limit details…}." with empty parts left out, or "{head}." if all are.
 pub(super) fn sentence(run: &Run<'_>, desired: u32) -> String {
     let cur = run.current;
-    let head = if desired > cur {
-        format!("Scaled up from {cur} to {desired}")
+    let details: usize = run.trace.limits.iter().map(|l| l.detail.len() + 2).sum();
+    let mut out = String::with_capacity(128 + details);
+    if desired > cur {
+        out.s("Scaled up from ").n(cur).s(" to ").n(desired);
     } else if desired < cur {
-        format!("Scaled down from {cur} to {desired}")
+        out.s("Scaled down from ").n(cur).s(" to ").n(desired);
     } else {
-        format!("Holding at {cur}")
-    };
-    let mut parts = vec![driver(run)];
-    parts.extend(run.trace.limits.iter().map(|l| l.detail.clone()));
-    let parts: Vec<String> = parts.into_iter().filter(|s| !s.is_empty()).collect();
-    if parts.is_empty() {
-        format!("{head}.")
-    } else {
-        format!("{head}: {}.", parts.join("; "))
+        out.s("Holding at ").n(cur);
     }
+    let mark = out.len();
+    out.push_str(": ");
+    driver(run, &mut out);
+    let mut any = out.len() > mark + 2;
+    if !any {
+        out.truncate(mark);
+    }
+    for l in run.trace.limits.iter().filter(|l| !l.detail.is_empty()) {
+        out.s(if any { "; " } else { ": " }).s(&l.detail);
+        any = true;
+    }
+    out.push('.');
+    out
 }
 
-fn driver(run: &Run<'_>) -> String {
+fn driver(run: &Run<'_>, out: &mut String) {
     if run.trace.reason == Some(Reason::ScalingDisabled) {
-        return "the target is at zero and min_replicas is above zero, so autoscaling is off"
-            .into();
+        out.s("the target is at zero and min_replicas is above zero, so autoscaling is off");
+        return;
     }
     if !run.metrics_ok {
         let first = run
             .proposals
             .iter()
-            .find_map(|p| p.error.as_ref().map(|e| format!("{}: {e}", p.name)));
-        return format!(
-            "metrics missing ({})",
-            first.unwrap_or_else(|| "no value".into())
-        );
+            .find_map(|p| p.error.as_ref().map(|e| (p, e)));
+        out.s("metrics missing (");
+        match first {
+            Some((p, e)) => out.s(&p.name).s(": ").s(e),
+            None => out.s("no value"),
+        };
+        out.push(')');
+        return;
     }
     match run.driver.and_then(|i| run.proposals.get(i)) {
-        Some(p) => describe(run, p),
-        None if run.proposals.is_empty() => "no metrics configured".into(),
-        None => "no signal proposed a change".into(),
+        Some(p) => describe(run, p, out),
+        None if run.proposals.is_empty() => {
+            out.s("no metrics configured");
+        }
+        None => {
+            out.s("no signal proposed a change");
+        }
     }
 }
 
-fn describe(run: &Run<'_>, p: &Proposal) -> String {
-    let value = p.value.map_or("?".to_string(), fmt_num);
+fn describe(run: &Run<'_>, p: &Proposal, out: &mut String) {
     if p.kind == ProposalKind::Step {
-        return format!("{} {value}: {}", p.name, p.detail);
+        out.s(&p.name).s(" ");
+        num(out, p.value).s(": ").s(&p.detail);
+        return;
     }
-    let target = p.target.map_or("?".to_string(), fmt_num);
     let spec = run.policy.metrics.iter().find(|m| m.name == p.name);
+    out.s(&p.name);
     match spec.map(|s| s.target) {
         Some(MetricTarget::Utilization(_)) => {
-            format!("{} utilization {value}% vs target {target}%", p.name)
+            num(out.s(" utilization "), p.value).s("% vs target ");
+            num(out, p.target).s("%");
         }
         Some(MetricTarget::AverageValue(_)) => {
-            format!("{} {value} per instance vs target {target}", p.name)
+            num(out.s(" "), p.value).s(" per instance vs target ");
+            num(out, p.target);
         }
-        _ => format!("{} {value} vs target {target}", p.name),
+        _ => {
+            num(out.s(" "), p.value).s(" vs target ");
+            num(out, p.target);
+        }
     }
 }
 
-fn fmt_num(x: f64) -> String {
-    crate::num::Fixed(x, 2).to_string()
+/// A value with two decimals, or "?".
+fn num(out: &mut String, x: Option<f64>) -> &mut String {
+    match x {
+        Some(x) => out.fixed(x, 2),
+        None => out.s("?"),
+    }
 }

@@ -91,6 +91,10 @@ impl Run<'_> {
 
     pub(super) fn clamp(&mut self, desired: u32) -> u32 {
         let to = self.limits.clamp(desired);
+        if to == desired {
+            // Nothing to record: skip building the detail.
+            return to;
+        }
         let (rule, reason, detail) = if desired > to {
             self.limits.at_max()
         } else {

@@ -95,10 +95,12 @@ impl Next<'_, '_> {
             .iter()
             .map(|r| (r.at, r.replicas))
             .chain(this_tick);
+        // The newest holding recommendation ends the window (adding after `max` saves a
+        // date addition per entry).
         recs.filter(|(at, n)| *at > cutoff && if up { *n <= self.cur } else { *n >= self.cur })
-            .map(|(at, _)| at + secs_dur(secs))
+            .map(|(at, _)| at)
             .max()
-            .unwrap_or(run.now)
+            .map_or(run.now, |at| at + secs_dur(secs))
     }
 
     /// When the rate policies next allow one more step; `None` if the direction is disabled.
@@ -127,9 +129,9 @@ impl Next<'_, '_> {
             self.events
                 .iter()
                 .filter(|e| e.at > cutoff)
-                .map(|e| e.at + secs_dur(period))
+                .map(|e| e.at)
                 .max()
-                .unwrap_or(run.now)
+                .map_or(run.now, |at| at + secs_dur(period))
         };
         let times = policies.iter().map(|p| expiry(p.period_secs));
         match rules.select_policy {

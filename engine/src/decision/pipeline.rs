@@ -9,6 +9,7 @@ use crate::calc::{self, lookup_value, Ctx};
 use crate::history::{History, Recommendation};
 use crate::normalize::bounds::Limits;
 use crate::normalize::{self, Args};
+use crate::num::Text;
 use crate::observation::Observation;
 use crate::policy::{FallbackAction, Headroom, Policy};
 use crate::schedule::{active_schedules, effective_bounds, policy_bounds, ActiveSchedule};
@@ -97,11 +98,16 @@ impl Run<'_> {
         let active = self.activation(ctx);
         let proposed = match (self.current, active, signal) {
             (0, Some(true), s) => self.wake(s),
+            // Asleep at zero: stays there unless an effective minimum (a schedule) says
+            // otherwise; the final clamp applies here too.
             (0, Some(false), _) => {
                 self.trace.note(Reason::Deactivated);
-                return (0, 0);
+                return (self.clamp(0), 0);
             }
-            (0, None, _) if self.policy.activation.is_some() => return self.fail_hold(),
+            (0, None, _) if self.policy.activation.is_some() => {
+                self.fail_hold();
+                return (self.clamp(0), 0);
+            }
             (_, _, Signal::Failed) => return self.fallback(),
             (_, _, Signal::Nothing) => self.current,
             (_, _, Signal::Proposed(n)) => n,
@@ -151,11 +157,12 @@ impl Run<'_> {
             return;
         };
         if let (true, Some(demand)) = (p.within_tolerance, p.demand) {
-            let detail = format!(
-                "{} ratio {} is within tolerance",
-                p.name,
-                crate::num::Fixed(p.ratio.unwrap_or(f64::NAN), 3)
-            );
+            let mut detail = String::with_capacity(48 + p.name.len());
+            detail
+                .s(&p.name)
+                .s(" ratio ")
+                .fixed(p.ratio.unwrap_or(f64::NAN), 3)
+                .s(" is within tolerance");
             self.trace.bind(
                 Rule::Tolerance,
                 demand,

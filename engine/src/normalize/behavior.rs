@@ -7,6 +7,7 @@ use chrono::Duration;
 use super::{effective_policies, scale_down_limit, scale_up_limit, window_secs, Args};
 use crate::decision::trace::Trace;
 use crate::decision::{Reason, Rule};
+use crate::num::Text;
 use crate::policy::{Behavior, RatePolicy, RatePolicyKind};
 
 pub(super) fn normalize(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut Trace) -> u32 {
@@ -38,19 +39,20 @@ fn stabilize(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut Trace) -> 
     }
     let stabilized = args.current.max(up_rec).min(down_rec);
     if stabilized != desired {
-        let (reason, detail) = if desired >= args.current {
-            (
-                Reason::ScaleUpStabilized,
-                format!("held at {stabilized}, the lowest recommendation of the last {up_secs}s"),
-            )
+        let (reason, which, secs) = if desired >= args.current {
+            (Reason::ScaleUpStabilized, "lowest", up_secs)
         } else {
-            (
-                Reason::ScaleDownStabilized,
-                format!(
-                    "held at {stabilized}, the highest recommendation of the last {down_secs}s"
-                ),
-            )
+            (Reason::ScaleDownStabilized, "highest", down_secs)
         };
+        let mut detail = String::with_capacity(80);
+        detail
+            .s("held at ")
+            .n(stabilized)
+            .s(", the ")
+            .s(which)
+            .s(" recommendation of the last ")
+            .n(secs)
+            .s("s");
         trace.bind(Rule::Stabilization, desired, stabilized, reason, detail);
     }
     stabilized
@@ -67,25 +69,21 @@ fn limit_up(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut Trace) -> u
     );
     let limit = clamp_u32(limit.max(i64::from(args.current)));
     let lim = args.limits;
-    let (allowed, rule, reason, detail) = if lim.max > limit {
-        let why = describe(which.and_then(|i| policies.get(i)), "scale-up");
-        let change = i64::from(limit) - i64::from(args.current);
-        (
-            limit,
-            Rule::RateLimit,
-            Reason::ScaleUpLimit,
-            format!("limited to +{change} by {why}"),
-        )
-    } else {
-        let (rule, reason, detail) = lim.at_max();
-        (lim.max, rule, reason, detail)
-    };
-    if desired > allowed {
-        trace.bind(rule, desired, allowed, reason, detail);
-        allowed
-    } else {
-        desired
+    let allowed = if lim.max > limit { limit } else { lim.max };
+    if desired <= allowed {
+        return desired;
     }
+    let (rule, reason, detail) = if lim.max > limit {
+        let change = i64::from(limit) - i64::from(args.current);
+        let mut detail = String::with_capacity(96);
+        detail.s("limited to +").i(change).s(" by ");
+        describe(&mut detail, which.and_then(|i| policies.get(i)), "scale-up");
+        (Rule::RateLimit, Reason::ScaleUpLimit, detail)
+    } else {
+        lim.at_max()
+    };
+    trace.bind(rule, desired, allowed, reason, detail);
+    allowed
 }
 
 fn limit_down(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut Trace) -> u32 {
@@ -99,42 +97,40 @@ fn limit_down(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut Trace) ->
     );
     let limit = clamp_u32(limit.min(i64::from(args.current)));
     let lim = args.limits;
-    let (allowed, rule, reason, detail) = if lim.min < limit {
-        let why = describe(which.and_then(|i| policies.get(i)), "scale-down");
-        let change = i64::from(args.current) - i64::from(limit);
-        (
-            limit,
-            Rule::RateLimit,
-            Reason::ScaleDownLimit,
-            format!("limited to -{change} by {why}"),
-        )
-    } else {
-        let (rule, reason, detail) = lim.at_min();
-        (lim.min, rule, reason, detail)
-    };
-    if desired < allowed {
-        trace.bind(rule, desired, allowed, reason, detail);
-        allowed
-    } else {
-        desired
+    let allowed = if lim.min < limit { limit } else { lim.min };
+    if desired >= allowed {
+        return desired;
     }
+    let (rule, reason, detail) = if lim.min < limit {
+        let change = i64::from(args.current) - i64::from(limit);
+        let mut detail = String::with_capacity(96);
+        detail.s("limited to -").i(change).s(" by ");
+        describe(
+            &mut detail,
+            which.and_then(|i| policies.get(i)),
+            "scale-down",
+        );
+        (Rule::RateLimit, Reason::ScaleDownLimit, detail)
+    } else {
+        lim.at_min()
+    };
+    trace.bind(rule, desired, allowed, reason, detail);
+    allowed
 }
 
-/// "the scale-up rate policy (Instances 4 per 15s)" or "disabled scale-up".
-pub(crate) fn describe(p: Option<&RatePolicy>, direction: &str) -> String {
-    match p {
-        None => format!("the disabled {direction} policy"),
-        Some(p) => {
-            let unit = match p.kind {
-                RatePolicyKind::Instances => format!("Instances {}", p.value),
-                RatePolicyKind::Percent => format!("Percent {}%", p.value),
-            };
-            format!(
-                "the {direction} rate policy ({unit} per {}s)",
-                p.period_secs
-            )
-        }
-    }
+/// Appends "the scale-up rate policy (Instances 4 per 15s)" or "the disabled scale-up
+/// policy".
+fn describe(out: &mut String, p: Option<&RatePolicy>, direction: &str) {
+    let Some(p) = p else {
+        out.s("the disabled ").s(direction).s(" policy");
+        return;
+    };
+    out.s("the ").s(direction).s(" rate policy (");
+    match p.kind {
+        RatePolicyKind::Instances => out.s("Instances ").n(p.value),
+        RatePolicyKind::Percent => out.s("Percent ").n(p.value).s("%"),
+    };
+    out.s(" per ").n(p.period_secs).s("s)");
 }
 
 pub(crate) fn clamp_u32(x: i64) -> u32 {

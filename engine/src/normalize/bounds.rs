@@ -2,6 +2,7 @@
 //! `Schedule`/`ScheduleMin|Max`, a policy bound as `Bounds`/`TooFewReplicas|TooManyReplicas`.
 
 use crate::decision::{Reason, Rule};
+use crate::num::Text;
 
 /// Effective bounds and which schedule (if any) set each.
 #[derive(Debug, Clone)]
@@ -15,33 +16,39 @@ pub(crate) struct Limits {
 impl Limits {
     /// Rule, reason and detail for raising the count to `min`.
     pub fn at_min(&self) -> (Rule, Reason, String) {
+        let mut detail = String::with_capacity(48);
         match &self.min_schedule {
-            Some(name) => (
-                Rule::Schedule,
-                Reason::ScheduleMin,
-                format!("raised to {} by schedule {name}", self.min),
-            ),
-            None => (
-                Rule::Bounds,
-                Reason::TooFewReplicas,
-                format!("raised to min_replicas {}", self.min),
-            ),
+            Some(name) => {
+                detail
+                    .s("raised to ")
+                    .n(self.min)
+                    .s(" by schedule ")
+                    .s(name);
+                (Rule::Schedule, Reason::ScheduleMin, detail)
+            }
+            None => {
+                detail.s("raised to min_replicas ").n(self.min);
+                (Rule::Bounds, Reason::TooFewReplicas, detail)
+            }
         }
     }
 
     /// Rule, reason and detail for capping the count at `max`.
     pub fn at_max(&self) -> (Rule, Reason, String) {
+        let mut detail = String::with_capacity(48);
         match &self.max_schedule {
-            Some(name) => (
-                Rule::Schedule,
-                Reason::ScheduleMax,
-                format!("capped at {} by schedule {name}", self.max),
-            ),
-            None => (
-                Rule::Bounds,
-                Reason::TooManyReplicas,
-                format!("capped at max_replicas {}", self.max),
-            ),
+            Some(name) => {
+                detail
+                    .s("capped at ")
+                    .n(self.max)
+                    .s(" by schedule ")
+                    .s(name);
+                (Rule::Schedule, Reason::ScheduleMax, detail)
+            }
+            None => {
+                detail.s("capped at max_replicas ").n(self.max);
+                (Rule::Bounds, Reason::TooManyReplicas, detail)
+            }
         }
     }
 

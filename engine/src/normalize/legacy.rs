@@ -6,6 +6,7 @@ use chrono::Duration;
 use super::{Args, LEGACY_DOWNSCALE_WINDOW_SECS};
 use crate::decision::trace::Trace;
 use crate::decision::{Reason, Rule};
+use crate::num::Text;
 
 /// Factor of the legacy scale-up limit.
 const SCALE_UP_LIMIT_FACTOR: u64 = 2;
@@ -33,35 +34,48 @@ pub(super) fn normalize(args: &Args<'_>, desired: u32, trace: &mut Trace) -> u32
             desired,
             stabilized,
             Reason::ScaleDownStabilized,
-            format!(
-                "held at {stabilized}, the highest recommendation of the last {LEGACY_DOWNSCALE_WINDOW_SECS}s"
-            ),
+            held_detail(stabilized),
         );
     }
     let up_limit = legacy_scale_up_limit(args.current);
     let lim = args.limits;
-    let (max_allowed, rule, reason, detail) = if lim.max > up_limit {
-        (
-            up_limit,
-            Rule::RateLimit,
-            Reason::ScaleUpLimit,
-            format!(
-                "limited to {up_limit} by the scale-up limit max(2 × {}, 4)",
-                args.current
-            ),
-        )
+    let max_allowed = if lim.max > up_limit {
+        up_limit
     } else {
-        let (rule, reason, detail) = lim.at_max();
-        (lim.max, rule, reason, detail)
+        lim.max
     };
     if stabilized < lim.min {
         let (rule, reason, detail) = lim.at_min();
         trace.bind(rule, stabilized, lim.min, reason, detail);
         lim.min
     } else if stabilized > max_allowed {
+        let (rule, reason, detail) = if lim.max > up_limit {
+            let mut detail = String::with_capacity(64);
+            detail
+                .s("limited to ")
+                .n(up_limit)
+                .s(" by the scale-up limit max(2 × ")
+                .n(args.current)
+                .s(", 4)");
+            (Rule::RateLimit, Reason::ScaleUpLimit, detail)
+        } else {
+            lim.at_max()
+        };
         trace.bind(rule, stabilized, max_allowed, reason, detail);
         max_allowed
     } else {
         stabilized
     }
+}
+
+/// "held at N, the highest recommendation of the last 300s".
+fn held_detail(stabilized: u32) -> String {
+    let mut detail = String::with_capacity(64);
+    detail
+        .s("held at ")
+        .n(stabilized)
+        .s(", the highest recommendation of the last ")
+        .n(LEGACY_DOWNSCALE_WINDOW_SECS)
+        .s("s");
+    detail
 }

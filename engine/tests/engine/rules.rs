@@ -548,3 +548,39 @@ fn decision_round_trips_through_json() {
         ScalingRules::default_up()
     );
 }
+
+/// Found by proptest: a target asleep at zero (activation, metrics unreadable or below the
+/// threshold) must still honour a schedule's minimum — the final clamp applies at zero too.
+#[test]
+fn a_schedule_minimum_wakes_a_target_sleeping_at_zero() {
+    let policy = Policy {
+        min_replicas: 0,
+        max_replicas: 5,
+        activation: Some(Activation {
+            metric: "queue".into(),
+            threshold: 0.0,
+        }),
+        schedules: vec![Schedule {
+            name: "s".into(),
+            cron: "0 11 * * *".into(),
+            timezone: "UTC".into(),
+            duration_secs: 7200,
+            min_replicas: Some(1),
+            max_replicas: None,
+        }],
+        ..Default::default()
+    };
+    for external in [None, Some(0.0)] {
+        let mut o = obs(0, vec![]);
+        if let Some(v) = external {
+            o.external.insert("queue".into(), v);
+        }
+        let d = decide(&policy, &o, &History::default(), t(0));
+        assert_eq!(d.desired_replicas, 1, "queue {external:?}: {}", d.sentence);
+        assert!(
+            d.limits.iter().any(|l| l.rule == Rule::Schedule),
+            "{:?}",
+            d.limits
+        );
+    }
+}
