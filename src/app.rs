@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, StaticSegment};
+use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 use crate::components::layout::Layout;
 use crate::pages;
@@ -23,6 +23,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
+                <link rel="stylesheet" href="/vendor/uPlot.min.css"/>
+                <script src="/vendor/uPlot.iife.min.js" defer></script>
+                <script src="/chart.js" defer></script>
             </head>
             <body>
                 <App/>
@@ -64,7 +67,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=StaticSegment("") view=pages::overview::Overview ssr=SsrMode::Async/>
                     <Route path=StaticSegment("workloads") view=pages::workloads::Workloads ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("workloads"), ParamSegment("id")) view=pages::workload::WorkloadPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("policies") view=pages::policies::Policies ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("policies"), ParamSegment("id")) view=pages::policies::PolicyEditor ssr=SsrMode::Async/>
                     <Route path=StaticSegment("history") view=pages::history::History ssr=SsrMode::Async/>
                     <Route path=StaticSegment("audit") view=pages::audit::Audit ssr=SsrMode::Async/>
                 </Routes>

@@ -1,4 +1,12 @@
 //! Reusable views shared by pages: the layout with navigation, error and empty states.
 
+pub mod chart;
 pub mod error_view;
 pub mod layout;
+pub mod live;
+pub mod policy_chart;
+pub mod policy_fields;
+pub mod policy_form;
+pub mod policy_rows;
+pub mod time;
+pub mod workload_table;

@@ -12,6 +12,8 @@ async fn main() {
             Ok(()) => ebb::server::run::serve(cli.serve).await,
             Err(e) => Err(e),
         },
+        Command::Replay(args) => ebb::server::replay::cli::replay_command(&args),
+        Command::BenchTraces(args) => ebb::server::replay::bench::bench_command(&args),
     };
     if let Err(e) = result {
         eprintln!("ebb: {e:#}");

@@ -1,6 +1,15 @@
 //! Wire types shared by the browser and the server (serde only, no I/O).
 
+pub mod audit;
+pub mod chart;
+pub mod decision;
 pub mod error;
+pub mod live;
+pub mod overrides;
+pub mod policies;
+pub mod policy_diff;
+pub mod policy_form;
 pub mod status;
+pub mod workload;
 
 pub use error::ApiError;

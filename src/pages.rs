@@ -5,4 +5,5 @@ pub mod history;
 pub mod not_found;
 pub mod overview;
 pub mod policies;
+pub mod workload;
 pub mod workloads;

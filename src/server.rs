@@ -1,8 +1,17 @@
 //! Server-only code (feature `ssr`): configuration, application state, the store, the HTTP
-//! router with its layers, and process lifecycle. Browser code never reaches in here.
+//! router with its layers, the controller and the cluster backends, and process lifecycle.
+//! Browser code never reaches in here.
 
+pub mod backends;
+pub mod clock;
 pub mod config;
+pub mod controller;
+pub mod export;
 pub mod http;
+pub mod live;
+pub mod orchestrator;
+pub mod replay;
 pub mod run;
+pub mod seed;
 pub mod state;
 pub mod store;

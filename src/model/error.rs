@@ -41,22 +41,31 @@ fn summarize(errors: &[FieldError]) -> String {
     match errors {
         [] => "the input was rejected".to_string(),
         [one] => format!("{}: {}", one.path, one.message),
-        [first, rest @ ..] => format!("{}: {} (and {} more)", first.path, first.message, rest.len()),
+        [first, rest @ ..] => format!(
+            "{}: {} (and {} more)",
+            first.path,
+            first.message,
+            rest.len()
+        ),
     }
 }
 
 impl ApiError {
     /// A single-field validation error.
     pub fn invalid(path: impl Into<String>, message: impl Into<String>) -> ApiError {
-        ApiError::Invalid(vec![FieldError { path: path.into(), message: message.into() }])
+        ApiError::Invalid(vec![FieldError {
+            path: path.into(),
+            message: message.into(),
+        }])
     }
 
     /// The message for `path`, if this is a validation error about that field.
     pub fn field(&self, path: &str) -> Option<&str> {
         match self {
-            ApiError::Invalid(list) => {
-                list.iter().find(|f| f.path == path).map(|f| f.message.as_str())
-            }
+            ApiError::Invalid(list) => list
+                .iter()
+                .find(|f| f.path == path)
+                .map(|f| f.message.as_str()),
             _ => None,
         }
     }
@@ -74,6 +83,14 @@ impl FromServerFnError for ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         tracing::error!("database error: {e}");
+        ApiError::Internal("database error".into())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::server::store::StoreError> for ApiError {
+    fn from(e: crate::server::store::StoreError) -> Self {
+        tracing::error!("store error: {e}");
         ApiError::Internal("database error".into())
     }
 }

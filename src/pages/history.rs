@@ -1,16 +1,201 @@
-//! History: every scaling decision across workloads.
+//! History: every decision across workloads, filtered by workload, time range, direction,
+//! outcome and reason, paged by id, exportable as CSV and JSON. New decisions that match the
+//! filters appear at the top while the page is open. The filter form is a plain GET form, so
+//! everything works with JavaScript off.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
 
-/// The decision history.
+use crate::api::history::list_decisions;
+use crate::api::workloads::list_workloads;
+use crate::components::live::{use_live, LiveBadge};
+use crate::components::time::Time;
+use crate::model::decision::{DecisionFilter, DecisionRow};
+use crate::model::live::LiveEvent;
+use crate::model::ApiError;
+use crate::pages::workload::outcome_class;
+
+const PAGE: u32 = 100;
+
+/// Filter from the page's query string (`datetime-local` values are read as UTC).
+fn filter_from(q: &ParamsMap) -> DecisionFilter {
+    let get = |k: &str| q.get(k).filter(|v| !v.trim().is_empty());
+    let time = |k: &str| {
+        get(k).map(|v| {
+            if v.len() == 16 {
+                format!("{v}:00.000Z")
+            } else {
+                v
+            }
+        })
+    };
+    DecisionFilter {
+        workload_id: get("workload").and_then(|v| v.parse().ok()),
+        direction: get("direction"),
+        outcome: get("outcome"),
+        reason: get("reason"),
+        from: time("from"),
+        to: time("to"),
+        before_id: get("before").and_then(|v| v.parse().ok()),
+        limit: Some(PAGE),
+    }
+}
+
+fn matches(f: &DecisionFilter, d: &DecisionRow) -> bool {
+    f.before_id.is_none()
+        && f.to.is_none()
+        && f.workload_id.is_none_or(|w| w == d.workload_id)
+        && f.direction.as_ref().is_none_or(|x| *x == d.direction)
+        && f.outcome.as_ref().is_none_or(|x| *x == d.outcome)
+        && f.reason.as_ref().is_none_or(|x| *x == d.reason)
+}
+
+/// The history page.
 #[component]
 pub fn History() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| query.with(filter_from));
+    let rows = Resource::new(move || filter.get(), list_decisions);
+    let workloads = Resource::new(|| (), |_| list_workloads());
+    let live = use_live();
+    let export = move |ext: &str| {
+        let q = query.with(|q| q.to_query_string());
+        format!("/history/export.{ext}{q}")
+    };
     view! {
         <Title text="History"/>
-        <div class="page-head"><h1>"History"</h1></div>
+        <div class="page-head">
+            <h1>"History"</h1>
+            <div class="actions">
+                <LiveBadge live/>
+                <a class="button" id="export-csv" href=move || export("csv") download="decisions.csv">"Export CSV"</a>
+                <a class="button" id="export-json" href=move || export("json") download="decisions.json">"Export JSON"</a>
+            </div>
+        </div>
+        <form class="panel filters" method="get" action="/history" aria-label="Filter decisions">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let list = workloads.await.unwrap_or_default();
+                    let selected = filter.get_untracked().workload_id;
+                    view! {
+                        <div class="form-row"><label for="f-workload">"Workload"</label>
+                            <select id="f-workload" name="workload">
+                                <option value="">"all"</option>
+                                {list.into_iter().map(|w| view! {
+                                    <option value=w.id.to_string() selected=selected == Some(w.id)>{w.name}</option>
+                                }).collect_view()}
+                            </select></div>
+                    }
+                })}
+            </Suspense>
+            <Choice id="f-direction" name="direction" label="Direction" options=&["up", "down", "none"] filter/>
+            <Choice id="f-outcome" name="outcome" label="Outcome"
+                options=&["applied", "failed", "intent", "superseded", "none", "error"] filter/>
+            <div class="form-row"><label for="f-reason">"Reason code"</label>
+                <input id="f-reason" name="reason" type="text" placeholder="e.g. ScaleUpLimit"
+                    value=move || filter.with(|f| f.reason.clone().unwrap_or_default())/></div>
+            <div class="form-row"><label for="f-from">"From (UTC)"</label>
+                <input id="f-from" name="from" type="datetime-local" value=move || query.with(|q| q.get("from").unwrap_or_default())/></div>
+            <div class="form-row"><label for="f-to">"To (UTC)"</label>
+                <input id="f-to" name="to" type="datetime-local" value=move || query.with(|q| q.get("to").unwrap_or_default())/></div>
+            <div class="form-row buttons">
+                <button type="submit" class="button primary">"Filter"</button>
+                <a href="/history" class="button">"Clear"</a>
+            </div>
+        </form>
         <section class="panel">
-            <p class="muted">"No decisions are recorded yet."</p>
+            <Suspense fallback=|| view! { <p class="muted">"Loading decisions…"</p> }>
+                {move || Suspend::new(async move {
+                    let list = rows.await?;
+                    Ok::<_, ApiError>(view! { <DecisionTable initial=list filter=filter.get_untracked() live/> })
+                })}
+            </Suspense>
         </section>
+    }
+}
+
+#[component]
+fn Choice(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    options: &'static [&'static str],
+    filter: Memo<DecisionFilter>,
+) -> impl IntoView {
+    let current = move || {
+        filter.with(|f| match name {
+            "direction" => f.direction.clone(),
+            _ => f.outcome.clone(),
+        })
+    };
+    view! {
+        <div class="form-row"><label for=id>{label}</label>
+            <select id=id name=name>
+                <option value="">"all"</option>
+                {options.iter().map(|o| view! {
+                    <option value=*o selected=move || current().as_deref() == Some(*o)>{*o}</option>
+                }).collect_view()}
+            </select></div>
+    }
+}
+
+#[component]
+fn DecisionTable(
+    initial: Vec<DecisionRow>,
+    filter: DecisionFilter,
+    live: crate::components::live::Live,
+) -> impl IntoView {
+    let older = (initial.len() as u32 == PAGE)
+        .then(|| initial.last().map(|d| d.id))
+        .flatten();
+    let rows = RwSignal::new(initial);
+    let f = filter.clone();
+    Effect::new(move |_| {
+        if let Some(LiveEvent::Evaluated {
+            decision: Some(d), ..
+        }) = live.last.get()
+        {
+            if matches(&f, &d) {
+                rows.update(|r| {
+                    r.retain(|x| x.id != d.id);
+                    r.insert(0, d);
+                });
+            }
+        }
+    });
+    let query = use_query_map();
+    let older_href = move |id: i64| {
+        let mut q = query.get_untracked();
+        q.replace("before", id.to_string());
+        format!("/history{}", q.to_query_string())
+    };
+    view! {
+        <div class="table-wrap">
+            <table id="history-table">
+                <thead><tr>
+                    <th scope="col">"Time"</th><th scope="col">"Workload"</th>
+                    <th scope="col" class="num">"Replicas"</th><th scope="col">"Reason"</th>
+                    <th scope="col">"Outcome"</th><th scope="col">"Explanation"</th>
+                </tr></thead>
+                <tbody>
+                    {move || rows.get().into_iter().map(|d| view! {
+                        <tr data-decision=d.id>
+                            <td><Time iso=d.at.clone()/></td>
+                            <td><a href=format!("/workloads/{}", d.workload_id)>{d.workload.clone()}</a></td>
+                            <td class="num">{format!("{} → {}", d.current_replicas, d.desired_replicas)}</td>
+                            <td><span class="badge">{d.reason.clone()}</span></td>
+                            <td><span class=format!("badge {}", outcome_class(&d.outcome))>{d.outcome.clone()}</span></td>
+                            <td class="sentence">{d.sentence.clone()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <Show when=move || rows.with(Vec::is_empty)>
+            <p class="muted">"No decisions match these filters."</p>
+        </Show>
+        {older.map(|id| view! { <p><a class="button" href=older_href(id) id="older">"Older decisions →"</a></p> })}
     }
 }

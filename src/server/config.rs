@@ -22,13 +22,22 @@ pub struct Cli {
 pub enum Command {
     /// Serve the dashboard and run the controller (the default).
     Serve,
+    /// Replay a policy over a load trace in the simulator and print the report.
+    Replay(crate::server::replay::ReplayArgs),
+    /// Replay every trace in a folder with an HPA-default policy and print one table.
+    BenchTraces(crate::server::replay::BenchArgs),
 }
 
 /// Settings of the server process.
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
     /// Address the HTTP server listens on.
-    #[arg(long, env = "EBB_BIND", default_value = "127.0.0.1:3000", value_name = "ADDR")]
+    #[arg(
+        long,
+        env = "EBB_BIND",
+        default_value = "127.0.0.1:3000",
+        value_name = "ADDR"
+    )]
     pub bind: SocketAddr,
 
     /// Database to use: `sqlite://PATH` (created when missing) or `sqlite::memory:`.
@@ -42,13 +51,27 @@ pub struct ServeConfig {
     pub database_url: DatabaseUrl,
 
     /// Directory holding the built site (`pkg/` with wasm, js, css, and public files).
-    #[arg(long, env = "EBB_SITE_ROOT", default_value = "target/site", value_name = "DIR")]
+    #[arg(
+        long,
+        env = "EBB_SITE_ROOT",
+        default_value = "target/site",
+        value_name = "DIR"
+    )]
     pub site_root: PathBuf,
 
     /// Seconds after which an HTTP request is answered with 408 (server-sent event streams excepted).
-    #[arg(long, env = "EBB_REQUEST_TIMEOUT", default_value_t = 30, value_name = "SECONDS",
+    #[arg(long = "request-timeout", env = "EBB_REQUEST_TIMEOUT", default_value_t = 30, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout_secs: u64,
+
+    /// Folder of load traces (CSV `timestamp,value`) the demo seed replays when present.
+    #[arg(
+        long,
+        env = "EBB_TRACES_DIR",
+        default_value = "../shared/traces",
+        value_name = "DIR"
+    )]
+    pub traces_dir: PathBuf,
 
     /// Log filter in `tracing` syntax, e.g. `info` or `ebb=debug,tower_http=info`.
     #[arg(long, env = "EBB_LOG", default_value = "info", value_name = "FILTER")]
@@ -82,10 +105,15 @@ impl FromStr for DatabaseUrl {
         if s == "sqlite::memory:" || s == "sqlite://:memory:" {
             return Ok(DatabaseUrl::SqliteMemory);
         }
-        if let Some(path) = s.strip_prefix("sqlite://").or_else(|| s.strip_prefix("sqlite:")) {
+        if let Some(path) = s
+            .strip_prefix("sqlite://")
+            .or_else(|| s.strip_prefix("sqlite:"))
+        {
             let path = path.split('?').next().unwrap_or_default();
             if path.is_empty() {
-                return Err("the sqlite URL has no file path; use e.g. sqlite://data/ebb.db".into());
+                return Err(
+                    "the sqlite URL has no file path; use e.g. sqlite://data/ebb.db".into(),
+                );
             }
             return Ok(DatabaseUrl::SqliteFile(PathBuf::from(path)));
         }
@@ -109,13 +137,19 @@ impl Cli {
             Ok(cli) => cli,
             Err(e) => {
                 use clap::error::ErrorKind;
-                if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand)
-                {
+                if matches!(
+                    e.kind(),
+                    ErrorKind::DisplayHelp
+                        | ErrorKind::DisplayVersion
+                        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                ) {
                     e.exit();
                 }
                 let text = e.to_string();
-                let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
+                let line = text
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("invalid arguments");
                 eprintln!("ebb: {}", line.trim_start_matches("error: "));
                 std::process::exit(2);
             }
@@ -130,8 +164,14 @@ mod tests {
     #[test]
     fn database_urls() {
         let cases: &[(&str, Result<DatabaseUrl, &str>)] = &[
-            ("sqlite://data/ebb.db", Ok(DatabaseUrl::SqliteFile("data/ebb.db".into()))),
-            ("sqlite:/tmp/x.db", Ok(DatabaseUrl::SqliteFile("/tmp/x.db".into()))),
+            (
+                "sqlite://data/ebb.db",
+                Ok(DatabaseUrl::SqliteFile("data/ebb.db".into())),
+            ),
+            (
+                "sqlite:/tmp/x.db",
+                Ok(DatabaseUrl::SqliteFile("/tmp/x.db".into())),
+            ),
             ("sqlite::memory:", Ok(DatabaseUrl::SqliteMemory)),
             ("sqlite://", Err("no file path")),
             ("nonsense://x", Err("unsupported scheme 'nonsense'")),
@@ -150,9 +190,13 @@ mod tests {
 
     #[test]
     fn bad_bind_names_the_option() {
-        let err = Cli::try_parse_from(["ebb", "--bind", "nowhere"]).unwrap_err().to_string();
+        let err = Cli::try_parse_from(["ebb", "--bind", "nowhere"])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("--bind"), "{err}");
-        let err = Cli::try_parse_from(["ebb", "--database-url", "nonsense://x"]).unwrap_err().to_string();
+        let err = Cli::try_parse_from(["ebb", "--database-url", "nonsense://x"])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("--database-url"), "{err}");
     }
 }

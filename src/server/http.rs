@@ -44,6 +44,8 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/history/export.csv", get(crate::server::export::csv))
+        .route("/history/export.json", get(crate::server::export::json))
         .leptos_routes_with_context(&state, routes, context, move || shell(shell_opts.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(CompressionLayer::new())
@@ -63,8 +65,13 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
         .layer(TraceLayer::new_for_http())
+        // Long-lived: outside the request timeout and compression.
+        .route("/api/live", get(crate::server::live::live))
         .with_state(state)
 }
 

@@ -1,13 +1,19 @@
 //! Process lifecycle of `ebb serve`: logging, store, state, listener, and graceful shutdown on
 //! SIGINT/SIGTERM (in-flight requests finish, then the store closes).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use leptos::prelude::get_configuration;
 use tracing_subscriber::EnvFilter;
 
+use tokio::sync::watch;
+
+use crate::server::clock::{Clock, TokioClock};
 use crate::server::config::ServeConfig;
+use crate::server::controller::Controller;
+use crate::server::seed::seed_demo;
 use crate::server::state::AppState;
 use crate::server::store::Store;
 
@@ -15,7 +21,11 @@ use crate::server::store::Store;
 pub fn init_logging(filter: &str) -> anyhow::Result<()> {
     let filter = EnvFilter::try_new(filter)
         .with_context(|| format!("--log: '{filter}' is not a valid log filter"))?;
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
     Ok(())
 }
 
@@ -35,11 +45,26 @@ pub async fn build_state(config: &ServeConfig) -> anyhow::Result<AppState> {
     Ok(AppState::new(leptos_options, store))
 }
 
-/// Runs the server until a shutdown signal arrives.
+/// Runs the server and the controller until a shutdown signal arrives.
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let started = Instant::now();
     let state = build_state(&config).await?;
     let store = state.store().clone();
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
+    if seed_demo(&store, &config.traces_dir, clock.now()).await? {
+        tracing::info!(
+            "seeded the demo workloads (traces from {})",
+            config.traces_dir.display()
+        );
+    }
+    let controller = Arc::new(Controller::new(
+        store.clone(),
+        clock.clone(),
+        state.inner.live.clone(),
+    ));
+    crate::server::backends::connect_all(&controller, &store, clock).await?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let control_loop = tokio::spawn(controller.run(stop_rx));
     let app = crate::server::http::router(state, Duration::from_secs(config.request_timeout_secs));
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
@@ -49,7 +74,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         listener.local_addr()?,
         started.elapsed().as_millis()
     );
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    let _ = stop_tx.send(true);
+    let _ = control_loop.await;
     store.close().await;
     tracing::info!("ebb stopped");
     Ok(())

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
+use crate::model::live::LiveEvent;
 use crate::server::store::Store;
 
 /// Shared state of the server process; cheap to clone.
@@ -19,6 +20,8 @@ pub struct AppState {
 pub struct Inner {
     pub store: Store,
     pub started_at: chrono::DateTime<chrono::Utc>,
+    /// Every evaluation the controller finishes, for live pages.
+    pub live: tokio::sync::broadcast::Sender<LiveEvent>,
 }
 
 impl AppState {
@@ -26,7 +29,11 @@ impl AppState {
     pub fn new(leptos_options: LeptosOptions, store: Store) -> AppState {
         AppState {
             leptos_options,
-            inner: Arc::new(Inner { store, started_at: chrono::Utc::now() }),
+            inner: Arc::new(Inner {
+                store,
+                started_at: chrono::Utc::now(),
+                live: tokio::sync::broadcast::channel(256).0,
+            }),
         }
     }
 

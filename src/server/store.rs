@@ -2,7 +2,15 @@
 //! brought up to date before anything else touches it. Queries live in the submodules, grouped by
 //! what they own.
 
+pub mod audit;
+pub mod decisions;
 mod migrate;
+pub mod overrides;
+pub mod policies;
+pub mod samples;
+pub mod status;
+pub mod time;
+pub mod workloads;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -17,13 +25,18 @@ pub use migrate::{migrate, MigrateError};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot create the database directory {path}: {source}")]
-    CreateDir { path: String, source: std::io::Error },
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot open the database {url}: {source}")]
     Open { url: String, source: sqlx::Error },
     #[error(transparent)]
     Migrate(#[from] MigrateError),
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
+    #[error("stored data cannot be read: {0}")]
+    Corrupt(String),
 }
 
 /// Handle to the database; cheap to clone.
@@ -51,7 +64,10 @@ impl Store {
             }
         }
         let sqlx_url = url.to_sqlx_url();
-        let open_err = |source| StoreError::Open { url: sqlx_url.clone(), source };
+        let open_err = |source| StoreError::Open {
+            url: sqlx_url.clone(),
+            source,
+        };
         let opts = SqliteConnectOptions::from_str(&sqlx_url)
             .map_err(open_err)?
             .create_if_missing(true)
@@ -60,7 +76,11 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
         // An in-memory database exists per connection: keep exactly one.
-        let max = if *url == DatabaseUrl::SqliteMemory { 1 } else { 8 };
+        let max = if *url == DatabaseUrl::SqliteMemory {
+            1
+        } else {
+            8
+        };
         let pool = SqlitePoolOptions::new()
             .max_connections(max)
             .min_connections(1)
@@ -79,7 +99,10 @@ impl Store {
 
     /// True when the database answers a trivial query (readiness).
     pub async fn ping(&self) -> bool {
-        sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&self.pool).await.is_ok()
+        sqlx::query_scalar::<_, i64>("SELECT 1")
+            .fetch_one(&self.pool)
+            .await
+            .is_ok()
     }
 
     /// Closes all connections (graceful shutdown).

@@ -21,11 +21,20 @@ async fn every_section_renders_on_the_server_with_navigation() {
     for (path, label) in NAV {
         let (res, body) = get(&app, path).await;
         assert_eq!(res.status(), StatusCode::OK, "{path}");
-        assert!(body.contains(&format!("<h1>{label}</h1>")), "{path} lacks its heading: {body}");
+        assert!(
+            body.contains(&format!("<h1>{label}</h1>")),
+            "{path} lacks its heading: {body}"
+        );
         for (href, _) in NAV {
-            assert!(body.contains(&format!("href=\"{href}\"")), "{path} lacks nav link {href}");
+            assert!(
+                body.contains(&format!("href=\"{href}\"")),
+                "{path} lacks nav link {href}"
+            );
         }
-        assert!(body.contains(&format!("<title>{label} · ebb</title>")), "{path} title");
+        assert!(
+            body.contains(&format!("<title>{label} · ebb</title>")),
+            "{path} title"
+        );
     }
 }
 
@@ -33,7 +42,10 @@ async fn every_section_renders_on_the_server_with_navigation() {
 async fn overview_shows_status_without_javascript() {
     let (app, _dir) = app().await;
     let (_, body) = get(&app, "/").await;
-    assert!(body.contains(env!("CARGO_PKG_VERSION")), "version missing: {body}");
+    assert!(
+        body.contains(env!("CARGO_PKG_VERSION")),
+        "version missing: {body}"
+    );
     assert!(body.contains("migration "), "schema version missing");
 }
 
@@ -43,7 +55,10 @@ async fn unknown_path_is_a_404_page() {
     let (res, body) = get(&app, "/no/such/page").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert!(body.contains("Page not found"), "{body}");
-    assert!(body.contains("href=\"/workloads\""), "404 keeps the navigation");
+    assert!(
+        body.contains("href=\"/workloads\""),
+        "404 keeps the navigation"
+    );
 }
 
 #[tokio::test]
@@ -53,7 +68,9 @@ async fn pages_carry_security_headers_and_a_nonce_csp() {
     let h = res.headers();
     assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
-    let csp = h[header::CONTENT_SECURITY_POLICY].to_str().expect("ascii csp");
+    let csp = h[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("ascii csp");
     assert!(csp.starts_with("default-src 'self'"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     let nonce = csp
@@ -62,7 +79,10 @@ async fn pages_carry_security_headers_and_a_nonce_csp() {
         .and_then(|rest| rest.split('\'').next())
         .expect("page CSP has a nonce");
     assert!(nonce.len() >= 16, "nonce too short: {nonce}");
-    assert!(body.contains(&format!("nonce=\"{nonce}\"")), "inline scripts carry the nonce");
+    assert!(
+        body.contains(&format!("nonce=\"{nonce}\"")),
+        "inline scripts carry the nonce"
+    );
     let (res, _) = get(&app, "/healthz").await;
     let csp = &res.headers()[header::CONTENT_SECURITY_POLICY];
     assert_eq!(csp, ebb::server::http::DEFAULT_CSP);

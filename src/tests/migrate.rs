@@ -30,7 +30,11 @@ async fn tables(store: &Store) -> Vec<String> {
 async fn a_failing_migration_leaves_the_database_as_it_was() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = store_in(&dir).await;
-    let good = migrator(&dir.path().join("a"), &[("1_one.sql", "CREATE TABLE one (x INTEGER);")]).await;
+    let good = migrator(
+        &dir.path().join("a"),
+        &[("1_one.sql", "CREATE TABLE one (x INTEGER);")],
+    )
+    .await;
     assert_eq!(migrate(store.pool(), &good).await.expect("first"), 1);
     let before = tables(&store).await;
 
@@ -39,25 +43,46 @@ async fn a_failing_migration_leaves_the_database_as_it_was() {
         &[
             ("1_one.sql", "CREATE TABLE one (x INTEGER);"),
             ("2_two.sql", "CREATE TABLE two (y INTEGER);"),
-            ("3_three.sql", "CREATE TABLE three (z INTEGER); THIS IS NOT SQL;"),
+            (
+                "3_three.sql",
+                "CREATE TABLE three (z INTEGER); THIS IS NOT SQL;",
+            ),
         ],
     )
     .await;
     let err = migrate(store.pool(), &bad).await.expect_err("must fail");
-    assert!(matches!(err, MigrateError::Failed { version: 3, .. }), "{err}");
+    assert!(
+        matches!(err, MigrateError::Failed { version: 3, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("database left unchanged"), "{err}");
-    assert_eq!(tables(&store).await, before, "migration 2 must have been rolled back too");
+    assert_eq!(
+        tables(&store).await,
+        before,
+        "migration 2 must have been rolled back too"
+    );
 }
 
 #[tokio::test]
 async fn an_edited_or_unknown_migration_is_refused() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = store_in(&dir).await;
-    let v1 = migrator(&dir.path().join("a"), &[("1_one.sql", "CREATE TABLE one (x INTEGER);")]).await;
+    let v1 = migrator(
+        &dir.path().join("a"),
+        &[("1_one.sql", "CREATE TABLE one (x INTEGER);")],
+    )
+    .await;
     migrate(store.pool(), &v1).await.expect("apply");
-    let edited = migrator(&dir.path().join("b"), &[("1_one.sql", "CREATE TABLE one (x TEXT);")]).await;
+    let edited = migrator(
+        &dir.path().join("b"),
+        &[("1_one.sql", "CREATE TABLE one (x TEXT);")],
+    )
+    .await;
     let err = migrate(store.pool(), &edited).await.expect_err("edited");
-    assert!(matches!(err, MigrateError::Modified { version: 1 }), "{err}");
+    assert!(
+        matches!(err, MigrateError::Modified { version: 1 }),
+        "{err}"
+    );
     let none = migrator(&dir.path().join("c"), &[]).await;
     let err = migrate(store.pool(), &none).await.expect_err("unknown");
     assert!(matches!(err, MigrateError::Unknown { version: 1 }), "{err}");
@@ -71,6 +96,9 @@ async fn the_real_schema_applies_once_and_is_idempotent() {
     store.close().await;
     let again = Store::open(&url).await.expect("reopen applies nothing");
     assert!(again.ping().await);
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(again.pool()).await.expect("pragma");
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(again.pool())
+        .await
+        .expect("pragma");
     assert_eq!(mode, "wal");
 }

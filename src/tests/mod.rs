@@ -1,6 +1,10 @@
 //! The app's one integration-test binary: the router built on a fresh database and exercised
 //! with real HTTP requests, plus the store's migration guarantees.
 
+mod controller;
 mod http;
 mod migrate;
+mod policies;
+mod replay;
+mod simulator;
 mod support;

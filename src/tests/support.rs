@@ -20,8 +20,13 @@ pub fn config_in(dir: &tempfile::TempDir) -> ServeConfig {
 /// The full router over a fresh database, and the directory that holds it.
 pub async fn app() -> (Router, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let state = ebb::server::run::build_state(&config_in(&dir)).await.expect("state");
-    (ebb::server::http::router(state, Duration::from_secs(10)), dir)
+    let state = ebb::server::run::build_state(&config_in(&dir))
+        .await
+        .expect("state");
+    (
+        ebb::server::http::router(state, Duration::from_secs(10)),
+        dir,
+    )
 }
 
 /// Sends a GET and returns the response with its body as text.
@@ -30,5 +35,8 @@ pub async fn get(app: &Router, path: &str) -> (Response<Body>, String) {
     let res = app.clone().oneshot(req).await.expect("response");
     let (parts, body) = res.into_parts();
     let bytes = axum::body::to_bytes(body, 10 << 20).await.expect("body");
-    (Response::from_parts(parts, Body::empty()), String::from_utf8_lossy(&bytes).into_owned())
+    (
+        Response::from_parts(parts, Body::empty()),
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
 }

@@ -9,7 +9,11 @@ use sqlx::{Connection, SqlitePool};
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
     #[error("migration {version} ({description}) failed, database left unchanged: {source}")]
-    Failed { version: i64, description: String, source: sqlx::Error },
+    Failed {
+        version: i64,
+        description: String,
+        source: sqlx::Error,
+    },
     #[error("migration {version} was changed after it was applied to this database; restore the original file")]
     Modified { version: i64 },
     #[error("the database has migration {version}, which this ebb does not know: it was written by a newer version")]
@@ -35,7 +39,10 @@ pub async fn migrate(pool: &SqlitePool, migrator: &Migrator) -> Result<usize, Mi
         sqlx::query_as("SELECT version, checksum FROM schema_migrations ORDER BY version")
             .fetch_all(&mut *tx)
             .await?;
-    let ups: Vec<_> = migrator.iter().filter(|m| !m.migration_type.is_down_migration()).collect();
+    let ups: Vec<_> = migrator
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration())
+        .collect();
     for (version, checksum) in &applied {
         match ups.iter().find(|m| m.version == *version) {
             None => return Err(MigrateError::Unknown { version: *version }),
@@ -46,19 +53,27 @@ pub async fn migrate(pool: &SqlitePool, migrator: &Migrator) -> Result<usize, Mi
         }
     }
     let mut count = 0;
-    for m in ups.iter().filter(|m| !applied.iter().any(|(v, _)| *v == m.version)) {
+    for m in ups
+        .iter()
+        .filter(|m| !applied.iter().any(|(v, _)| *v == m.version))
+    {
         let failed = |source| MigrateError::Failed {
             version: m.version,
             description: m.description.to_string(),
             source,
         };
-        sqlx::raw_sql(&m.sql).execute(&mut *tx).await.map_err(failed)?;
-        sqlx::query("INSERT INTO schema_migrations (version, description, checksum) VALUES (?, ?, ?)")
-            .bind(m.version)
-            .bind(m.description.as_ref())
-            .bind(m.checksum.as_ref())
+        sqlx::raw_sql(&m.sql)
             .execute(&mut *tx)
-            .await?;
+            .await
+            .map_err(failed)?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, description, checksum) VALUES (?, ?, ?)",
+        )
+        .bind(m.version)
+        .bind(m.description.as_ref())
+        .bind(m.checksum.as_ref())
+        .execute(&mut *tx)
+        .await?;
         count += 1;
     }
     tx.commit().await?;

@@ -1,0 +1,120 @@
+// ebb's chart glue: draws a workload's load and replica series with uPlot (served from
+// /vendor, installed from the npm registry) and marks every decision. The page (Rust/wasm)
+// calls window.ebbChart.draw(element, json) after hydration and on every live update.
+(function () {
+  "use strict";
+  var charts = new WeakMap();
+
+  function css(name, fallback) {
+    var v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+    return v || fallback;
+  }
+
+  function toColumns(spec) {
+    var xs = [], load = [], demand = [], current = [], desired = [], ready = [], target = [];
+    spec.points.forEach(function (p) {
+      xs.push(Date.parse(p.at) / 1000);
+      load.push(p.load);
+      demand.push(p.demand);
+      current.push(p.current);
+      desired.push(p.desired);
+      ready.push(p.ready);
+      target.push(spec.target);
+    });
+    return [xs, load, target, demand, current, desired, ready];
+  }
+
+  // Vertical lines at decisions; the tooltip shows the nearest one's sentence.
+  function markerPlugin(getSpec, tip) {
+    return {
+      hooks: {
+        draw: function (u) {
+          var ctx = u.ctx, top = u.bbox.top, h = u.bbox.height;
+          getSpec().markers.forEach(function (m) {
+            var x = u.valToPos(Date.parse(m.at) / 1000, "x", true);
+            if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
+            ctx.save();
+            ctx.strokeStyle = m.direction === "up" ? css("--up", "#1f6feb")
+              : m.direction === "down" ? css("--down", "#8250df") : css("--muted", "#888");
+            ctx.globalAlpha = m.outcome === "none" ? 0.35 : 0.9;
+            ctx.setLineDash(m.outcome === "none" ? [3, 3] : []);
+            ctx.beginPath();
+            ctx.moveTo(x, top);
+            ctx.lineTo(x, top + h);
+            ctx.stroke();
+            ctx.restore();
+          });
+        },
+        setCursor: function (u) {
+          var left = u.cursor.left;
+          if (left == null || left < 0) { tip.hidden = true; return; }
+          var best = null, bestDist = 8;
+          getSpec().markers.forEach(function (m) {
+            var d = Math.abs(u.valToPos(Date.parse(m.at) / 1000, "x") - left);
+            if (d < bestDist) { best = m; bestDist = d; }
+          });
+          if (!best) { tip.hidden = true; return; }
+          tip.hidden = false;
+          tip.textContent = new Date(best.at).toLocaleString() + " — " + best.sentence;
+        }
+      }
+    };
+  }
+
+  function options(el, getSpec, tip) {
+    var width = Math.max(300, el.clientWidth);
+    return {
+      width: width,
+      height: 300,
+      cursor: { drag: { x: true, y: false } },
+      scales: { x: { time: true }, load: { auto: true }, replicas: { auto: true } },
+      axes: [
+        { stroke: css("--muted", "#666"), grid: { stroke: css("--border", "#ddd") } },
+        { scale: "load", label: "load", stroke: css("--muted", "#666"), grid: { stroke: css("--border", "#ddd") } },
+        { scale: "replicas", label: "replicas", side: 1, stroke: css("--muted", "#666"), grid: { show: false } }
+      ],
+      series: [
+        {},
+        { label: "load", scale: "load", stroke: css("--accent", "#1f6feb"), width: 2 },
+        { label: "target", scale: "load", stroke: css("--warn", "#9a6700"), dash: [6, 4], width: 1 },
+        { label: "demand", scale: "load", stroke: css("--muted", "#888"), width: 1, show: false },
+        { label: "current", scale: "replicas", stroke: css("--text", "#222"), width: 2, paths: uPlot.paths.stepped({ align: 1 }) },
+        { label: "desired", scale: "replicas", stroke: css("--down", "#8250df"), dash: [4, 3], width: 1, paths: uPlot.paths.stepped({ align: 1 }) },
+        { label: "ready", scale: "replicas", stroke: css("--ok", "#1a7f37"), width: 1, paths: uPlot.paths.stepped({ align: 1 }) }
+      ],
+      plugins: [markerPlugin(getSpec, tip)]
+    };
+  }
+
+  function draw(el, json) {
+    if (typeof uPlot === "undefined") return;
+    var spec = JSON.parse(json);
+    var entry = charts.get(el);
+    if (entry && entry.range === spec.range) {
+      entry.spec = spec;
+      entry.plot.setData(toColumns(spec));
+      el.dataset.drawn = String(spec.points.length);
+      return;
+    }
+    if (entry) entry.plot.destroy();
+    el.textContent = "";
+    var tip = document.createElement("div");
+    tip.className = "chart-tip";
+    tip.hidden = true;
+    var holder = { spec: spec, range: spec.range };
+    var plot = new uPlot(options(el, function () { return holder.spec; }, tip), toColumns(spec), el);
+    el.appendChild(tip);
+    holder.plot = plot;
+    charts.set(el, holder);
+    el.dataset.drawn = String(spec.points.length);
+  }
+
+  window.addEventListener("resize", function () {
+    document.querySelectorAll(".chart[data-drawn]").forEach(function (el) {
+      var entry = charts.get(el);
+      if (entry) entry.plot.setSize({ width: Math.max(300, el.clientWidth), height: 300 });
+    });
+  });
+
+  window.ebbChart = { draw: draw };
+})();

@@ -1,0 +1,13 @@
+//! The decision history across workloads: filtered, paged by id (fast at millions of rows).
+
+use leptos::prelude::*;
+
+use crate::model::decision::{DecisionFilter, DecisionRow};
+use crate::model::ApiError;
+
+/// Decisions matching `filter`, newest first.
+#[server(endpoint = "decisions")]
+pub async fn list_decisions(filter: DecisionFilter) -> Result<Vec<DecisionRow>, ApiError> {
+    let state = crate::api::state()?;
+    Ok(state.store().decisions(&filter).await?)
+}

@@ -1,0 +1,149 @@
+//! The editor form's server side: save (validate, then store a new version with its audit
+//! entry), preview, row operations, rollback; and the redirects that make all of them work for
+//! a plain form post (JavaScript off).
+
+use chrono::Utc;
+use leptos::prelude::*;
+
+use super::draft::{editor_url, Draft};
+use super::whatif;
+use crate::model::policies::SubmitOutcome;
+use crate::model::policy_form::{self as pf, FormFields};
+use crate::model::ApiError;
+use crate::server::store::policies::{Authorship, Saved};
+
+pub async fn submit(mut form: FormFields) -> Result<SubmitOutcome, ApiError> {
+    let op = form.get(pf::OP).to_string();
+    let outcome = match op.as_str() {
+        "save" => save(&form).await,
+        "preview" => whatif::run(&form)
+            .await
+            .map(|w| SubmitOutcome::Preview(Box::new(w))),
+        _ => {
+            form.apply_op(&op);
+            Ok(SubmitOutcome::Draft(form.clone().without_op()))
+        }
+    };
+    if plain_form_post() {
+        let back = match &outcome {
+            Ok(SubmitOutcome::Saved { id, version }) => {
+                Some(format!("/policies/{id}?saved={version}"))
+            }
+            Ok(SubmitOutcome::Draft(fields)) => {
+                let errors = if op == "check" || op.is_empty() {
+                    fields.check().errors
+                } else {
+                    Vec::new()
+                };
+                Some(editor_url(&Draft {
+                    fields: fields.clone(),
+                    errors,
+                }))
+            }
+            Ok(SubmitOutcome::Preview(_)) => Some(editor_url(&Draft {
+                fields: form.clone(),
+                errors: Vec::new(),
+            })),
+            Err(ApiError::Invalid(errors)) => Some(editor_url(&Draft {
+                fields: form.clone().without_op(),
+                errors: errors.clone(),
+            })),
+            Err(_) => None,
+        };
+        if let Some(url) = back {
+            leptos_axum::redirect(&url);
+        }
+    }
+    outcome
+}
+
+/// True for a browser's own form submission (JavaScript off), which wants a page back.
+fn plain_form_post() -> bool {
+    use_context::<axum::http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false)
+}
+
+async fn save(form: &FormFields) -> Result<SubmitOutcome, ApiError> {
+    let mut errors = form.save_errors();
+    let check = form.check();
+    errors.extend(check.errors);
+    let policy = match check.policy {
+        Some(p) if errors.is_empty() => p,
+        _ => return Err(ApiError::Invalid(errors)),
+    };
+    let state = crate::api::state()?;
+    let store = state.store();
+    let actor = crate::api::actor();
+    let who = Authorship {
+        author: &actor,
+        comment: form.get(pf::COMMENT),
+        at: Utc::now(),
+    };
+    let id = parse_id(form.get(pf::ID), pf::ID)?;
+    let Some(id) = id else {
+        let name = form.get(pf::NAME);
+        if store.policy_id_by_name(name).await?.is_some() {
+            return Err(ApiError::invalid(
+                pf::NAME,
+                format!("a policy named '{name}' exists; choose another name"),
+            ));
+        }
+        let id = store.create_policy(name, &policy, who).await?;
+        return Ok(SubmitOutcome::Saved { id, version: 1 });
+    };
+    let expected = parse_id(form.get(pf::BASE_VERSION), pf::BASE_VERSION)?;
+    match store.save_policy_version(id, &policy, who, expected).await? {
+        Saved::Version(version) => Ok(SubmitOutcome::Saved { id, version }),
+        Saved::Stale { current } => Err(ApiError::invalid(
+            pf::BASE_VERSION,
+            format!(
+                "this policy changed while you edited it (now version {current}); open it again and redo your change"
+            ),
+        )),
+        Saved::Missing => Err(ApiError::NotFound(format!("there is no policy {id}"))),
+    }
+}
+
+fn parse_id(text: &str, path: &str) -> Result<Option<i64>, ApiError> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| ApiError::invalid(path, format!("'{text}' is not an id")))
+}
+
+pub async fn rollback(id: i64, version: i64, reason: String) -> Result<SubmitOutcome, ApiError> {
+    if reason.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "reason",
+            "say why you roll back (it goes into the audit trail)",
+        ));
+    }
+    let state = crate::api::state()?;
+    let actor = crate::api::actor();
+    match state
+        .store()
+        .rollback_policy(id, version, &reason, &actor, Utc::now())
+        .await?
+    {
+        Saved::Version(v) => {
+            if plain_form_post() {
+                leptos_axum::redirect(&format!("/policies/{id}?saved={v}"));
+            }
+            Ok(SubmitOutcome::Saved { id, version: v })
+        }
+        Saved::Stale { current } => Err(ApiError::Conflict(format!(
+            "policy {id} is now at version {current}"
+        ))),
+        Saved::Missing => Err(ApiError::NotFound(format!(
+            "policy {id} has no version {version}"
+        ))),
+    }
+}

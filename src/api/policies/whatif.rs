@@ -1,0 +1,240 @@
+//! What-if: the edited policy and the current one replayed (see [`crate::server::replay`])
+//! over the same load — a workload's recorded demand of the last 24 h or 7 d, or a trace from
+//! the traces folder — summarised for the editor: replica curves, replica-hours, unserved.
+
+use std::path::PathBuf;
+
+use chrono::{Duration, Utc};
+use ebb_engine::Policy;
+
+use crate::model::policies::{ReplaySummary, WhatIf};
+use crate::model::policy_form::{self as pf, FormFields};
+use crate::model::ApiError;
+use crate::server::orchestrator::simulator::{DemandSpec, FaultSpec, SimWorkloadSpec, TraceData};
+use crate::server::replay::cli::trace_spec;
+use crate::server::replay::sizing::Sizing;
+use crate::server::replay::{run_replay, ReplayOptions, ReplayReport};
+use crate::server::store::Store;
+
+/// Longest replay the editor runs.
+const MAX_SECS: f64 = 7.0 * 86_400.0;
+/// Points per chart curve.
+const CHART_POINTS: usize = 400;
+
+/// The traces folder. The server's `--traces-dir` is not in the application state yet, so this
+/// reads the same environment variable and default.
+fn traces_dir() -> PathBuf {
+    std::env::var_os("EBB_TRACES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("../shared/traces"))
+}
+
+/// CSV files in the traces folder, by name (none when it is missing).
+pub fn trace_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(traces_dir())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.to_ascii_lowercase().ends_with(".csv"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Runs the what-if described by `form`.
+pub async fn run(form: &FormFields) -> Result<WhatIf, ApiError> {
+    let check = form.check();
+    let edited = match check.policy {
+        Some(p) if check.errors.is_empty() => p,
+        _ => return Err(ApiError::Invalid(check.errors)),
+    };
+    let state = crate::api::state()?;
+    let store = state.store();
+    let (spec, opts, source, workload_policy) = load(form, store).await?;
+    let baseline = baseline(form, workload_policy, store).await?;
+    let job = move || -> Result<(ReplayReport, Option<(String, ReplayReport)>), String> {
+        let a = run_replay(&edited, &spec, &opts).map_err(|e| e.to_string())?;
+        let b = match baseline {
+            Some((label, p)) => Some((
+                label,
+                run_replay(&p, &spec, &opts).map_err(|e| e.to_string())?,
+            )),
+            None => None,
+        };
+        Ok((a, b))
+    };
+    let (a, b) = tokio::task::spawn_blocking(job)
+        .await
+        .map_err(|e| ApiError::Internal(format!("replay task: {e}")))?
+        .map_err(|e| ApiError::invalid(pf::WHATIF_SOURCE, e))?;
+    let (times, demand) = axis(&a);
+    Ok(WhatIf {
+        source,
+        times,
+        demand,
+        edited: summary("edited", &a),
+        current: b.map(|(label, r)| summary(&label, &r)),
+    })
+}
+
+type Loaded = (SimWorkloadSpec, ReplayOptions, String, Option<i64>);
+
+async fn load(form: &FormFields, store: &Store) -> Result<Loaded, ApiError> {
+    let source = form.get(pf::WHATIF_SOURCE);
+    if source == "trace" {
+        return load_trace(form.get(pf::WHATIF_TRACE));
+    }
+    let hours = match source {
+        "7d" => 7 * 24,
+        "24h" | "" => 24,
+        other => {
+            return Err(ApiError::invalid(
+                pf::WHATIF_SOURCE,
+                format!("'{other}' is not 24h, 7d or trace"),
+            ))
+        }
+    };
+    let bad = |m: String| ApiError::invalid(pf::WHATIF_WORKLOAD, m);
+    let id: i64 = form
+        .get(pf::WHATIF_WORKLOAD)
+        .parse()
+        .map_err(|_| bad("choose a workload".into()))?;
+    let row = store
+        .workloads()
+        .await?
+        .into_iter()
+        .find(|w| w.id == id)
+        .ok_or_else(|| bad(format!("there is no workload {id}")))?;
+    let now = Utc::now();
+    let points = store.chart(id, now - Duration::hours(hours), now).await?;
+    let series: Vec<_> = points
+        .iter()
+        .filter_map(|p| Some((crate::server::store::time::parse(&p.at)?, p.demand?)))
+        .filter(|(_, d)| d.is_finite() && *d >= 0.0)
+        .collect();
+    if series.len() < 2 {
+        return Err(bad(format!(
+            "{} has no recorded demand in the last {hours} h yet; choose a trace instead",
+            row.name
+        )));
+    }
+    let first_replicas = points.first().map(|p| p.current.max(1) as u32).unwrap_or(1);
+    let mut spec = if row.backend_kind == "simulator" {
+        serde_json::from_str::<SimWorkloadSpec>(&row.spec).unwrap_or_default()
+    } else {
+        let trace =
+            TraceData::from_points(row.name.clone(), &series).map_err(|e| bad(e.to_string()))?;
+        let s = Sizing::for_trace(&trace, 1.0, None);
+        SimWorkloadSpec {
+            capacity_per_instance: s.capacity_per_instance,
+            ..SimWorkloadSpec::default()
+        }
+    };
+    let start = series[0].0;
+    let span = (series[series.len() - 1].0 - start).num_seconds() as f64;
+    let label = format!(
+        "{}, recorded demand of the last {} ({} points)",
+        row.name,
+        if hours == 24 { "24 h" } else { "7 d" },
+        series.len()
+    );
+    spec.initial_replicas = first_replicas;
+    spec.faults = FaultSpec::default();
+    spec.demand = DemandSpec::Series {
+        points: series,
+        time_compression: 1.0,
+        scale: 1.0,
+    };
+    let opts = ReplayOptions {
+        start: Some(start),
+        duration_secs: Some(span.clamp(60.0, MAX_SECS)),
+        interval_secs: u32::try_from(row.interval_secs).unwrap_or(15).max(1),
+        ..ReplayOptions::default()
+    };
+    Ok((spec, opts, label, row.policy_id))
+}
+
+fn load_trace(name: &str) -> Result<Loaded, ApiError> {
+    let bad = |m: String| ApiError::invalid(pf::WHATIF_TRACE, m);
+    if !trace_names().iter().any(|n| n == name) {
+        return Err(bad(format!("'{name}' is not a trace in the traces folder")));
+    }
+    let path = traces_dir().join(name);
+    let trace = TraceData::load(&path).map_err(|e| bad(e.to_string()))?;
+    let sizing = Sizing::for_trace(&trace, 1.0, None);
+    let spec = trace_spec(&path, 1.0, 1.0, &sizing);
+    let opts = ReplayOptions {
+        duration_secs: Some(trace.span_secs().clamp(60.0, MAX_SECS)),
+        ..ReplayOptions::default()
+    };
+    let label = format!(
+        "trace {name} ({} points{})",
+        trace.len(),
+        if trace.span_secs() > MAX_SECS {
+            ", first 7 d"
+        } else {
+            ""
+        }
+    );
+    Ok((spec, opts, label, None))
+}
+
+/// The policy to compare with: the stored current version of the policy being edited, else
+/// the current policy of the chosen workload.
+async fn baseline(
+    form: &FormFields,
+    workload_policy: Option<i64>,
+    store: &Store,
+) -> Result<Option<(String, Policy)>, ApiError> {
+    let own = form.get(pf::ID).parse::<i64>().ok();
+    let Some(id) = own.or(workload_policy) else {
+        return Ok(None);
+    };
+    let Some(v) = store.current_policy(id).await? else {
+        return Ok(None);
+    };
+    let label = if own.is_some() {
+        format!("current v{}", v.version)
+    } else {
+        format!("workload's policy v{}", v.version)
+    };
+    Ok(Some((label, v.body)))
+}
+
+fn chunk(n: usize) -> usize {
+    n.div_ceil(CHART_POINTS).max(1)
+}
+
+fn axis(r: &ReplayReport) -> (Vec<i64>, Vec<f64>) {
+    let c = chunk(r.timeline.len());
+    r.timeline
+        .chunks(c)
+        .map(|rows| {
+            (
+                rows[0].at.timestamp(),
+                rows.iter().map(|x| x.offered).sum::<f64>() / rows.len() as f64,
+            )
+        })
+        .unzip()
+}
+
+fn summary(label: &str, r: &ReplayReport) -> ReplaySummary {
+    let c = chunk(r.timeline.len());
+    ReplaySummary {
+        label: label.to_string(),
+        replica_hours: r.replica_hours,
+        offered_units: r.offered_units,
+        unserved_units: r.unserved_units,
+        unserved_share: r.unserved_share,
+        minutes_over_capacity: r.minutes_over_capacity,
+        scale_ups: r.scale_ups,
+        scale_downs: r.scale_downs,
+        replicas: r
+            .timeline
+            .chunks(c)
+            .map(|rows| rows.iter().map(|x| x.current_replicas).max().unwrap_or(0) as f64)
+            .collect(),
+    }
+}

@@ -1,0 +1,44 @@
+//! Workloads: the overview list, one workload's detail, and its chart series.
+
+use leptos::prelude::*;
+
+use crate::model::workload::{WorkloadDetail, WorkloadSummary};
+use crate::model::ApiError;
+
+/// Every workload with its latest status, by name.
+#[server(endpoint = "workloads")]
+pub async fn list_workloads() -> Result<Vec<WorkloadSummary>, ApiError> {
+    let state = crate::api::state()?;
+    Ok(state.store().workload_summaries().await?)
+}
+
+/// One workload: summary, next possible action, instances and recent decisions.
+#[server(endpoint = "workload")]
+pub async fn get_workload(id: i64) -> Result<WorkloadDetail, ApiError> {
+    let state = crate::api::state()?;
+    state
+        .store()
+        .workload_detail(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no workload {id}")))
+}
+
+/// Chart series of workload `id` over the range named `range` (15m, 1h, 6h, 24h, 7d, 30d),
+/// ending now.
+#[server(endpoint = "workload_chart")]
+pub async fn get_chart(id: i64, range: String) -> Result<crate::model::chart::ChartData, ApiError> {
+    use crate::model::chart::{range_secs, ChartData};
+    let state = crate::api::state()?;
+    let store = state.store();
+    let to = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let from = to - chrono::Duration::seconds(range_secs(&range));
+    let target = store.workload_summary(id).await?.and_then(|s| s.target);
+    let points = store.chart(id, from, to).await?;
+    let markers = store.markers(id, from, to).await?;
+    Ok(ChartData {
+        range,
+        target,
+        points,
+        markers,
+    })
+}

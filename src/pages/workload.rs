@@ -1,0 +1,148 @@
+//! The workload page: live chart of load and replicas with decision markers, the next possible
+//! action, the decisions with their explanations, the instances, and manual overrides.
+
+pub mod decisions;
+mod instances;
+mod next_action;
+mod overrides;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+pub use decisions::outcome_class;
+
+use crate::api::workloads::{get_chart, get_workload};
+use crate::components::chart::TimeChart;
+use crate::components::live::{use_live, Live, LiveBadge};
+use crate::model::chart::{ChartData, ChartPoint, RANGES};
+use crate::model::live::LiveEvent;
+use crate::model::workload::WorkloadDetail;
+use crate::model::ApiError;
+
+/// `/workloads/:id`.
+#[component]
+pub fn WorkloadPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
+    let range = move || query.with(|q| q.get("range").unwrap_or_else(|| "1h".to_string()));
+    let live = use_live();
+    let detail = Resource::new(id, get_workload);
+    let chart = Resource::new(move || (id(), range()), |(id, r)| get_chart(id, r));
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading workload…"</p> }>
+            {move || Suspend::new(async move {
+                let d = detail.await?;
+                let c = chart.await?;
+                Ok::<_, ApiError>(view! { <WorkloadView detail=d chart=c live/> })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn WorkloadView(detail: WorkloadDetail, chart: ChartData, live: Live) -> impl IntoView {
+    let id = detail.summary.id;
+    let state = RwSignal::new(detail);
+    let chart = RwSignal::new(chart);
+    // Live: replace the summary, prepend new decisions, extend the chart.
+    Effect::new(move |_| {
+        let Some(LiveEvent::Evaluated { workload, decision }) = live.last.get() else {
+            return;
+        };
+        if workload.id != id {
+            return;
+        }
+        let point = ChartPoint {
+            at: workload.observed_at.clone().unwrap_or_default(),
+            load: workload.load,
+            load_max: workload.load,
+            demand: None,
+            unserved: None,
+            current: workload.current_replicas.unwrap_or(0),
+            desired: workload.desired_replicas.unwrap_or(0),
+            ready: workload.ready_replicas.unwrap_or(0),
+        };
+        if let Some(d) = &decision {
+            chart.update(|c| {
+                c.markers.push(crate::model::chart::Marker {
+                    id: d.id,
+                    at: d.at.clone(),
+                    direction: d.direction.clone(),
+                    outcome: d.outcome.clone(),
+                    sentence: d.sentence.clone(),
+                })
+            });
+        }
+        chart.update(|c| {
+            if c.points.last().is_none_or(|p| p.at != point.at) {
+                c.points.push(point);
+            }
+        });
+        state.update(|s| {
+            s.summary = *workload;
+            if let Some(d) = decision {
+                s.decisions.retain(|x| x.id != d.id);
+                s.decisions.insert(0, d);
+            }
+        });
+    });
+    let name = state.with_untracked(|s| s.summary.name.clone());
+    let current_range = move || chart.with(|c| c.range.clone());
+    view! {
+        <Title text=name.clone()/>
+        <div class="page-head">
+            <div>
+                <p class="crumbs"><a href="/workloads">"Workloads"</a>" / "</p>
+                <h1>{name}</h1>
+            </div>
+            <LiveBadge live/>
+        </div>
+        <WorkloadFacts state/>
+        <div class="layout-2">
+            <section class="panel chart-panel" aria-labelledby="chart-title">
+                <div class="panel-head">
+                    <h2 id="chart-title">"Load and replicas"</h2>
+                    <nav class="ranges" aria-label="Chart range">
+                        {RANGES.iter().map(|(r, _)| view! {
+                            <a href=format!("?range={r}")
+                               aria-current=move || (current_range() == *r).then_some("true")>{*r}</a>
+                        }).collect_view()}
+                    </nav>
+                </div>
+                <TimeChart data=chart.into()/>
+            </section>
+            <next_action::NextActionPanel state/>
+        </div>
+        <decisions::DecisionList state/>
+        <div class="layout-2">
+            <instances::InstanceTable state/>
+            <overrides::OverridePanel workload_id=id/>
+        </div>
+    }
+}
+
+/// Replica counts, load, policy and health in one line of facts.
+#[component]
+fn WorkloadFacts(state: RwSignal<WorkloadDetail>) -> impl IntoView {
+    let s = move || state.get().summary;
+    view! {
+        <section class="panel facts-row" aria-label="Current state">
+            <div><span class="muted">"Replicas (current / desired / ready)"</span>
+                <strong id="replicas">{move || { let s = s(); format!("{} / {} / {}",
+                    s.current_replicas.unwrap_or(0), s.desired_replicas.unwrap_or(0), s.ready_replicas.unwrap_or(0)) }}</strong></div>
+            <div><span class="muted">"Load vs target"</span>
+                <strong>{move || { let s = s(); match (s.load, s.target) {
+                    (Some(l), Some(t)) => format!("{l:.1} / {t:.1}"), _ => "no metrics".into() } }}</strong></div>
+            <div><span class="muted">"Policy"</span>
+                <strong>{move || { let s = s(); match (s.policy_id, s.policy_name, s.policy_version) {
+                    (Some(id), Some(n), Some(v)) => view! { <a href=format!("/policies/{id}")>{format!("{n} v{v}")}</a> }.into_any(),
+                    _ => view! { "none" }.into_any() } }}</strong></div>
+            <div><span class="muted">"Backend"</span><strong>{move || s().backend}</strong></div>
+            <div><span class="muted">"Health"</span><strong>{move || s().health()}</strong></div>
+            <div><span class="muted">"Evaluated every"</span><strong>{move || format!("{} s", s().interval_secs)}</strong></div>
+        </section>
+        {move || s().last_error.map(|e| view! { <p class="inline-error" role="alert">{e}</p> })}
+    }
+}

@@ -1,0 +1,117 @@
+//! The controller: runs inside the server, evaluates each enabled workload at its own interval
+//! (default 15 s as in the HPA, 1 s allowed), and prunes history on a schedule. It never imports
+//! Leptos; pages learn about its work through the store and the live channel.
+
+mod convert;
+pub mod tick;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, watch};
+use tokio::time::Instant;
+
+use crate::model::live::LiveEvent;
+use crate::server::clock::Clock;
+use crate::server::orchestrator::Orchestrator;
+use crate::server::store::samples::Retention;
+use crate::server::store::workloads::WorkloadRow;
+use crate::server::store::Store;
+
+/// How often the workload list is re-read (new workloads, policy attachments, enable flags).
+const REFRESH: Duration = Duration::from_secs(5);
+/// How often old history is pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Evaluates workloads against their backends.
+pub struct Controller {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    live: broadcast::Sender<LiveEvent>,
+    backends: RwLock<HashMap<i64, Arc<dyn Orchestrator>>>,
+    retention: Retention,
+}
+
+impl Controller {
+    /// A controller over `store`, telling `live` about every evaluation.
+    pub fn new(store: Store, clock: Arc<dyn Clock>, live: broadcast::Sender<LiveEvent>) -> Self {
+        Controller {
+            store,
+            clock,
+            live,
+            backends: RwLock::new(HashMap::new()),
+            retention: Retention::default(),
+        }
+    }
+
+    /// Makes `backend` the orchestrator of backend row `id`.
+    pub fn register_backend(&self, id: i64, backend: Arc<dyn Orchestrator>) {
+        if let Ok(mut map) = self.backends.write() {
+            map.insert(id, backend);
+        }
+    }
+
+    /// The orchestrator of backend row `id`, if registered.
+    pub fn backend(&self, id: i64) -> Option<Arc<dyn Orchestrator>> {
+        self.backends.read().ok().and_then(|m| m.get(&id).cloned())
+    }
+
+    /// Runs until `shutdown` turns true. Store errors are logged and retried on the next
+    /// round; they never stop the loop.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let mut due: HashMap<i64, Instant> = HashMap::new();
+        let mut workloads: Vec<WorkloadRow> = Vec::new();
+        let mut refreshed: Option<Instant> = None;
+        let mut pruned = Instant::now();
+        loop {
+            if refreshed.is_none_or(|t| t.elapsed() >= REFRESH) {
+                match self.store.workloads().await {
+                    Ok(list) => workloads = list,
+                    Err(e) => tracing::error!("controller: cannot read workloads: {e}"),
+                }
+                refreshed = Some(Instant::now());
+            }
+            self.evaluate_due(&workloads, &mut due).await;
+            if pruned.elapsed() >= PRUNE_EVERY {
+                pruned = Instant::now();
+                if let Err(e) = self.store.prune(&self.retention, self.clock.now()).await {
+                    tracing::error!("controller: pruning history failed: {e}");
+                }
+            }
+            let next = due
+                .values()
+                .min()
+                .copied()
+                .unwrap_or_else(|| Instant::now() + REFRESH);
+            let wake = next.min(Instant::now() + Duration::from_secs(1));
+            tokio::select! {
+                _ = tokio::time::sleep_until(wake) => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+        tracing::info!("controller stopped");
+    }
+
+    /// Evaluates every enabled workload whose time has come.
+    async fn evaluate_due(&self, workloads: &[WorkloadRow], due: &mut HashMap<i64, Instant>) {
+        due.retain(|id, _| workloads.iter().any(|w| w.id == *id && w.enabled));
+        for w in workloads.iter().filter(|w| w.enabled) {
+            let now = Instant::now();
+            if due.get(&w.id).is_some_and(|t| *t > now) {
+                continue;
+            }
+            let wait = match self.evaluate(w).await {
+                Ok(wait) => wait,
+                Err(e) => {
+                    tracing::error!("workload {}: evaluation not recorded: {e}", w.name);
+                    Duration::from_secs(5)
+                }
+            };
+            due.insert(w.id, now + wait);
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! One evaluation of one workload: observe → decide → record the intent → act → record the
+//! outcome → publish. Re-reads everything it needs, so a crash at any step loses nothing and a
+//! repeated tick repeats nothing: `scale` sets an absolute count, and an intent left open by a
+//! crash is settled against the next observation before anything new is decided.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use ebb_engine::{decide, Decision, History};
+
+use super::convert::{count, direction_name, headline_load, instance_samples};
+use super::Controller;
+use crate::model::live::LiveEvent;
+use crate::server::orchestrator::{
+    engine_observation, ObservedState, OrchestratorError, WorkloadObservation,
+};
+use crate::server::store::decisions::NewDecision;
+use crate::server::store::policies::PolicyVersion;
+use crate::server::store::samples::Sample;
+use crate::server::store::status::{ControllerState, StatusUpdate};
+use crate::server::store::workloads::WorkloadRow;
+use crate::server::store::StoreError;
+
+/// Reason code recorded when the backend cannot be asked.
+pub const BACKEND_ERROR: &str = "BackendError";
+
+impl Controller {
+    /// Evaluates workload `w` once; returns how long to wait before the next evaluation.
+    pub async fn evaluate(&self, w: &WorkloadRow) -> Result<Duration, StoreError> {
+        let interval = Duration::from_secs(u64::try_from(w.interval_secs.max(1)).unwrap_or(15));
+        let Some(backend) = self.backend(w.backend_id) else {
+            return Ok(interval);
+        };
+        let now = self.clock.now();
+        let mut cs = self.store.controller_state(w.id).await?;
+        let obs = match backend.observe(&w.name).await {
+            Ok(obs) => obs,
+            Err(e) => return self.backend_failed(w, cs, None, &e, now, interval).await,
+        };
+        self.settle_open_intents(w, &obs, &mut cs.history).await?;
+        let policy = match w.policy_id {
+            Some(id) => self.store.current_policy(id).await?,
+            None => None,
+        };
+        let Some(policy) = policy else {
+            // Watched but not scaled: keep the status and samples current.
+            self.record_observation(w, &obs, None, None, &mut cs, now)
+                .await?;
+            return Ok(interval);
+        };
+        let mut eobs = engine_observation(&obs);
+        eobs.overrides = self.store.active_overrides(w.id, now).await?;
+        let decision = decide(&policy.body, &eobs, &cs.history, now);
+        let mut applied = false;
+        let mut failure = None;
+        let mut recorded = None;
+        if decision.desired_replicas != obs.replicas {
+            let intent = self.new_decision(w, &policy, &decision, now, "intent", None);
+            let id = self.store.insert_decision(&intent).await?;
+            recorded = Some(id);
+            cs.last_decision_id = Some(id);
+            cs.last_reason = Some(decision.reason.code().to_string());
+            match backend
+                .scale(&w.name, decision.desired_replicas, &obs.token)
+                .await
+            {
+                Ok(_) => {
+                    applied = true;
+                    self.store.set_outcome(id, "applied", None).await?;
+                }
+                Err(e) => {
+                    self.store
+                        .set_outcome(id, "failed", Some(&e.to_string()))
+                        .await?;
+                    failure = Some(e);
+                }
+            }
+        } else if cs.last_reason.as_deref() != Some(decision.reason.code()) {
+            let row = self.new_decision(w, &policy, &decision, now, "none", None);
+            recorded = Some(self.store.insert_decision(&row).await?);
+            cs.last_decision_id = recorded;
+            cs.last_reason = Some(decision.reason.code().to_string());
+        }
+        cs.history.record(&decision, applied, &policy.body, now);
+        match failure {
+            // Someone changed the workload between our read and write: nothing is wrong with
+            // the backend, so re-read and re-decide promptly instead of backing off.
+            Some(OrchestratorError::Conflict(_)) => {
+                self.record_observation(w, &obs, Some(&decision), recorded, &mut cs, now)
+                    .await?;
+                return Ok(interval.min(Duration::from_secs(1)));
+            }
+            Some(e) => {
+                return self
+                    .backend_failed(w, cs, Some(&obs), &e, now, interval)
+                    .await
+            }
+            None => {}
+        }
+        cs.error_count = 0;
+        cs.backoff_until = None;
+        self.record_observation(w, &obs, Some(&decision), recorded, &mut cs, now)
+            .await?;
+        Ok(interval)
+    }
+
+    /// An intent without outcome means the process stopped between recording and acting (or
+    /// before recording the result). The backend's current count tells which: it is settled as
+    /// applied (and counted as a scale event, so rate limits see it) or as superseded.
+    async fn settle_open_intents(
+        &self,
+        w: &WorkloadRow,
+        obs: &WorkloadObservation,
+        history: &mut History,
+    ) -> Result<(), StoreError> {
+        for intent in self.store.open_intents(w.id).await? {
+            let reached = i64::from(obs.replicas) == intent.desired_replicas;
+            if reached {
+                self.store.set_outcome(intent.id, "applied", None).await?;
+                if let Some(at) = crate::server::store::time::parse(&intent.at) {
+                    history.scale_events.push(ebb_engine::ScaleEvent {
+                        at,
+                        from: u32::try_from(intent.current_replicas).unwrap_or(0),
+                        to: obs.replicas,
+                    });
+                }
+            } else {
+                let why = "the process stopped before this action completed; re-evaluated afresh";
+                self.store
+                    .set_outcome(intent.id, "superseded", Some(why))
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn new_decision(
+        &self,
+        w: &WorkloadRow,
+        policy: &PolicyVersion,
+        d: &Decision,
+        now: DateTime<Utc>,
+        outcome: &'static str,
+        error: Option<String>,
+    ) -> NewDecision {
+        let detail = serde_json::json!({
+            "proposals": d.proposals, "limits": d.limits, "bounds": d.bounds,
+            "next": d.next, "active_schedules": d.active_schedules, "metrics_ok": d.metrics_ok,
+        });
+        NewDecision {
+            workload_id: w.id,
+            at: now,
+            policy_id: Some(policy.policy_id),
+            policy_version: Some(policy.version),
+            current_replicas: d.current_replicas,
+            desired_replicas: d.desired_replicas,
+            direction: direction_name(d.direction),
+            reason: d.reason.code().to_string(),
+            sentence: d.sentence.clone(),
+            outcome,
+            error,
+            detail: detail.to_string(),
+        }
+    }
+
+    /// Records a backend failure on the workload (and, when it is new, as a decision), and
+    /// returns the back-off: the interval doubled per consecutive failure, at most 2 minutes
+    /// (or the interval when that is longer).
+    async fn backend_failed(
+        &self,
+        w: &WorkloadRow,
+        mut cs: ControllerState,
+        obs: Option<&WorkloadObservation>,
+        e: &OrchestratorError,
+        now: DateTime<Utc>,
+        interval: Duration,
+    ) -> Result<Duration, StoreError> {
+        cs.error_count = cs.error_count.saturating_add(1);
+        let cap = interval.max(Duration::from_secs(120));
+        let backoff = interval.saturating_mul(1 << cs.error_count.min(7)).min(cap);
+        cs.backoff_until = chrono::Duration::from_std(backoff).ok().map(|b| now + b);
+        let mut recorded = None;
+        if cs.last_reason.as_deref() != Some(BACKEND_ERROR) {
+            let current = obs.map(|o| o.replicas).unwrap_or(0);
+            let row = NewDecision {
+                workload_id: w.id,
+                at: now,
+                policy_id: w.policy_id,
+                policy_version: None,
+                current_replicas: current,
+                desired_replicas: current,
+                direction: "none",
+                reason: BACKEND_ERROR.to_string(),
+                sentence: format!(
+                    "Could not reach the backend ({e}); holding, next try in {} s.",
+                    backoff.as_secs()
+                ),
+                outcome: "error",
+                error: Some(e.to_string()),
+                detail: "{}".into(),
+            };
+            let id = self.store.insert_decision(&row).await?;
+            cs.last_decision_id = Some(id);
+            cs.last_reason = Some(BACKEND_ERROR.to_string());
+            recorded = Some(id);
+        }
+        let status = StatusUpdate {
+            last_error: Some(e.to_string()),
+            metrics_ok: false,
+            ..Default::default()
+        };
+        self.store.save_status(w.id, &status, &cs, now).await?;
+        self.publish(w.id, recorded).await?;
+        tracing::warn!(
+            "workload {}: {e}; retrying in {} s",
+            w.name,
+            backoff.as_secs()
+        );
+        Ok(backoff)
+    }
+
+    /// Writes status, load sample and instance samples, then tells open pages.
+    async fn record_observation(
+        &self,
+        w: &WorkloadRow,
+        obs: &WorkloadObservation,
+        d: Option<&Decision>,
+        recorded: Option<i64>,
+        cs: &mut ControllerState,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (load, target) = d.map(headline_load).unwrap_or((None, None));
+        let ready = count(obs, ObservedState::Ready);
+        let desired = d.map(|d| d.desired_replicas).unwrap_or(obs.replicas);
+        let status = StatusUpdate {
+            observed_at: Some(obs.at),
+            current_replicas: Some(obs.replicas),
+            desired_replicas: Some(desired),
+            ready_replicas: Some(ready),
+            failed_instances: count(obs, ObservedState::Failed),
+            load,
+            target,
+            metrics_ok: d.map(|d| d.metrics_ok).unwrap_or(true),
+            last_error: None,
+            next_action: d.map(|d| d.next.clone()),
+        };
+        self.store.save_status(w.id, &status, cs, now).await?;
+        let sample = Sample {
+            workload_id: w.id,
+            at: now,
+            load,
+            demand: obs.demand.map(|r| r.offered),
+            unserved: obs.demand.map(|r| r.unserved),
+            current: obs.replicas,
+            desired,
+            ready,
+        };
+        self.store
+            .insert_sample(&sample, &instance_samples(obs))
+            .await?;
+        self.publish(w.id, recorded).await
+    }
+
+    /// Sends the workload's fresh summary (and decision `decision_id`) to live subscribers.
+    async fn publish(&self, workload_id: i64, decision_id: Option<i64>) -> Result<(), StoreError> {
+        if self.live.receiver_count() == 0 {
+            return Ok(());
+        }
+        let Some(summary) = self.store.workload_summary(workload_id).await? else {
+            return Ok(());
+        };
+        let decision = match decision_id {
+            Some(id) => self.store.decision(id).await?,
+            None => None,
+        };
+        let _ = self.live.send(LiveEvent::Evaluated {
+            workload: Box::new(summary),
+            decision,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,141 @@
+//! The one interface every cluster backend implements (simulator, Docker Swarm, Kubernetes):
+//! list workloads, observe one, scale it with an optimistic-concurrency token, set its
+//! per-instance resources. Orchestrators never touch the store; the controller does.
+//!
+//! Design notes for backends: `token` is whatever the backend uses to detect a concurrent
+//! change (Swarm: the service's version index; Kubernetes: the scale subresource's
+//! resourceVersion; simulator: a counter). `scale` is "set replicas to N", never "add N", so a
+//! repeated call after a crash is harmless.
+
+pub mod simulator;
+mod to_engine;
+
+pub use to_engine::{engine_observation, engine_state};
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A workload as a backend lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadRef {
+    /// The backend's identifier (service name, `namespace/deployment`, simulator name).
+    pub name: String,
+    /// False for workloads that cannot be scaled (e.g. Swarm global services); `note` says why.
+    pub scalable: bool,
+    pub note: Option<String>,
+}
+
+/// Per-instance resources: reservations (requests) and limits, cpu in cores, memory in bytes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResourceSpec {
+    pub cpu_request: Option<f64>,
+    pub memory_request: Option<f64>,
+    pub cpu_limit: Option<f64>,
+    pub memory_limit: Option<f64>,
+}
+
+/// Lifecycle of one instance as observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObservedState {
+    /// Created, not yet running (pulling, scheduling, starting up).
+    Starting,
+    /// Running and ready to serve.
+    Ready,
+    /// Running but not ready (failing readiness, draining).
+    NotReady,
+    /// Crashed or rejected; the backend may restart it.
+    Failed,
+}
+
+/// One instance (container, task, pod) of a workload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObservedInstance {
+    pub id: String,
+    pub state: ObservedState,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ready_since: Option<DateTime<Utc>>,
+    /// Load metrics of this instance: "cpu" (cores in use), "memory" (bytes), or named
+    /// per-instance metrics such as "rps". An absent key means the metric could not be read.
+    pub metrics: BTreeMap<String, f64>,
+    /// How often the backend restarted this instance.
+    pub restarts: u32,
+}
+
+/// Everything the controller needs to know about a workload at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadObservation {
+    pub at: DateTime<Utc>,
+    /// The replica count the backend is asked to run (its spec / desired state).
+    pub replicas: u32,
+    /// Opaque optimistic-concurrency token to pass back to `scale` / `set_resources`.
+    pub token: String,
+    pub resources: ResourceSpec,
+    pub instances: Vec<ObservedInstance>,
+    /// Workload-level metric values (queue length, total requests/s); absent = not readable.
+    pub external: BTreeMap<String, f64>,
+    /// Offered load, served load and the part that could not be served, when the backend
+    /// knows (the simulator does), in the workload's demand unit (e.g. requests/s).
+    pub demand: Option<DemandReading>,
+}
+
+/// The simulator's ground truth about load.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DemandReading {
+    pub offered: f64,
+    pub served: f64,
+    pub unserved: f64,
+    /// What the ready instances could serve at most.
+    pub capacity: f64,
+}
+
+/// Result of a successful scale call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScaleOutcome {
+    pub replicas: u32,
+    /// The token after the change.
+    pub token: String,
+}
+
+/// Why a backend call failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
+pub enum OrchestratorError {
+    /// The backend cannot be reached (daemon down, network); retry with back-off.
+    #[error("backend unreachable: {0}")]
+    Unreachable(String),
+    /// The workload changed since it was observed (token mismatch); re-observe and retry.
+    #[error("concurrent change: {0}")]
+    Conflict(String),
+    /// No such workload.
+    #[error("workload not found: {0}")]
+    NotFound(String),
+    /// The backend refused the request (e.g. a global service cannot be scaled).
+    #[error("rejected by the backend: {0}")]
+    Rejected(String),
+}
+
+/// A cluster backend.
+#[async_trait]
+pub trait Orchestrator: Send + Sync {
+    /// Workloads this backend can see.
+    async fn list_workloads(&self) -> Result<Vec<WorkloadRef>, OrchestratorError>;
+    /// Observes one workload now.
+    async fn observe(&self, workload: &str) -> Result<WorkloadObservation, OrchestratorError>;
+    /// Sets the workload's replica count, if `token` still matches the backend's state.
+    async fn scale(
+        &self,
+        workload: &str,
+        replicas: u32,
+        token: &str,
+    ) -> Result<ScaleOutcome, OrchestratorError>;
+    /// Sets per-instance reservations and limits, if `token` still matches.
+    async fn set_resources(
+        &self,
+        workload: &str,
+        resources: &ResourceSpec,
+        token: &str,
+    ) -> Result<String, OrchestratorError>;
+}
