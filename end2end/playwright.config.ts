@@ -23,20 +23,22 @@ export default defineConfig({
   retries: 0,
   timeout: 30_000,
   reporter: "list",
+  globalSetup: "./global-setup.ts",
   use: {
     baseURL: process.env.EBB_E2E_URL || "http://127.0.0.1:3000",
     launchOptions: chromium,
+    storageState: "storage-state.json",
     trace: "off",
   },
   projects: [
     {
       name: "hydrated",
-      use: { ...devices["Desktop Chrome"], launchOptions: chromium },
+      use: { ...devices["Desktop Chrome"], launchOptions: chromium, storageState: "storage-state.json" },
       testIgnore: /\.nojs\.spec\.ts$/,
     },
     {
       name: "ssr-no-js",
-      use: { ...devices["Desktop Chrome"], launchOptions: chromium, javaScriptEnabled: false },
+      use: { ...devices["Desktop Chrome"], launchOptions: chromium, storageState: "storage-state.json", javaScriptEnabled: false },
       testIgnore: /\.js\.spec\.ts$/,
     },
   ],

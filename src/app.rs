@@ -72,6 +72,10 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("policies"), ParamSegment("id")) view=pages::policies::PolicyEditor ssr=SsrMode::Async/>
                     <Route path=StaticSegment("history") view=pages::history::History ssr=SsrMode::Async/>
                     <Route path=StaticSegment("audit") view=pages::audit::Audit ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("backends") view=pages::backends::Backends ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view=pages::login::Login ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("account") view=pages::account::Account ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("admin") view=pages::admin::Admin ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

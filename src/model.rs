@@ -1,6 +1,9 @@
 //! Wire types shared by the browser and the server (serde only, no I/O).
 
+pub mod account;
 pub mod audit;
+pub mod auth;
+pub mod backends;
 pub mod chart;
 pub mod decision;
 pub mod error;

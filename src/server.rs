@@ -2,6 +2,7 @@
 //! router with its layers, the controller and the cluster backends, and process lifecycle.
 //! Browser code never reaches in here.
 
+pub mod auth;
 pub mod backends;
 pub mod clock;
 pub mod config;

@@ -1,6 +1,9 @@
 // JavaScript on: the engine's validation runs in the browser as the user types (no request),
 // and lint warnings appear before saving.
 import { test, expect } from "@playwright/test";
+import { signIn } from "./policies.auth";
+
+test.beforeEach(async ({ page, baseURL }) => { await signIn(page, baseURL); });
 
 test("validation runs in the browser while editing", async ({ page }, info) => {
   const errors: string[] = [];
@@ -32,4 +35,14 @@ test("validation runs in the browser while editing", async ({ page }, info) => {
   expect(posts).toBe(0);
   expect(errors).toEqual([]);
   await page.screenshot({ path: `screenshots/${info.project.name}-policy-live-validation.png`, fullPage: true });
+
+  // Saving goes through the server function client (a fetch), not a page load.
+  const fetched: string[] = [];
+  page.on("request", (r) => { if (r.resourceType() === "fetch") fetched.push(r.url()); });
+  await page.locator("#f-name").fill(`live-${Date.now().toString(36)}`);
+  await page.locator("#f-comment").fill("saved from the live page");
+  await page.locator("#save-policy").click();
+  await expect(page).toHaveURL(/\?saved=1$/);
+  expect(fetched.some((u) => u.endsWith("/api/policy_submit"))).toBe(true);
+  expect(errors).toEqual([]);
 });

@@ -3,6 +3,9 @@
 // diff; rollback makes version 3 with version 1's body; a what-if run shows both curves.
 // Screenshots go to end2end/screenshots/.
 import { test, expect, Page } from "@playwright/test";
+import { signIn } from "./policies.auth";
+
+test.beforeEach(async ({ page, baseURL }) => { await signIn(page, baseURL); });
 
 function uniqueName(prefix: string, project: string): string {
   return `${prefix}-${project}-${Date.now().toString(36)}`;

@@ -8,6 +8,7 @@ use crate::model::ApiError;
 /// Decisions matching `filter`, newest first.
 #[server(endpoint = "decisions")]
 pub async fn list_decisions(filter: DecisionFilter) -> Result<Vec<DecisionRow>, ApiError> {
+    crate::api::require(crate::model::auth::Role::Viewer)?;
     let state = crate::api::state()?;
     Ok(state.store().decisions(&filter).await?)
 }

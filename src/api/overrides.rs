@@ -9,6 +9,7 @@ use crate::model::ApiError;
 /// Overrides of workload `id` still in force, and the last ten that ended.
 #[server(endpoint = "overrides")]
 pub async fn list_overrides(id: i64) -> Result<Vec<OverrideRow>, ApiError> {
+    crate::api::require(crate::model::auth::Role::Viewer)?;
     let state = crate::api::state()?;
     Ok(state.store().overrides(id).await?)
 }
@@ -22,6 +23,7 @@ pub async fn create_override(
     minutes: String,
     reason: String,
 ) -> Result<i64, ApiError> {
+    let actor = crate::api::actor_with(crate::model::auth::Role::Operator)?;
     let (replicas, minutes, errs) =
         crate::model::overrides::parse(&kind, &replicas, &minutes, &reason);
     if !errs.is_empty() {
@@ -44,7 +46,7 @@ pub async fn create_override(
             replicas,
             until,
             reason.trim(),
-            &crate::api::actor(),
+            &actor,
             now,
         )
         .await?;
@@ -55,10 +57,11 @@ pub async fn create_override(
 /// Ends override `id` of workload `workload_id` now.
 #[server(endpoint = "end_override")]
 pub async fn end_override(workload_id: i64, id: i64) -> Result<(), ApiError> {
+    let actor = crate::api::actor_with(crate::model::auth::Role::Operator)?;
     let state = crate::api::state()?;
     let ended = state
         .store()
-        .end_override(workload_id, id, &crate::api::actor(), chrono::Utc::now())
+        .end_override(workload_id, id, &actor, chrono::Utc::now())
         .await?;
     if !ended {
         return Err(ApiError::NotFound(format!("override {id} is not in force")));

@@ -20,6 +20,7 @@ use crate::model::ApiError;
 /// Every policy by name, with its current version and the workloads using it.
 #[server(endpoint = "policies")]
 pub async fn list_policies() -> Result<Vec<PolicyRow>, ApiError> {
+    crate::api::require(crate::model::auth::Role::Viewer)?;
     Ok(crate::api::state()?.store().policy_rows().await?)
 }
 
@@ -27,6 +28,7 @@ pub async fn list_policies() -> Result<Vec<PolicyRow>, ApiError> {
 /// `draft` (JSON written by [`submit_policy`] for browsers without JavaScript).
 #[server(endpoint = "policy_editor")]
 pub async fn load_editor(id: Option<i64>, draft: Option<String>) -> Result<EditorData, ApiError> {
+    crate::api::require(crate::model::auth::Role::Viewer)?;
     draft::editor_data(id, draft.as_deref()).await
 }
 
@@ -34,6 +36,7 @@ pub async fn load_editor(id: Option<i64>, draft: Option<String>) -> Result<Edito
 /// runs the what-if replay, `add:…`/`remove:…` change rows, anything else checks the form.
 #[server(endpoint = "policy_submit")]
 pub async fn submit_policy(#[server(flatten)] form: FormFields) -> Result<SubmitOutcome, ApiError> {
+    crate::api::require(crate::model::auth::Role::Editor)?;
     submit::submit(form).await
 }
 
@@ -45,5 +48,6 @@ pub async fn rollback_policy(
     version: i64,
     reason: String,
 ) -> Result<SubmitOutcome, ApiError> {
+    crate::api::require(crate::model::auth::Role::Editor)?;
     submit::rollback(id, version, reason).await
 }

@@ -8,6 +8,7 @@ use crate::model::ApiError;
 /// Reads the server's own status.
 #[server(endpoint = "status")]
 pub async fn get_status() -> Result<SystemStatus, ApiError> {
+    crate::api::require(crate::model::auth::Role::Viewer)?;
     use crate::server::state::AppState;
     let state = use_context::<AppState>()
         .ok_or_else(|| ApiError::Internal("application state missing".into()))?;

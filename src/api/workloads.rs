@@ -8,6 +8,7 @@ use crate::model::ApiError;
 /// Every workload with its latest status, by name.
 #[server(endpoint = "workloads")]
 pub async fn list_workloads() -> Result<Vec<WorkloadSummary>, ApiError> {
+    crate::api::require(crate::model::auth::Role::Viewer)?;
     let state = crate::api::state()?;
     Ok(state.store().workload_summaries().await?)
 }
@@ -15,6 +16,7 @@ pub async fn list_workloads() -> Result<Vec<WorkloadSummary>, ApiError> {
 /// One workload: summary, next possible action, instances and recent decisions.
 #[server(endpoint = "workload")]
 pub async fn get_workload(id: i64) -> Result<WorkloadDetail, ApiError> {
+    crate::api::require(crate::model::auth::Role::Viewer)?;
     let state = crate::api::state()?;
     state
         .store()
@@ -28,6 +30,7 @@ pub async fn get_workload(id: i64) -> Result<WorkloadDetail, ApiError> {
 #[server(endpoint = "workload_chart")]
 pub async fn get_chart(id: i64, range: String) -> Result<crate::model::chart::ChartData, ApiError> {
     use crate::model::chart::{range_secs, ChartData};
+    crate::api::require(crate::model::auth::Role::Viewer)?;
     let state = crate::api::state()?;
     let store = state.store();
     let to = chrono::Utc::now() + chrono::Duration::seconds(1);

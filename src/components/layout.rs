@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::api::account::whoami;
 use crate::components::error_view::ErrorList;
+use crate::model::auth::Role;
 
 /// The sections of the dashboard, in navigation order: (path, label).
 pub const NAV: &[(&str, &str)] = &[
@@ -13,6 +15,7 @@ pub const NAV: &[(&str, &str)] = &[
     ("/policies", "Policies"),
     ("/history", "History"),
     ("/audit", "Audit"),
+    ("/backends", "Backends"),
 ];
 
 /// Header, navigation and main content area.
@@ -39,9 +42,33 @@ pub fn Layout(children: Children) -> impl IntoView {
                         .collect_view()}
                 </ul>
             </nav>
+            <UserMenu/>
         </header>
         <main id="main" tabindex="-1">
             <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>{children()}</ErrorBoundary>
         </main>
+    }
+}
+
+/// Who is signed in, with links to their account (and the admin page for admins) and a
+/// sign-out button (a plain form post).
+#[component]
+fn UserMenu() -> impl IntoView {
+    let me = Resource::new(|| (), |_| whoami());
+    view! {
+        <div class="user-menu">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    me.await.ok().flatten().map(|u| view! {
+                        <a href="/account" id="user-name" title=format!("role: {}", u.role.name())>{u.username.clone()}</a>
+                        <span class="muted">{u.role.name()}</span>
+                        {u.role.allows(Role::Admin).then(|| view! { <a href="/admin">"Admin"</a> })}
+                        <form method="post" action="/logout" class="inline">
+                            <button type="submit" class="button" id="logout">"Sign out"</button>
+                        </form>
+                    })
+                })}
+            </Suspense>
+        </div>
     }
 }

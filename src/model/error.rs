@@ -26,6 +26,12 @@ pub enum ApiError {
     /// The input was rejected; nothing was stored.
     #[error("{}", summarize(.0))]
     Invalid(Vec<FieldError>),
+    /// Nobody is signed in (or the session expired).
+    #[error("sign in first: {0}")]
+    Unauthorized(String),
+    /// The signed-in user's role does not allow this.
+    #[error("not allowed: {0}")]
+    Forbidden(String),
     /// The request conflicts with a concurrent change; reload and retry.
     #[error("{0}")]
     Conflict(String),

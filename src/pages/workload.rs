@@ -11,6 +11,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 pub use decisions::outcome_class;
+pub use overrides::FieldError;
 
 use crate::api::workloads::{get_chart, get_workload};
 use crate::components::chart::TimeChart;

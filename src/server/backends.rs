@@ -1,11 +1,14 @@
 //! Builds an orchestrator for every stored backend and registers it with the controller:
-//! simulator backends get their workloads' models from the store.
+//! simulator backends get their workloads' models from the store; Swarm backends connect to
+//! their daemon on first use (so a daemon that is down at start-up is not an error here).
 
 use std::sync::Arc;
 
 use crate::server::clock::Clock;
 use crate::server::controller::Controller;
 use crate::server::orchestrator::simulator::{SimWorkloadSpec, SimulatorBackend};
+use crate::server::orchestrator::swarm::{SwarmBackend, SwarmSettings};
+use crate::server::orchestrator::Orchestrator;
 use crate::server::store::{Store, StoreError};
 
 /// Registers every backend of `store` with `controller`. A workload whose model cannot be
@@ -15,8 +18,22 @@ pub async fn connect_all(
     store: &Store,
     clock: Arc<dyn Clock>,
 ) -> Result<(), StoreError> {
+    connect_missing(controller, store, clock).await
+}
+
+/// Registers the backends of `store` that `controller` does not have yet. The controller calls
+/// this on every refresh, so a backend registered from the dashboard is used within seconds
+/// without a restart; backends already registered (and their simulations) are left as they are.
+pub async fn connect_missing(
+    controller: &Controller,
+    store: &Store,
+    clock: Arc<dyn Clock>,
+) -> Result<(), StoreError> {
     let workloads = store.workloads().await?;
     for backend in store.backends().await? {
+        if controller.backend(backend.id).is_some() {
+            continue;
+        }
         match backend.kind.as_str() {
             "simulator" => {
                 let sim = SimulatorBackend::new(clock.clone());
@@ -37,6 +54,10 @@ pub async fn connect_all(
                 }
                 controller.register_backend(backend.id, Arc::new(sim));
             }
+            "swarm" => match swarm_backend(&backend.settings) {
+                Ok(b) => controller.register_backend(backend.id, b),
+                Err(e) => tracing::error!("backend {}: {e}", backend.name),
+            },
             other => tracing::warn!(
                 "backend {}: kind '{other}' is not available yet",
                 backend.name
@@ -44,4 +65,13 @@ pub async fn connect_all(
         }
     }
     Ok(())
+}
+
+/// The orchestrator of a stored Swarm backend, from its settings JSON.
+pub fn swarm_backend(settings: &str) -> Result<Arc<dyn Orchestrator>, String> {
+    let settings = SwarmSettings::from_json(settings)
+        .map_err(|e| format!("stored Swarm settings unreadable: {e}"))?;
+    // Invalid addresses are not refused here: every call then says what to fix, on the
+    // workloads of this backend, instead of a log line every refresh.
+    Ok(Arc::new(SwarmBackend::new(settings)))
 }

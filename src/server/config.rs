@@ -26,6 +26,27 @@ pub enum Command {
     Replay(crate::server::replay::ReplayArgs),
     /// Replay every trace in a folder with an HPA-default policy and print one table.
     BenchTraces(crate::server::replay::BenchArgs),
+    /// Manage local accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `ebb user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; its one-time password is printed once.
+    Add {
+        /// Account name.
+        name: String,
+        /// viewer, operator, editor or admin.
+        #[arg(long, default_value = "viewer", value_parser = parse_role)]
+        role: crate::model::auth::Role,
+    },
+}
+
+fn parse_role(s: &str) -> Result<crate::model::auth::Role, String> {
+    crate::model::auth::Role::parse(s)
+        .ok_or_else(|| format!("unknown role '{s}'; use viewer, operator, editor or admin"))
 }
 
 /// Settings of the server process.

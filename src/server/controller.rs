@@ -70,6 +70,12 @@ impl Controller {
                     Ok(list) => workloads = list,
                     Err(e) => tracing::error!("controller: cannot read workloads: {e}"),
                 }
+                // Backends registered from the dashboard since the last refresh.
+                let (store, clock) = (&self.store, self.clock.clone());
+                if let Err(e) = crate::server::backends::connect_missing(&self, store, clock).await
+                {
+                    tracing::error!("controller: cannot read backends: {e}");
+                }
                 refreshed = Some(Instant::now());
             }
             self.evaluate_due(&workloads, &mut due).await;

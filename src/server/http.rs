@@ -43,11 +43,20 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let shell_opts = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/login",
+            axum::routing::post(crate::server::auth::login::login),
+        )
+        .route(
+            "/logout",
+            axum::routing::post(crate::server::auth::login::logout),
+        )
         .route("/readyz", get(readyz))
         .route("/history/export.csv", get(crate::server::export::csv))
         .route("/history/export.json", get(crate::server::export::json))
         .leptos_routes_with_context(&state, routes, context, move || shell(shell_opts.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(api_error_status))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -72,6 +81,11 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .layer(TraceLayer::new_for_http())
         // Long-lived: outside the request timeout and compression.
         .route("/api/live", get(crate::server::live::live))
+        // Outermost: every route, the live stream included, passes the sign-in gate.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::server::auth::gate::gate,
+        ))
         .with_state(state)
 }
 
@@ -87,4 +101,36 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
     }
+}
+
+/// Server functions answer every `Err` with 500; this gives each [`ApiError`] its own status
+/// (400 invalid input, 401, 403, 404, 409) so clients and tests can tell a refused request
+/// from a server failure. Only error bodies are read.
+pub async fn api_error_status(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use crate::model::ApiError;
+    let is_api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !is_api || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "error body too large\n").into_response();
+    };
+    if let Ok(err) = serde_json::from_slice::<ApiError>(&bytes) {
+        parts.status = match err {
+            ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            // A request the server function could not even decode is the client's fault.
+            ApiError::Transport(_) => StatusCode::BAD_REQUEST,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }

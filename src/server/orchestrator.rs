@@ -8,6 +8,7 @@
 //! repeated call after a crash is harmless.
 
 pub mod simulator;
+pub mod swarm;
 mod to_engine;
 
 pub use to_engine::{engine_observation, engine_state};
@@ -80,6 +81,10 @@ pub struct WorkloadObservation {
     /// Offered load, served load and the part that could not be served, when the backend
     /// knows (the simulator does), in the workload's demand unit (e.g. requests/s).
     pub demand: Option<DemandReading>,
+    /// What the operator should fix for this workload to be scaled well (e.g. "service web has
+    /// no CPU reservation: set one with ..."); shown with the workload when a signal fails.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// The simulator's ground truth about load.

@@ -50,6 +50,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let started = Instant::now();
     let state = build_state(&config).await?;
     let store = state.store().clone();
+    crate::server::auth::users::ensure_first_admin(&store).await?;
     let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
     if seed_demo(&store, &config.traces_dir, clock.now()).await? {
         tracing::info!(
@@ -74,6 +75,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         listener.local_addr()?,
         started.elapsed().as_millis()
     );
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -102,4 +104,35 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutdown signal received, finishing in-flight requests");
+}
+
+/// `ebb user add NAME --role ROLE`: creates the account and prints its one-time password.
+pub async fn user_command(
+    config: &ServeConfig,
+    cmd: crate::server::config::UserCommand,
+) -> anyhow::Result<()> {
+    use crate::server::config::UserCommand;
+    let store = Store::open(&config.database_url)
+        .await
+        .context("--database-url: the database could not be opened")?;
+    match cmd {
+        UserCommand::Add { name, role } => {
+            let name = name.trim();
+            anyhow::ensure!(
+                !name.is_empty() && name.len() <= 64,
+                "user add: the name must be 1 to 64 characters"
+            );
+            let password = crate::server::auth::users::add_user(&store, name, role, "ebb user add")
+                .await
+                .with_context(|| {
+                    format!("user add: cannot create '{name}' (is the name taken?)")
+                })?;
+            println!(
+                "created {} user '{name}' with the one-time password {password}",
+                role.name()
+            );
+        }
+    }
+    store.close().await;
+    Ok(())
 }

@@ -2,7 +2,9 @@
 //! brought up to date before anything else touches it. Queries live in the submodules, grouped by
 //! what they own.
 
+pub mod accounts;
 pub mod audit;
+pub mod backends;
 pub mod decisions;
 mod migrate;
 pub mod overrides;

@@ -447,3 +447,37 @@ async fn the_loop_evaluates_each_workload_at_its_interval() {
         .expect("loop stops")
         .expect("no panic");
 }
+
+#[tokio::test]
+async fn a_pin_holds_until_it_expires_then_the_policy_resumes() {
+    let spec = SimWorkloadSpec {
+        demand: DemandSpec::Constant { value: 60.0 },
+        ..spike_spec()
+    };
+    let r = rig(policy(0), spec).await;
+    let until = t0() + chrono::Duration::seconds(60);
+    r.store
+        .create_override(
+            r.workload.id,
+            "pin",
+            Some(4),
+            until,
+            "load test",
+            "tester",
+            t0(),
+        )
+        .await
+        .expect("override");
+    assert_eq!(r.tick_at(15).await, 4, "pinned");
+    assert_eq!(r.tick_at(45).await, 4, "still pinned");
+    // 60 units need one instance; the pin has expired by 75 s and no window holds it.
+    assert_eq!(r.tick_at(75).await, 1, "the policy resumes after expiry");
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
+        .fetch_all(r.store.pool())
+        .await
+        .expect("audit");
+    assert!(
+        actions.contains(&"override.create".to_string()),
+        "{actions:?}"
+    );
+}

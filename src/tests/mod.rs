@@ -1,6 +1,7 @@
 //! The app's one integration-test binary: the router built on a fresh database and exercised
 //! with real HTTP requests, plus the store's migration guarantees.
 
+mod access;
 mod controller;
 mod http;
 mod migrate;
@@ -8,3 +9,4 @@ mod policies;
 mod replay;
 mod simulator;
 mod support;
+mod swarm;

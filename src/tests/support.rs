@@ -1,12 +1,16 @@
-//! Shared helpers: a server configuration on a temporary database, and request shortcuts.
+//! Shared helpers: a server configuration on a temporary database, the full router signed in
+//! as a user of a chosen role (or nobody), and request shortcuts.
 
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{Request, Response};
+use axum::http::{header, HeaderValue, Request, Response};
 use axum::Router;
 use clap::Parser;
+use ebb::model::auth::Role;
+use ebb::server::auth::secrets::{digest, hash_password, random_hex};
 use ebb::server::config::{Cli, ServeConfig};
+use ebb::server::state::AppState;
 use tower::ServiceExt;
 
 /// A configuration whose database lives in `dir`.
@@ -17,21 +21,77 @@ pub fn config_in(dir: &tempfile::TempDir) -> ServeConfig {
         .serve
 }
 
-/// The full router over a fresh database, and the directory that holds it.
-pub async fn app() -> (Router, tempfile::TempDir) {
+/// The state over a fresh database, and the directory that holds it.
+pub async fn state() -> (AppState, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let state = ebb::server::run::build_state(&config_in(&dir))
         .await
         .expect("state");
-    (
-        ebb::server::http::router(state, Duration::from_secs(10)),
-        dir,
-    )
+    (state, dir)
 }
 
-/// Sends a GET and returns the response with its body as text.
-pub async fn get(app: &Router, path: &str) -> (Response<Body>, String) {
-    let req = Request::get(path).body(Body::empty()).expect("request");
+/// Creates user `name` with `role` and a session; returns the session cookie value.
+pub async fn session_for(state: &AppState, name: &str, role: Role) -> String {
+    let store = state.store();
+    let hash = hash_password("test password 123").expect("hash");
+    let now = chrono::Utc::now();
+    let id = store
+        .create_user(name, role, &hash, "test", now)
+        .await
+        .expect("user");
+    let sid = random_hex(32);
+    store
+        .create_session(&digest(&sid), id, "test", now, chrono::Duration::hours(1))
+        .await
+        .expect("session");
+    sid
+}
+
+/// The router as a browser on this site would reach it: every request carries `cookie` (when
+/// given) and same-origin `Host`/`Origin` headers unless the test set its own.
+pub fn as_browser(router: Router, cookie: Option<String>) -> Router {
+    router.layer(axum::middleware::map_request(
+        move |mut req: Request<Body>| {
+            let cookie = cookie.clone();
+            async move {
+                let h = req.headers_mut();
+                if let Some(sid) = cookie {
+                    if !h.contains_key(header::COOKIE) {
+                        if let Ok(v) =
+                            HeaderValue::from_str(&format!("{}={sid}", ebb::server::auth::COOKIE))
+                        {
+                            h.insert(header::COOKIE, v);
+                        }
+                    }
+                }
+                h.entry(header::HOST)
+                    .or_insert(HeaderValue::from_static("localhost"));
+                h.entry(header::ORIGIN)
+                    .or_insert(HeaderValue::from_static("http://localhost"));
+                req
+            }
+        },
+    ))
+}
+
+/// The full router over a fresh database, signed in as an admin.
+pub async fn app() -> (Router, tempfile::TempDir) {
+    app_as(Some(Role::Admin)).await
+}
+
+/// The full router over a fresh database, signed in with `role` (`None`: nobody).
+pub async fn app_as(role: Option<Role>) -> (Router, tempfile::TempDir) {
+    let (state, dir) = state().await;
+    let cookie = match role {
+        Some(r) => Some(session_for(&state, &format!("test-{}", r.name()), r).await),
+        None => None,
+    };
+    let router = ebb::server::http::router(state, Duration::from_secs(10));
+    (as_browser(router, cookie), dir)
+}
+
+/// Sends a request and returns the response with its body as text.
+pub async fn send(app: &Router, req: Request<Body>) -> (Response<Body>, String) {
     let res = app.clone().oneshot(req).await.expect("response");
     let (parts, body) = res.into_parts();
     let bytes = axum::body::to_bytes(body, 10 << 20).await.expect("body");
@@ -39,4 +99,13 @@ pub async fn get(app: &Router, path: &str) -> (Response<Body>, String) {
         Response::from_parts(parts, Body::empty()),
         String::from_utf8_lossy(&bytes).into_owned(),
     )
+}
+
+/// Sends a GET (as a browser asking for a page) and returns the response with its body.
+pub async fn get(app: &Router, path: &str) -> (Response<Body>, String) {
+    let req = Request::get(path)
+        .header(header::ACCEPT, "text/html")
+        .body(Body::empty())
+        .expect("request");
+    send(app, req).await
 }

@@ -79,7 +79,7 @@ async fn save(form: &FormFields) -> Result<SubmitOutcome, ApiError> {
     };
     let state = crate::api::state()?;
     let store = state.store();
-    let actor = crate::api::actor();
+    let actor = crate::api::actor_with(crate::model::auth::Role::Editor)?;
     let who = Authorship {
         author: &actor,
         comment: form.get(pf::COMMENT),
@@ -127,7 +127,7 @@ pub async fn rollback(id: i64, version: i64, reason: String) -> Result<SubmitOut
         ));
     }
     let state = crate::api::state()?;
-    let actor = crate::api::actor();
+    let actor = crate::api::actor_with(crate::model::auth::Role::Editor)?;
     match state
         .store()
         .rollback_policy(id, version, &reason, &actor, Utc::now())

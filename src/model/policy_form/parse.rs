@@ -278,9 +278,13 @@ fn step(r: &mut Reader, k: &str, p: &str) -> Step {
     let vk = format!("{k}[adjustment_value]");
     let vp = format!("{p}.adjustment");
     let text = r.f.get(&vk).to_string();
+    if text.is_empty() && ty != 1 {
+        r.errors.push(err(&vp, "enter a value"));
+    }
     let adjustment = match ty {
         0 => match text.parse::<i32>() {
             Ok(n) => Adjustment::ChangeInCapacity(n),
+            Err(_) if text.is_empty() => Adjustment::ChangeInCapacity(0),
             Err(_) => {
                 r.errors.push(err(
                     &vp,
@@ -292,6 +296,7 @@ fn step(r: &mut Reader, k: &str, p: &str) -> Step {
         1 => Adjustment::PercentChangeInCapacity(r.need_f64(&vk, &vp)),
         _ => match text.parse::<u32>() {
             Ok(n) => Adjustment::ExactCapacity(n),
+            Err(_) if text.is_empty() => Adjustment::ExactCapacity(0),
             Err(_) => {
                 r.errors.push(err(
                     &vp,

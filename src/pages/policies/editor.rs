@@ -110,6 +110,8 @@ fn Editor(data: EditorData, saved: Option<String>) -> impl IntoView {
     };
     let is_new = data.id.is_none();
     let name = data.fields.get(pf::NAME).to_string();
+    // A draft sent back without JavaScript keeps its comment.
+    let comment = data.fields.get(pf::COMMENT).to_string();
     let whatif_initial = data.whatif.clone();
     let editor_data = data.clone();
     let name_section = view! {
@@ -130,7 +132,7 @@ fn Editor(data: EditorData, saved: Option<String>) -> impl IntoView {
                 <div class="field">
                     <label for="f-comment">"Comment (required)"</label>
                     <textarea id="f-comment" name=pf::COMMENT required rows="2"
-                        placeholder="why this change, for the audit trail" aria-describedby="f-comment-error"></textarea>
+                        placeholder="why this change, for the audit trail" aria-describedby="f-comment-error">{comment}</textarea>
                     {field_error(ctx, pf::COMMENT.into(), "f-comment-error".into())}
                 </div>
                 <button type="submit" name="op" value="save" class="button primary" id="save-policy">"Save version"</button>

@@ -241,7 +241,11 @@ impl Controller {
             load,
             target,
             metrics_ok: d.map(|d| d.metrics_ok).unwrap_or(true),
-            last_error: None,
+            // A backend's notes (e.g. "no CPU reservation: set one with …") say what to fix
+            // when a signal could not be computed, so they are shown exactly then.
+            last_error: (!obs.notes.is_empty()
+                && d.is_some_and(|d| d.proposals.iter().any(|p| p.error.is_some())))
+            .then(|| obs.notes.join("; ")),
             next_action: d.map(|d| d.next.clone()),
         };
         self.store.save_status(w.id, &status, cs, now).await?;

@@ -58,6 +58,7 @@ impl SimWorkload {
             instances,
             external,
             demand: Some(reading(&load)),
+            notes: Vec::new(),
         }
     }
 

@@ -1,0 +1,189 @@
+//! The signed-in user's own account (password, API tokens) and, for admins, everyone's.
+
+use leptos::prelude::*;
+
+use crate::model::auth::CurrentUser;
+use crate::model::ApiError;
+
+#[cfg(feature = "ssr")]
+use crate::model::auth::Role;
+
+/// An API token as listed (the token itself is shown only once, when created).
+pub use crate::model::account::{TokenInfo, UserInfo};
+
+/// Who is signed in (`None` on the login page).
+#[server(endpoint = "me")]
+pub async fn whoami() -> Result<Option<CurrentUser>, ApiError> {
+    Ok(crate::api::require(Role::Viewer).ok())
+}
+
+/// Changes the signed-in user's password; other sessions end.
+#[server(endpoint = "change_password")]
+pub async fn change_password(current: String, new: String, repeat: String) -> Result<(), ApiError> {
+    use crate::server::auth::secrets::{digest, hash_password, verify_password};
+    let me = crate::api::require(Role::Viewer)?;
+    let mut errs = Vec::new();
+    if new.chars().count() < 12 || new.len() > 1024 {
+        errs.push(crate::model::error::FieldError {
+            path: "new".into(),
+            message: "use 12 to 1024 characters".into(),
+        });
+    }
+    if new != repeat {
+        errs.push(crate::model::error::FieldError {
+            path: "repeat".into(),
+            message: "the two new passwords differ".into(),
+        });
+    }
+    let store = crate::api::state()?.store().clone();
+    let hash = store
+        .user_for_login(&me.username)
+        .await?
+        .map(|(_, h)| h)
+        .unwrap_or_default();
+    if !verify_password(&current, &hash) {
+        errs.push(crate::model::error::FieldError {
+            path: "current".into(),
+            message: "that is not your current password".into(),
+        });
+    }
+    if !errs.is_empty() {
+        return Err(ApiError::Invalid(errs));
+    }
+    let new_hash = hash_password(&new).map_err(ApiError::Internal)?;
+    let sid = leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|p| crate::server::auth::gate::cookie(&p.headers, crate::server::auth::COOKIE))
+        .map(|s| digest(&s));
+    store
+        .set_password(
+            me.id,
+            &new_hash,
+            sid.as_deref(),
+            &me.username,
+            chrono::Utc::now(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// The signed-in user's API tokens.
+#[server(endpoint = "tokens")]
+pub async fn list_tokens() -> Result<Vec<TokenInfo>, ApiError> {
+    let me = crate::api::require(Role::Viewer)?;
+    let rows = crate::api::state()?.store().tokens(me.id).await?;
+    Ok(rows
+        .into_iter()
+        .map(|t| TokenInfo {
+            id: t.id,
+            name: t.name,
+            created_at: t.created_at,
+            last_used: t.last_used,
+            revoked_at: t.revoked_at,
+        })
+        .collect())
+}
+
+/// Creates an API token with the signed-in user's role; returns it (shown once).
+#[server(endpoint = "create_token")]
+pub async fn create_token(name: String) -> Result<String, ApiError> {
+    let me = crate::api::require(Role::Viewer)?;
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(ApiError::invalid(
+            "name",
+            "name the token (1 to 100 characters), e.g. ci-deploy",
+        ));
+    }
+    let token = format!("ebb_{}", crate::server::auth::secrets::random_hex(24));
+    let digest = crate::server::auth::secrets::digest(&token);
+    crate::api::state()?
+        .store()
+        .create_token(&me, name, &digest, chrono::Utc::now())
+        .await?;
+    Ok(token)
+}
+
+/// Revokes one of the signed-in user's tokens.
+#[server(endpoint = "revoke_token")]
+pub async fn revoke_token(id: i64) -> Result<(), ApiError> {
+    let me = crate::api::require(Role::Viewer)?;
+    if !crate::api::state()?
+        .store()
+        .revoke_token(&me, id, chrono::Utc::now())
+        .await?
+    {
+        return Err(ApiError::NotFound(format!("you have no live token {id}")));
+    }
+    Ok(())
+}
+
+/// Every account (admins only).
+#[server(endpoint = "users")]
+pub async fn list_users() -> Result<Vec<UserInfo>, ApiError> {
+    crate::api::require(Role::Admin)?;
+    let rows = crate::api::state()?.store().users().await?;
+    Ok(rows
+        .into_iter()
+        .map(|u| UserInfo {
+            id: u.id,
+            username: u.username,
+            role: u.role,
+            disabled: u.disabled,
+            created_at: u.created_at,
+        })
+        .collect())
+}
+
+/// Creates an account (admins only); returns its one-time password, shown once.
+#[server(endpoint = "add_user")]
+pub async fn add_user(username: String, role: String) -> Result<String, ApiError> {
+    let me = crate::api::require(Role::Admin)?;
+    let name = username.trim();
+    if name.is_empty() || name.len() > 64 || name.chars().any(char::is_whitespace) {
+        return Err(ApiError::invalid(
+            "username",
+            "use 1 to 64 characters without spaces",
+        ));
+    }
+    let role = Role::parse(&role)
+        .ok_or_else(|| ApiError::invalid("role", "choose viewer, operator, editor or admin"))?;
+    let store = crate::api::state()?.store().clone();
+    if store.user_for_login(name).await?.is_some()
+        || store
+            .users()
+            .await?
+            .iter()
+            .any(|u| u.username.eq_ignore_ascii_case(name))
+    {
+        return Err(ApiError::invalid("username", "that name is taken"));
+    }
+    Ok(crate::server::auth::users::add_user(&store, name, role, &me.username).await?)
+}
+
+/// Changes an account's role or disables it (admins only; not their own).
+#[server(endpoint = "update_user")]
+pub async fn update_user(id: i64, role: String, disabled: Option<String>) -> Result<(), ApiError> {
+    let me = crate::api::require(Role::Admin)?;
+    if id == me.id {
+        return Err(ApiError::invalid(
+            "role",
+            "you cannot change your own role or disable yourself",
+        ));
+    }
+    let role = Role::parse(&role)
+        .ok_or_else(|| ApiError::invalid("role", "choose viewer, operator, editor or admin"))?;
+    let done = crate::api::state()?
+        .store()
+        .update_user(
+            id,
+            role,
+            disabled.is_some(),
+            &me.username,
+            chrono::Utc::now(),
+        )
+        .await?;
+    if !done {
+        return Err(ApiError::NotFound(format!("there is no user {id}")));
+    }
+    Ok(())
+}

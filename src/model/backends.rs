@@ -1,0 +1,36 @@
+//! Wire types of the Backends page: registered backends, the services a backend offers, and
+//! what a connection test found. Key material never appears here: settings carry file paths.
+
+use serde::{Deserialize, Serialize};
+
+/// A registered backend as the page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackendInfo {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    /// Where it is (e.g. `unix:///var/run/docker.sock`, `tcp://10.0.0.5:2376 (TLS)`).
+    pub address: String,
+    /// The Swarm label filter (empty = all services).
+    pub label: String,
+    /// Workloads of this backend.
+    pub workloads: i64,
+}
+
+/// One service (workload) a backend can see, and whether ebb manages it already.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceInfo {
+    pub name: String,
+    pub scalable: bool,
+    /// Why it cannot be scaled, when it cannot.
+    pub note: Option<String>,
+    /// The workload row, when one exists.
+    pub workload_id: Option<i64>,
+    /// The policy attached to it, by name.
+    pub policy: Option<String>,
+}
+
+/// Whether a Swarm TLS field holds a file path or pasted PEM contents.
+pub fn is_pem(value: &str) -> bool {
+    value.contains("-----BEGIN")
+}

@@ -1,0 +1,167 @@
+//! Backends: the registered clusters, a connection test for each Swarm backend, the services it
+//! offers (scalable or not, and why), attaching a policy to a service, and the form to register
+//! a new Swarm backend. Forms are plain posts, so the page works before (or without) WASM.
+
+mod register;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::backends::{backend_services, list_backends, AttachPolicy, TestBackend};
+use crate::api::policies::list_policies;
+use crate::model::backends::{BackendInfo, ServiceInfo};
+use crate::model::policies::PolicyRow;
+use crate::model::ApiError;
+
+/// The /backends page.
+#[component]
+pub fn Backends() -> impl IntoView {
+    let register = ServerAction::<crate::api::backends::RegisterSwarm>::new();
+    let attach = ServerAction::<AttachPolicy>::new();
+    let backends = Resource::new(move || register.version().get(), |_| list_backends());
+    let policies = Resource::new(|| (), |_| list_policies());
+    view! {
+        <Title text="Backends"/>
+        <div class="page-head"><h1>"Backends"</h1></div>
+        <Suspense fallback=|| view! { <p class="muted">"Loading backends…"</p> }>
+            {move || Suspend::new(async move {
+                let list = backends.await?;
+                let policies = policies.await.unwrap_or_default();
+                Ok::<_, ApiError>(view! {
+                    <div id="backend-list">
+                        {list.into_iter().map(|b| view! { <BackendPanel b policies=policies.clone() attach/> }).collect_view()}
+                    </div>
+                })
+            })}
+        </Suspense>
+        <register::RegisterSwarmForm action=register/>
+    }
+}
+
+/// One backend: where it is, a connection test and (for Swarm) its services.
+#[component]
+fn BackendPanel(
+    b: BackendInfo,
+    policies: Vec<PolicyRow>,
+    attach: ServerAction<AttachPolicy>,
+) -> impl IntoView {
+    let id = b.id;
+    let swarm = b.kind == "swarm";
+    view! {
+        <section class="panel backend" id=format!("backend-{id}") aria-labelledby=format!("backend-{id}-title")>
+            <h2 id=format!("backend-{id}-title")>{b.name.clone()}" "<span class="badge">{b.kind.clone()}</span></h2>
+            <dl class="facts">
+                {swarm.then(|| view! {
+                    <dt>"Daemon"</dt><dd>{b.address.clone()}</dd>
+                    <dt>"Label filter"</dt>
+                    <dd>{if b.label.is_empty() { "(all services)".to_string() } else { b.label.clone() }}</dd>
+                })}
+                <dt>"Workloads"</dt><dd>{b.workloads}</dd>
+            </dl>
+            {swarm.then(|| view! {
+                <ConnectionTest id/>
+                <Services id policies attach/>
+            })}
+        </section>
+    }
+}
+
+/// "Test connection": asks the daemon who it is and shows the answer or what went wrong.
+#[component]
+fn ConnectionTest(id: i64) -> impl IntoView {
+    let test = ServerAction::<TestBackend>::new();
+    view! {
+        <ActionForm action=test attr:class="inline">
+            <input type="hidden" name="id" value=id.to_string()/>
+            <button type="submit" class="button">"Test connection"</button>
+        </ActionForm>
+        {move || test.value().get().map(|r| match r {
+            Ok(msg) => view! { <p class="ok test-result" role="status">{msg}</p> }.into_any(),
+            Err(e) => view! { <p class="inline-error test-result" role="alert">{e.to_string()}</p> }.into_any(),
+        })}
+    }
+}
+
+/// The services the backend offers, each with its workload or an attach form.
+#[component]
+fn Services(
+    id: i64,
+    policies: Vec<PolicyRow>,
+    attach: ServerAction<AttachPolicy>,
+) -> impl IntoView {
+    let services = Resource::new(
+        move || attach.version().get(),
+        move |_| backend_services(id),
+    );
+    view! {
+        <h3>"Services"</h3>
+        <Suspense fallback=|| view! { <p class="muted">"Asking the daemon…"</p> }>
+            {move || {
+                let policies = policies.clone();
+                Suspend::new(async move {
+                    match services.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="muted">"No service matches the label filter. Label one with "
+                                <code>"docker service update --label-add ebb.enable=true NAME"</code>"."</p>
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <table class="services">
+                                <thead><tr><th>"Service"</th><th>"Scalable"</th><th>"Policy"</th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|s| service_row(id, s, &policies, attach)).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(e) => view! { <p class="inline-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+fn service_row(
+    backend_id: i64,
+    s: ServiceInfo,
+    policies: &[PolicyRow],
+    attach: ServerAction<AttachPolicy>,
+) -> impl IntoView {
+    let name = s.name.clone();
+    let scalable = if s.scalable {
+        "yes".to_string()
+    } else {
+        format!("no — {}", s.note.clone().unwrap_or_default())
+    };
+    let policy_cell = if !s.scalable {
+        view! { <span class="muted">"—"</span> }.into_any()
+    } else {
+        let current = s.policy.clone();
+        let options = policies
+            .iter()
+            .map(|p| {
+                let selected = current.as_deref() == Some(p.name.as_str());
+                view! { <option value=p.id.to_string() selected=selected>{p.name.clone()}</option> }
+            })
+            .collect_view();
+        view! {
+            {s.workload_id.map(|w| view! { <a href=format!("/workloads/{w}")>{s.policy.clone().unwrap_or_else(|| "watched".into())}</a>" " })}
+            <ActionForm action=attach attr:class="inline attach-form">
+                <input type="hidden" name="backend_id" value=backend_id.to_string()/>
+                <input type="hidden" name="service" value=s.name.clone()/>
+                <label class="sr-only" for=format!("attach-{}", s.name)>"Policy"</label>
+                <select id=format!("attach-{}", s.name) name="policy_id" required>{options}</select>
+                <label class="sr-only" for=format!("interval-{}", s.name)>"Interval (s)"</label>
+                <input id=format!("interval-{}", s.name) name="interval" type="number" min="1" max="3600" value="15" title="evaluation interval, seconds"/>
+                <button type="submit" class="button">{if s.workload_id.is_some() { "Change policy" } else { "Attach policy" }}</button>
+            </ActionForm>
+        }
+        .into_any()
+    };
+    view! {
+        <tr>
+            <td>{name}</td>
+            <td>{scalable}</td>
+            <td>{policy_cell}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,166 @@
+//! The request gate, in front of every route: finds the signed-in user (session cookie or
+//! bearer token) and puts it on the request; refuses state-changing requests that a browser
+//! sent from another site (CSRF: the cookie is SameSite=Strict, and Origin or Sec-Fetch-Site
+//! must name this site); sends strangers to the login page (pages) or answers 401 (the rest).
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::secrets::digest;
+use super::{COOKIE, IDLE_SECS};
+use crate::model::auth::CurrentUser;
+use crate::server::state::AppState;
+
+/// Paths anyone may fetch: the login page and form, health, and static files.
+pub fn is_public(path: &str) -> bool {
+    matches!(
+        path,
+        "/login" | "/healthz" | "/readyz" | "/favicon.svg" | "/chart.js"
+    ) || path.starts_with("/pkg/")
+        || path.starts_with("/vendor/")
+}
+
+/// The value of cookie `name`, if the request carries it.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The client address for rate limits and the audit trail.
+pub fn address(req: &Request<Body>) -> String {
+    req.extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// A cookie-authenticated write must come from this site.
+fn same_site(headers: &HeaderMap) -> bool {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        let origin_host = origin.split("://").nth(1).unwrap_or("");
+        return !host.is_empty() && origin_host == host;
+    }
+    matches!(
+        headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
+        Some("same-origin") | Some("none")
+    )
+}
+
+/// The middleware.
+pub async fn gate(State(state): State<AppState>, mut req: Request<Body>, next: Next) -> Response {
+    let now = chrono::Utc::now();
+    let headers = req.headers();
+    let (user, by_cookie) = if let Some(token) = bearer(headers) {
+        (
+            state
+                .store()
+                .token_user(&digest(token), now)
+                .await
+                .ok()
+                .flatten(),
+            false,
+        )
+    } else if let Some(sid) = cookie(headers, COOKIE) {
+        let idle = chrono::Duration::seconds(IDLE_SECS);
+        (
+            state
+                .store()
+                .session_user(&digest(&sid), now, idle)
+                .await
+                .ok()
+                .flatten(),
+            true,
+        )
+    } else {
+        (None, false)
+    };
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if writes && by_cookie && !same_site(req.headers()) {
+        return (StatusCode::FORBIDDEN, "cross-site request refused\n").into_response();
+    }
+    let path = req.uri().path().to_string();
+    if user.is_none() && !is_public(&path) {
+        let wants_page = req.method() == Method::GET
+            && req
+                .headers()
+                .get(header::ACCEPT)
+                .and_then(|a| a.to_str().ok())
+                .is_some_and(|a| a.contains("text/html"));
+        if wants_page {
+            let next = urlencode(&req.uri().to_string());
+            return Redirect::to(&format!("/login?next={next}")).into_response();
+        }
+        return (StatusCode::UNAUTHORIZED, "sign in first\n").into_response();
+    }
+    if let Some(u) = user {
+        req.extensions_mut().insert::<CurrentUser>(u);
+    }
+    next.run(req).await
+}
+
+/// Percent-encodes a path for a query parameter.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_and_public_paths() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "a=1; ebb_session=abc; b=2".parse().expect("header"),
+        );
+        assert_eq!(cookie(&h, "ebb_session").as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "nope"), None);
+        assert!(is_public("/pkg/ebb.wasm") && is_public("/login") && !is_public("/api/workloads"));
+        assert_eq!(urlencode("/history?x=1&y"), "/history%3Fx%3D1%26y");
+    }
+
+    #[test]
+    fn same_site_needs_a_matching_origin_or_fetch_site() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, "127.0.0.1:3000".parse().expect("h"));
+        assert!(!same_site(&h), "no evidence");
+        h.insert("sec-fetch-site", "cross-site".parse().expect("h"));
+        assert!(!same_site(&h));
+        h.insert("sec-fetch-site", "same-origin".parse().expect("h"));
+        assert!(same_site(&h));
+        h.insert(header::ORIGIN, "http://evil.example".parse().expect("h"));
+        assert!(!same_site(&h), "origin wins");
+        h.insert(header::ORIGIN, "http://127.0.0.1:3000".parse().expect("h"));
+        assert!(same_site(&h));
+    }
+}

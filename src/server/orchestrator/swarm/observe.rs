@@ -1,0 +1,212 @@
+//! From Swarm's service spec and task list to ebb's [`ObservedInstance`]s, [`ResourceSpec`] and
+//! notes: pure functions, so the mapping is tested without a daemon.
+//!
+//! Only tasks Swarm wants running (desired state running/ready) are instances; their state maps
+//! new…starting → Starting, running → Ready, failed/rejected (and a stopped task Swarm still
+//! wants running) → Failed. Tasks Swarm has given up on count as restarts of their slot.
+
+use std::collections::{BTreeMap, HashMap};
+
+use bollard::models::{ServiceSpec, Task, TaskState};
+
+use super::stats::ContainerLoad;
+use crate::server::orchestrator::{ObservedInstance, ObservedState, ResourceSpec};
+
+/// Per-instance metric: CPU in use as % of the CPU limit (for policies that scale on limits).
+pub const CPU_OF_LIMIT: &str = "cpu_of_limit";
+/// Per-instance metric: memory in use as % of the memory limit.
+pub const MEMORY_OF_LIMIT: &str = "memory_of_limit";
+
+/// How a service is scheduled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Replicated(u32),
+    Global,
+    Job,
+}
+
+/// The service's scheduling mode and, for replicated services, its desired replica count.
+pub fn mode_of(spec: &ServiceSpec) -> Mode {
+    let Some(mode) = spec.mode.as_ref() else {
+        return Mode::Replicated(1);
+    };
+    if mode.global.is_some() {
+        Mode::Global
+    } else if mode.replicated_job.is_some() || mode.global_job.is_some() {
+        Mode::Job
+    } else {
+        let n = mode
+            .replicated
+            .as_ref()
+            .and_then(|r| r.replicas)
+            .unwrap_or(1);
+        Mode::Replicated(u32::try_from(n.max(0)).unwrap_or(u32::MAX))
+    }
+}
+
+/// Why a service of this mode cannot be scaled, or `None` when it can.
+pub fn unscalable_reason(mode: Mode) -> Option<&'static str> {
+    match mode {
+        Mode::Replicated(_) => None,
+        Mode::Global => Some(
+            "global service: Swarm runs one task on every node, so there is no replica count \
+             to scale; recreate it with --mode replicated to let ebb scale it",
+        ),
+        Mode::Job => Some("job service: it runs to completion and has no replica count to scale"),
+    }
+}
+
+/// Reservations and limits of one task, in cores and bytes.
+pub fn resources_of(spec: &ServiceSpec) -> ResourceSpec {
+    let r = spec
+        .task_template
+        .as_ref()
+        .and_then(|t| t.resources.as_ref());
+    let res = r.and_then(|r| r.reservations.as_ref());
+    let lim = r.and_then(|r| r.limits.as_ref());
+    let cores = |n: Option<i64>| n.filter(|n| *n > 0).map(|n| n as f64 / 1e9);
+    let bytes = |n: Option<i64>| n.filter(|n| *n > 0).map(|n| n as f64);
+    ResourceSpec {
+        cpu_request: cores(res.and_then(|r| r.nano_cpus)),
+        memory_request: bytes(res.and_then(|r| r.memory_bytes)),
+        cpu_limit: cores(lim.and_then(|l| l.nano_cpus)),
+        memory_limit: bytes(lim.and_then(|l| l.memory_bytes)),
+    }
+}
+
+/// What the operator must do for utilization targets to work on `service`.
+pub fn resource_notes(service: &str, r: &ResourceSpec) -> Vec<String> {
+    let mut notes = Vec::new();
+    match (r.cpu_request, r.cpu_limit) {
+        (Some(_), _) => {}
+        (None, Some(_)) => notes.push(format!(
+            "service {service} has no CPU reservation, so CPU utilization cannot be computed: \
+             set one (docker service update --reserve-cpu 0.5 {service}), or target the \
+             per-instance metric `{CPU_OF_LIMIT}` (% of its CPU limit)"
+        )),
+        (None, None) => notes.push(format!(
+            "service {service} has no CPU reservation or limit: set one (docker service update \
+             --reserve-cpu 0.5 {service}) or use a per-instance metric"
+        )),
+    }
+    if r.memory_request.is_none() {
+        notes.push(format!(
+            "service {service} has no memory reservation, so memory utilization cannot be \
+             computed: set one (docker service update --reserve-memory 256M {service}){}",
+            if r.memory_limit.is_some() {
+                format!(", or target the per-instance metric `{MEMORY_OF_LIMIT}`")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    notes
+}
+
+fn wanted(t: &Task) -> bool {
+    matches!(t.desired_state, Some(TaskState::RUNNING | TaskState::READY))
+}
+
+fn failed(t: &Task) -> bool {
+    matches!(
+        t.status.as_ref().and_then(|s| s.state),
+        Some(TaskState::FAILED | TaskState::REJECTED)
+    )
+}
+
+/// Replicated tasks are grouped by slot, global ones by node.
+fn slot_key(t: &Task) -> String {
+    match t.slot {
+        Some(s) => s.to_string(),
+        None => t.node_id.clone().unwrap_or_default(),
+    }
+}
+
+/// State of a task Swarm wants running.
+pub fn state_of(state: Option<TaskState>) -> ObservedState {
+    match state {
+        Some(TaskState::RUNNING) => ObservedState::Ready,
+        Some(
+            TaskState::FAILED
+            | TaskState::REJECTED
+            | TaskState::ORPHANED
+            | TaskState::COMPLETE
+            | TaskState::SHUTDOWN
+            | TaskState::REMOVE,
+        ) => ObservedState::Failed,
+        _ => ObservedState::Starting,
+    }
+}
+
+/// The container id of a task, once it has one.
+pub fn container_of(t: &Task) -> Option<&str> {
+    let id = t
+        .status
+        .as_ref()?
+        .container_status
+        .as_ref()?
+        .container_id
+        .as_deref()?;
+    (!id.is_empty()).then_some(id)
+}
+
+/// The instances of `service` from its tasks, with loads read for running containers.
+pub fn instances(
+    service: &str,
+    tasks: &[Task],
+    loads: &HashMap<String, ContainerLoad>,
+    r: &ResourceSpec,
+) -> Vec<ObservedInstance> {
+    let mut failures: HashMap<String, u32> = HashMap::new();
+    for t in tasks.iter().filter(|t| failed(t)) {
+        *failures.entry(slot_key(t)).or_default() += 1;
+    }
+    let mut out: Vec<ObservedInstance> = tasks
+        .iter()
+        .filter(|t| wanted(t))
+        .map(|t| {
+            let status = t.status.as_ref();
+            let state = state_of(status.and_then(|s| s.state));
+            let since = status.and_then(|s| s.timestamp);
+            let own_failure = u32::from(failed(t));
+            let restarts = failures.get(&slot_key(t)).copied().unwrap_or(0) - own_failure;
+            let load = match (state, container_of(t)) {
+                (ObservedState::Ready, Some(c)) => loads.get(c).copied(),
+                _ => None,
+            };
+            ObservedInstance {
+                id: instance_id(service, t),
+                state,
+                started_at: t.created_at,
+                ready_since: (state == ObservedState::Ready).then_some(since).flatten(),
+                metrics: load.map(|l| metrics(l, r)).unwrap_or_default(),
+                restarts,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}
+
+/// `web.3.k2x9…` (slot) or `web.<node>.…` (global), as `docker service ps` names tasks.
+fn instance_id(service: &str, t: &Task) -> String {
+    let id = t.id.as_deref().unwrap_or("");
+    format!("{service}.{}.{}", slot_key(t), &id[..id.len().min(12)])
+}
+
+fn metrics(l: ContainerLoad, r: &ResourceSpec) -> BTreeMap<String, f64> {
+    let mut m = BTreeMap::new();
+    if let Some(cpu) = l.cpu {
+        m.insert("cpu".to_string(), cpu);
+        if let Some(limit) = r.cpu_limit.filter(|l| *l > 0.0) {
+            m.insert(CPU_OF_LIMIT.to_string(), cpu / limit * 100.0);
+        }
+    }
+    if let Some(mem) = l.memory {
+        m.insert("memory".to_string(), mem);
+        if let Some(limit) = r.memory_limit.filter(|l| *l > 0.0) {
+            m.insert(MEMORY_OF_LIMIT.to_string(), mem / limit * 100.0);
+        }
+    }
+    m
+}

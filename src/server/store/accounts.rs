@@ -1,0 +1,414 @@
+//! Users, sessions, API tokens and login attempts. Secrets arrive hashed (see
+//! `server::auth::secrets`); nothing here ever sees a password or a raw token.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::audit::{append, NewAudit};
+use super::time::{parse, ts};
+use super::{Store, StoreError};
+use crate::model::auth::{CurrentUser, Role};
+
+/// A user as the admin page lists it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub role: String,
+    pub disabled: bool,
+    pub created_at: String,
+}
+
+fn user_of(id: i64, username: String, role: &str) -> Option<CurrentUser> {
+    Some(CurrentUser {
+        id,
+        username,
+        role: Role::parse(role)?,
+    })
+}
+
+impl Store {
+    /// Number of users (first-start check).
+    pub async fn user_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    /// Creates a user (audited); fails on a taken name.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        role: Role,
+        password_hash: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (username, role, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(username)
+        .bind(role.name())
+        .bind(password_hash)
+        .bind(ts(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        let after = serde_json::json!({ "username": username, "role": role.name() }).to_string();
+        let entry = NewAudit {
+            actor,
+            action: "user.create",
+            target_kind: "user",
+            target_id: username.to_string(),
+            before: None,
+            after: Some(after),
+            comment: "",
+        };
+        append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Every user, by name.
+    pub async fn users(&self) -> Result<Vec<UserRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, username, role, disabled, created_at FROM users ORDER BY username",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Changes a user's role or disabled flag (audited); disabling ends their sessions.
+    pub async fn update_user(
+        &self,
+        id: i64,
+        role: Role,
+        disabled: bool,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let before: Option<(String, String, bool)> =
+            sqlx::query_as("SELECT username, role, disabled FROM users WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((username, old_role, old_disabled)) = before else {
+            return Ok(false);
+        };
+        sqlx::query("UPDATE users SET role = ?, disabled = ? WHERE id = ?")
+            .bind(role.name())
+            .bind(disabled)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let entry = NewAudit {
+            actor,
+            action: "user.update",
+            target_kind: "user",
+            target_id: username,
+            before: Some(
+                serde_json::json!({ "role": old_role, "disabled": old_disabled }).to_string(),
+            ),
+            after: Some(
+                serde_json::json!({ "role": role.name(), "disabled": disabled }).to_string(),
+            ),
+            comment: "",
+        };
+        append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Sets a new password hash (audited without the hash) and ends the user's other sessions.
+    pub async fn set_password(
+        &self,
+        id: i64,
+        hash: &str,
+        keep_session: Option<&str>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let name: String = sqlx::query_scalar(
+            "UPDATE users SET password_hash = ? WHERE id = ? RETURNING username",
+        )
+        .bind(hash)
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id_hash <> COALESCE(?, '')")
+            .bind(id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        let entry = NewAudit {
+            actor,
+            action: "user.password",
+            target_kind: "user",
+            target_id: name,
+            before: None,
+            after: None,
+            comment: "password changed; other sessions ended",
+        };
+        append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The enabled user `username` with their password hash.
+    pub async fn user_for_login(
+        &self,
+        username: &str,
+    ) -> Result<Option<(CurrentUser, String)>, StoreError> {
+        let row: Option<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT id, username, role, password_hash FROM users WHERE username = ? AND disabled = 0",
+        )
+        .bind(username)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.and_then(|(id, name, role, hash)| Some((user_of(id, name, &role)?, hash))))
+    }
+
+    /// Records a sign-in attempt (and, in the audit log, who tried from where).
+    pub async fn record_login(
+        &self,
+        username: &str,
+        address: &str,
+        success: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO login_attempts (at, username, address, success) VALUES (?, ?, ?, ?)",
+        )
+        .bind(ts(now))
+        .bind(username)
+        .bind(address)
+        .bind(success)
+        .execute(&mut *tx)
+        .await?;
+        let (action, comment) = if success {
+            ("login.success", "")
+        } else {
+            ("login.failure", "unknown user or wrong password")
+        };
+        let who = if username.is_empty() {
+            "(no name)"
+        } else {
+            username
+        };
+        let entry = NewAudit {
+            actor: who,
+            action,
+            target_kind: "address",
+            target_id: address.to_string(),
+            before: None,
+            after: None,
+            comment,
+        };
+        append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Failed attempts since `since` for this account and from this address.
+    pub async fn recent_failures(
+        &self,
+        username: &str,
+        address: &str,
+        since: DateTime<Utc>,
+    ) -> Result<(i64, i64), StoreError> {
+        let q = "SELECT COUNT(*) FROM login_attempts WHERE success = 0 AND at >= ?";
+        let by_user: i64 = sqlx::query_scalar(&format!("{q} AND username = ?"))
+            .bind(ts(since))
+            .bind(username)
+            .fetch_one(self.pool())
+            .await?;
+        let by_addr: i64 = sqlx::query_scalar(&format!("{q} AND address = ?"))
+            .bind(ts(since))
+            .bind(address)
+            .fetch_one(self.pool())
+            .await?;
+        Ok((by_user, by_addr))
+    }
+
+    /// Starts a session stored under `id_hash`.
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        user: i64,
+        address: &str,
+        now: DateTime<Utc>,
+        absolute: Duration,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, last_seen, expires_at, address) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(id_hash)
+            .bind(user)
+            .bind(ts(now))
+            .bind(ts(now))
+            .bind(ts(now + absolute))
+            .bind(address)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The user of a live session (touching it), or `None` when unknown, idle too long or
+    /// past its absolute expiry (then it is deleted).
+    pub async fn session_user(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+        idle: Duration,
+    ) -> Result<Option<CurrentUser>, StoreError> {
+        let row: Option<(i64, String, String, String, String)> = sqlx::query_as(
+            "SELECT u.id, u.username, u.role, s.last_seen, s.expires_at FROM sessions s
+             JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND u.disabled = 0",
+        )
+        .bind(id_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some((id, name, role, last_seen, expires)) = row else {
+            return Ok(None);
+        };
+        let alive = parse(&last_seen).is_some_and(|t| now - t < idle)
+            && parse(&expires).is_some_and(|t| now < t);
+        if !alive {
+            sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+                .bind(id_hash)
+                .execute(self.pool())
+                .await?;
+            return Ok(None);
+        }
+        if parse(&last_seen).is_some_and(|t| now - t > Duration::seconds(60)) {
+            sqlx::query("UPDATE sessions SET last_seen = ? WHERE id_hash = ?")
+                .bind(ts(now))
+                .bind(id_hash)
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(user_of(id, name, &role))
+    }
+
+    /// Ends one session, or every session of its user when `everywhere`.
+    pub async fn end_session(&self, id_hash: &str, everywhere: bool) -> Result<(), StoreError> {
+        let sql = if everywhere {
+            "DELETE FROM sessions WHERE user_id = (SELECT user_id FROM sessions WHERE id_hash = ?1)"
+        } else {
+            "DELETE FROM sessions WHERE id_hash = ?1"
+        };
+        sqlx::query(sql).bind(id_hash).execute(self.pool()).await?;
+        Ok(())
+    }
+}
+
+/// An API token as its owner sees it (never the token itself).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub last_used: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+impl Store {
+    /// Stores a token digest for `user` (audited, without the token); returns its id.
+    pub async fn create_token(
+        &self,
+        user: &CurrentUser,
+        name: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id")
+            .bind(user.id)
+            .bind(name)
+            .bind(token_hash)
+            .bind(ts(now))
+            .fetch_one(&mut *tx)
+            .await?;
+        let entry = NewAudit {
+            actor: &user.username,
+            action: "token.create",
+            target_kind: "token",
+            target_id: format!("{id} {name}"),
+            before: None,
+            after: None,
+            comment: "",
+        };
+        append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Tokens of `user_id`, newest first.
+    pub async fn tokens(&self, user_id: i64) -> Result<Vec<TokenRow>, StoreError> {
+        Ok(sqlx::query_as("SELECT id, name, created_at, last_used, revoked_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC")
+            .bind(user_id)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    /// Revokes token `id` of `user` (audited); false when it was not theirs or already revoked.
+    pub async fn revoke_token(
+        &self,
+        user: &CurrentUser,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let n = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL")
+            .bind(ts(now))
+            .bind(id)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        let entry = NewAudit {
+            actor: &user.username,
+            action: "token.revoke",
+            target_kind: "token",
+            target_id: id.to_string(),
+            before: None,
+            after: None,
+            comment: "",
+        };
+        append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The user a live token belongs to (recording its use).
+    pub async fn token_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CurrentUser>, StoreError> {
+        let row: Option<(i64, String, String)> = sqlx::query_as(
+            "SELECT u.id, u.username, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0",
+        )
+        .bind(token_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        if row.is_some() {
+            sqlx::query("UPDATE api_tokens SET last_used = ? WHERE token_hash = ?")
+                .bind(ts(now))
+                .bind(token_hash)
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(row.and_then(|(id, name, role)| user_of(id, name, &role)))
+    }
+}
