@@ -20,18 +20,25 @@ pub struct AppState {
 pub struct Inner {
     pub store: Store,
     pub started_at: chrono::DateTime<chrono::Utc>,
+    /// Folder of load traces (`--traces-dir`) for the demo and the what-if preview.
+    pub traces_dir: std::path::PathBuf,
     /// Every evaluation the controller finishes, for live pages.
     pub live: tokio::sync::broadcast::Sender<LiveEvent>,
 }
 
 impl AppState {
     /// Builds the state around an opened store.
-    pub fn new(leptos_options: LeptosOptions, store: Store) -> AppState {
+    pub fn new(
+        leptos_options: LeptosOptions,
+        store: Store,
+        traces_dir: std::path::PathBuf,
+    ) -> AppState {
         AppState {
             leptos_options,
             inner: Arc::new(Inner {
                 store,
                 started_at: chrono::Utc::now(),
+                traces_dir,
                 live: tokio::sync::broadcast::channel(256).0,
             }),
         }

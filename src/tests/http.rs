@@ -50,6 +50,14 @@ async fn overview_shows_status_without_javascript() {
 }
 
 #[tokio::test]
+async fn the_login_page_is_public_and_renders_a_form() {
+    let (app, _dir) = super::support::app_as(None).await;
+    let (res, body) = get(&app, "/login").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(body.contains("action=\"/login\"") && body.contains("name=\"password\""), "{body}");
+}
+
+#[tokio::test]
 async fn unknown_path_is_a_404_page() {
     let (app, _dir) = app().await;
     let (res, body) = get(&app, "/no/such/page").await;

@@ -182,7 +182,12 @@ fn compute(ctx: &Ctx<'_>, mut p: Proposal, g: &Groups, measure: Measure) -> Prop
     let with_unready = g.counts.unready > 0 && ratio > 1.0;
     if !with_unready && g.counts.missing == 0 {
         let demand = ceil_u32(ratio * f64::from(g.ready.n));
-        return settle(p, current, demand, tol.contains(ratio), "");
+        let hold = if tol.contains(ratio) {
+            Hold::Tolerance
+        } else {
+            Hold::No
+        };
+        return settle(p, current, demand, hold, "");
     }
     let mut sums = g.ready;
     if ratio < 1.0 {
@@ -207,27 +212,50 @@ fn compute(ctx: &Ctx<'_>, mut p: Proposal, g: &Groups, measure: Measure) -> Prop
         .s(" missing and ")
         .n(g.counts.unready)
         .s(" unready conservatively");
+    // HPA: the recomputation may not flip the direction, land within tolerance, or move the
+    // count against the usage; any of these holds the current count.
     let flipped = (ratio < 1.0 && new_ratio > 1.0) || (ratio > 1.0 && new_ratio < 1.0);
-    if tol.contains(new_ratio) || flipped {
-        return settle(p, current, demand, true, &note);
-    }
     let wrong_way = (new_ratio < 1.0 && demand > current) || (new_ratio > 1.0 && demand < current);
-    settle(p, current, demand, wrong_way, &note)
+    let hold = if flipped {
+        Hold::Reverses
+    } else if tol.contains(new_ratio) {
+        Hold::Tolerance
+    } else if wrong_way {
+        Hold::WrongWay
+    } else {
+        Hold::No
+    };
+    settle(p, current, demand, hold, &note)
 }
 
-/// Fills in the proposal: `hold` keeps the current count.
-fn settle(mut p: Proposal, current: u32, demand: u32, hold: bool, note: &str) -> Proposal {
+/// Why a proposal keeps the current count.
+#[derive(Clone, Copy, PartialEq)]
+enum Hold {
+    No,
+    Tolerance,
+    /// Counting unready / missing instances reverses the direction the ready ones showed.
+    Reverses,
+    /// The recomputed count would move against the usage.
+    WrongWay,
+}
+
+/// Fills in the proposal; a hold keeps the current count.
+fn settle(mut p: Proposal, current: u32, demand: u32, hold: Hold, note: &str) -> Proposal {
     p.demand = Some(demand);
-    p.within_tolerance = hold;
-    p.replicas = Some(if hold { current } else { demand });
+    p.within_tolerance = hold != Hold::No;
+    p.replicas = Some(if hold == Hold::No { demand } else { current });
     let mut d = String::with_capacity(96 + note.len());
     d.s("ratio ").fixed(p.ratio.unwrap_or(f64::NAN), 3).s(note);
-    if hold {
-        d.s(" is within tolerance or would reverse direction: hold ")
-            .n(current);
-    } else {
-        d.s(": ").n(demand).s(" replicas");
-    }
+    match hold {
+        Hold::No => d.s(": ").n(demand).s(" replicas"),
+        Hold::Tolerance => d.s(" is within tolerance: hold ").n(current),
+        Hold::Reverses => d
+            .s(" would reverse the direction the ready instances show: hold ")
+            .n(current),
+        Hold::WrongWay => d
+            .s(" would move the count against the usage: hold ")
+            .n(current),
+    };
     p.detail = d;
     p
 }

@@ -157,12 +157,10 @@ impl Run<'_> {
             return;
         };
         if let (true, Some(demand)) = (p.within_tolerance, p.demand) {
-            let mut detail = String::with_capacity(48 + p.name.len());
-            detail
-                .s(&p.name)
-                .s(" ratio ")
-                .fixed(p.ratio.unwrap_or(f64::NAN), 3)
-                .s(" is within tolerance");
+            // The proposal's own detail says which hold it was (tolerance, a recomputation that
+            // would reverse the direction, or one that moves against the usage).
+            let mut detail = String::with_capacity(2 + p.name.len() + p.detail.len());
+            detail.s(&p.name).s(" ").s(&p.detail);
             self.trace.bind(
                 Rule::Tolerance,
                 demand,

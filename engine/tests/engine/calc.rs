@@ -344,3 +344,27 @@ fn partial_metrics_never_scale_down() {
     assert_eq!(d.desired_replicas, 3);
     assert!(!d.metrics_ok);
 }
+
+/// The sentence must say why a recomputation held, not call it "within tolerance".
+#[test]
+fn a_hold_by_unready_instances_is_explained_as_such() {
+    // 2 ready at 88 % of a 60 % target; 3 starting count as 0 % on a scale-up:
+    // (2 × 88) / (5 × 60) = 0.587 < 1 reverses the direction the ready ones show.
+    let mut instances = vec![pod(Some(0.88), 1.0), pod(Some(0.88), 1.0)];
+    for _ in 0..3 {
+        instances.push(with_state(pod(None, 1.0), InstanceState::Starting));
+    }
+    let d = decide(
+        &hpa(cpu(60.0)),
+        &obs(5, instances),
+        &History::default(),
+        t(0),
+    );
+    assert_eq!(d.desired_replicas, 5);
+    assert!(
+        d.sentence.contains("would reverse the direction"),
+        "{}",
+        d.sentence
+    );
+    assert!(!d.sentence.contains("within tolerance"), "{}", d.sentence);
+}

@@ -21,12 +21,11 @@ const MAX_SECS: f64 = 7.0 * 86_400.0;
 /// Points per chart curve.
 const CHART_POINTS: usize = 400;
 
-/// The traces folder. The server's `--traces-dir` is not in the application state yet, so this
-/// reads the same environment variable and default.
+/// The traces folder (`--traces-dir`).
 fn traces_dir() -> PathBuf {
-    std::env::var_os("EBB_TRACES_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("../shared/traces"))
+    crate::api::state()
+        .map(|s| s.inner.traces_dir.clone())
+        .unwrap_or_else(|_| PathBuf::from("../shared/traces"))
 }
 
 /// CSV files in the traces folder, by name (none when it is missing).
