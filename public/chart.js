@@ -116,5 +116,35 @@
     });
   });
 
-  window.ebbChart = { draw: draw };
+  // The what-if chart: replica curves of the edited and the current policy on one time axis.
+  // spec = { x: [unix seconds], series: [{ label, values }] }; the server-drawn SVG beside it is
+  // hidden once this one is drawn (it stays for pages without JavaScript).
+  function series(el, json) {
+    if (typeof uPlot === "undefined") return;
+    var spec = JSON.parse(json);
+    var old = charts.get(el);
+    if (old) old.plot.destroy();
+    el.textContent = "";
+    var colors = [css("--accent", "#1f6feb"), css("--down", "#8250df"), css("--muted", "#888")];
+    var opts = {
+      width: Math.max(300, el.clientWidth),
+      height: 240,
+      cursor: { drag: { x: true, y: false } },
+      scales: { x: { time: true }, y: { auto: true, range: function (u, min, max) { return [0, Math.max(1, max) + 1]; } } },
+      axes: [
+        { stroke: css("--muted", "#666"), grid: { stroke: css("--border", "#ddd") } },
+        { label: "replicas", stroke: css("--muted", "#666"), grid: { stroke: css("--border", "#ddd") } }
+      ],
+      series: [{}].concat(spec.series.map(function (s, i) {
+        return { label: s.label, stroke: colors[i % colors.length], width: 2, paths: uPlot.paths.stepped({ align: 1 }) };
+      }))
+    };
+    var data = [spec.x].concat(spec.series.map(function (s) { return s.values; }));
+    var plot = new uPlot(opts, data, el);
+    charts.set(el, { plot: plot, range: "series" });
+    el.dataset.drawn = String(spec.x.length);
+    if (el.parentElement) el.parentElement.classList.add("drawn");
+  }
+
+  window.ebbChart = { draw: draw, series: series };
 })();

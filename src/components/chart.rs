@@ -1,5 +1,6 @@
-//! The time-series chart of a workload, drawn by uPlot through `public/chart.js` once the page
-//! is live; the element has no children of its own so hydration never fights the canvas.
+//! Charts drawn by uPlot through `public/chart.js` once the page is live: a workload's load and
+//! replicas, and plain series (the what-if curves). The chart elements have no children of
+//! their own, so hydration never fights the canvas.
 
 use leptos::prelude::*;
 
@@ -24,14 +25,37 @@ pub fn TimeChart(data: Signal<ChartData>) -> impl IntoView {
     }
 }
 
+/// Plain series (`{ x: [unix seconds], series: [{ label, values }] }`) drawn by uPlot once the
+/// page is live, e.g. the what-if replica curves. Without JavaScript nothing is drawn here; the
+/// caller shows its own server-rendered fallback beside it.
+#[component]
+pub fn SeriesChart(json: String, #[prop(into)] label: String) -> impl IntoView {
+    let el = NodeRef::<leptos::html::Div>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(div) = el.get() {
+            call("series", &div, &json);
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = json;
+    view! { <div class="chart series-chart" node_ref=el role="img" aria-label=label></div> }
+}
+
 #[cfg(feature = "hydrate")]
 fn draw(el: &web_sys::HtmlDivElement, json: &str) {
+    call("draw", el, json);
+}
+
+/// Calls `window.ebbChart[name](el, json)` from `public/chart.js`, if it has loaded.
+#[cfg(feature = "hydrate")]
+fn call(name: &str, el: &web_sys::HtmlDivElement, json: &str) {
     use wasm_bindgen::{JsCast, JsValue};
     let global = js_sys::global();
     let Ok(chart) = js_sys::Reflect::get(&global, &JsValue::from_str("ebbChart")) else {
         return;
     };
-    let Ok(f) = js_sys::Reflect::get(&chart, &JsValue::from_str("draw")) else {
+    let Ok(f) = js_sys::Reflect::get(&chart, &JsValue::from_str(name)) else {
         return;
     };
     if let Some(f) = f.dyn_ref::<js_sys::Function>() {

@@ -1,9 +1,10 @@
 //! The what-if chart: the edited and the current policy's replica curves over the replayed load.
-//! Drawn as inline SVG on the server, so it shows with JavaScript off; the series also sit in
-//! `data-series` (uPlot's aligned-columns shape) for a charting library to take over.
+//! uPlot draws it once the page is live; the server also renders an inline SVG, shown only
+//! while no chart is drawn (JavaScript off).
 
 use leptos::prelude::*;
 
+use crate::components::chart::SeriesChart;
 use crate::model::policies::WhatIf;
 
 const W: f64 = 800.0;
@@ -60,7 +61,8 @@ pub fn WhatIfChart(whatif: WhatIf) -> impl IntoView {
             .join(" and ")
     );
     view! {
-        <div class="whatif-chart" data-series=data>
+        <div class="whatif-chart">
+            <SeriesChart json=data label=label.clone()/>
             <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=label preserveAspectRatio="none">
                 <line class="axis" x1=PAD y1=H - PAD x2=W - PAD y2=H - PAD/>
                 <line class="axis" x1=PAD y1=PAD x2=PAD y2=H - PAD/>

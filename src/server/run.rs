@@ -42,7 +42,11 @@ pub async fn build_state(config: &ServeConfig) -> anyhow::Result<AppState> {
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = "ebb".into();
     }
-    Ok(AppState::new(leptos_options, store, config.traces_dir.clone()))
+    Ok(AppState::new(
+        leptos_options,
+        store,
+        config.traces_dir.clone(),
+    ))
 }
 
 /// Runs the server and the controller until a shutdown signal arrives.

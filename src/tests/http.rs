@@ -54,7 +54,10 @@ async fn the_login_page_is_public_and_renders_a_form() {
     let (app, _dir) = super::support::app_as(None).await;
     let (res, body) = get(&app, "/login").await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(body.contains("action=\"/login\"") && body.contains("name=\"password\""), "{body}");
+    assert!(
+        body.contains("action=\"/login\"") && body.contains("name=\"password\""),
+        "{body}"
+    );
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 //! The controller end to end and the reaction-time benchmark are in `swarm/e2e.rs`.
 
 mod e2e;
+mod register;
 mod rig;
 
 use bollard::models::TaskSpecContainerSpec;

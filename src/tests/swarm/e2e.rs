@@ -292,10 +292,12 @@ async fn swarm_bench_reaction_time() {
     .await;
     let b = backend(&sock, "");
     wait_ready(&b, "sw-b", 1, 60).await;
-    let rig = rig(&sock, "sw-b", cpu_policy(0)).await;
     let burn = trigger.path().join("burn");
     let mut times = Vec::new();
     for run in 0..12 {
+        // A fresh controller each run: the previous run's scale-up (undone behind its back
+        // below) would otherwise count against HPA's scale-up rate limit of this one.
+        let rig = rig(&sock, "sw-b", cpu_policy(0)).await;
         // Start the load at a different phase of the 1 s evaluation cycle each run.
         rig.run_until(2, |_| false).await;
         tokio::time::sleep(Duration::from_millis(83 * run)).await;
@@ -307,7 +309,6 @@ async fn swarm_bench_reaction_time() {
         let o = b.observe("sw-b").await.expect("observe");
         b.scale("sw-b", 1, &o.token).await.expect("reset to 1");
         wait_ready(&b, "sw-b", 1, 60).await;
-        rig.rec.scaled.lock().map(|mut s| s.clear()).expect("reset");
     }
     times.sort_by(f64::total_cmp);
     let pick = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1];
