@@ -45,7 +45,7 @@ pub fn random_hex(n: usize) -> String {
 /// A one-time password people can type: 20 characters from an unambiguous alphabet.
 pub fn one_time_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let raw = random_hex(40);
+    let raw = random_hex(20);
     raw.as_bytes()
         .chunks(2)
         .map(|pair| {
