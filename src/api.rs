@@ -56,6 +56,16 @@ pub fn require(
     }
 }
 
+/// The signed-in user of this request, if any (no checks, no effect on the response).
+#[cfg(feature = "ssr")]
+pub fn signed_in() -> Option<crate::model::auth::CurrentUser> {
+    leptos::prelude::use_context::<axum::http::request::Parts>().and_then(|p| {
+        p.extensions
+            .get::<crate::model::auth::CurrentUser>()
+            .cloned()
+    })
+}
+
 /// The signed-in user's name for the audit trail, if their role allows `needed`.
 #[cfg(feature = "ssr")]
 pub fn actor_with(needed: crate::model::auth::Role) -> Result<String, crate::model::ApiError> {

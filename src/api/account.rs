@@ -14,7 +14,8 @@ pub use crate::model::account::{TokenInfo, UserInfo};
 /// Who is signed in (`None` on the login page).
 #[server(endpoint = "me")]
 pub async fn whoami() -> Result<Option<CurrentUser>, ApiError> {
-    Ok(crate::api::require(Role::Viewer).ok())
+    // Not `require`: the login page asks this too, and must not turn into a 401.
+    Ok(crate::api::signed_in())
 }
 
 /// Changes the signed-in user's password; other sessions end.

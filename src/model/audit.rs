@@ -16,4 +16,6 @@ pub struct AuditEntry {
     pub before: Option<String>,
     pub after: Option<String>,
     pub comment: String,
+    /// Client address of the request that made the change (empty for ebb itself).
+    pub address: String,
 }

@@ -46,6 +46,7 @@ fn entry(e: AuditEntry) -> impl IntoView {
                 <strong class="actor">{e.actor.clone()}</strong>
                 <span class="badge">{e.action.clone()}</span>
                 <span>{format!("{} {}", e.target_kind, e.target_id)}</span>
+                {(!e.address.is_empty()).then(|| view! { <span class="muted address">"from "{e.address.clone()}</span> })}
             </div>
             {(!e.comment.is_empty()).then(|| view! { <p class="sentence">{e.comment.clone()}</p> })}
             {has_change.then(|| view! {

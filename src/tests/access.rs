@@ -285,3 +285,32 @@ async fn login_rate_limits_per_account_and_says_nothing_about_names() {
         "locked after 5 failures even with the right password: {loc}"
     );
 }
+
+#[tokio::test]
+async fn audit_entries_name_the_actor_and_the_client_address() {
+    let (app, dir) = app_as(Some(Role::Viewer)).await;
+    assert!(status(&app, "/api/create_token", "name=ci")
+        .await
+        .is_success());
+    let url = ebb::server::config::DatabaseUrl::SqliteFile(dir.path().join("ebb.db"));
+    let store = ebb::server::store::Store::connect(&url)
+        .await
+        .expect("connect");
+    let (actor, address): (String, String) =
+        sqlx::query_as("SELECT actor, address FROM audit_log WHERE action = 'token.create'")
+            .fetch_one(store.pool())
+            .await
+            .expect("entry");
+    assert_eq!(
+        (actor.as_str(), address.as_str()),
+        ("test-viewer", "192.0.2.7")
+    );
+    let rows = sqlx::query("UPDATE audit_log SET actor = 'x'")
+        .execute(store.pool())
+        .await;
+    assert!(rows.is_err(), "the audit log refuses updates");
+    let rows = sqlx::query("DELETE FROM audit_log")
+        .execute(store.pool())
+        .await;
+    assert!(rows.is_err(), "the audit log refuses deletes");
+}

@@ -68,6 +68,10 @@ pub fn as_browser(router: Router, cookie: Option<String>) -> Router {
                     .or_insert(HeaderValue::from_static("localhost"));
                 h.entry(header::ORIGIN)
                     .or_insert(HeaderValue::from_static("http://localhost"));
+                // As `into_make_service_with_connect_info` does for real connections.
+                let peer = std::net::SocketAddr::from(([192, 0, 2, 7], 40000));
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
                 req
             }
         },

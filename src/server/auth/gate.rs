@@ -117,7 +117,8 @@ pub async fn gate(State(state): State<AppState>, mut req: Request<Body>, next: N
     if let Some(u) = user {
         req.extensions_mut().insert::<CurrentUser>(u);
     }
-    next.run(req).await
+    let client = address(&req);
+    crate::server::store::audit::with_client_address(client, next.run(req)).await
 }
 
 /// Percent-encodes a path for a query parameter.

@@ -8,6 +8,16 @@ use super::time::ts;
 use super::{Store, StoreError};
 use crate::model::audit::AuditEntry;
 
+tokio::task_local! {
+    /// The address of the client whose request is being served (set by the sign-in gate).
+    static CLIENT_ADDRESS: String;
+}
+
+/// Runs `fut` (a request) with `address` recorded on every audit entry it appends.
+pub async fn with_client_address<F: std::future::Future>(address: String, fut: F) -> F::Output {
+    CLIENT_ADDRESS.scope(address, fut).await
+}
+
 /// One change to record.
 pub struct NewAudit<'a> {
     pub actor: &'a str,
@@ -26,8 +36,8 @@ pub async fn append(
     entry: NewAudit<'_>,
 ) -> Result<i64, StoreError> {
     let id = sqlx::query_scalar(
-        "INSERT INTO audit_log (at, actor, action, target_kind, target_id, before, after, comment)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO audit_log (at, actor, action, target_kind, target_id, before, after, comment, address)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(ts(at))
     .bind(entry.actor)
@@ -37,6 +47,7 @@ pub async fn append(
     .bind(entry.before)
     .bind(entry.after)
     .bind(entry.comment)
+    .bind(CLIENT_ADDRESS.try_with(Clone::clone).unwrap_or_default())
     .fetch_one(conn)
     .await?;
     Ok(id)
@@ -50,7 +61,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query_as::<_, AuditEntry>(
-            "SELECT id, at, actor, action, target_kind, target_id, before, after, comment
+            "SELECT id, at, actor, action, target_kind, target_id, before, after, comment, address
              FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?",
         )
         .bind(before_id.unwrap_or(i64::MAX))
