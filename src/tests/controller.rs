@@ -17,41 +17,14 @@ use ebb::server::store::decisions::NewDecision;
 use ebb::server::store::policies::Authorship;
 use ebb::server::store::workloads::WorkloadRow;
 use ebb::server::store::Store;
-use ebb_engine::{
-    Behavior, Cooldown, MetricSource, MetricSpec, MetricTarget, Policy, ResourceName, ScalingRules,
-};
+use ebb_engine::Policy;
+
+use super::support::cpu_policy;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0)
         .single()
         .expect("valid time")
-}
-
-/// cpu 70 %, down window `down` s, no cooldown, min 1 max 20.
-fn policy(down: u32) -> Policy {
-    Policy {
-        min_replicas: 1,
-        max_replicas: 20,
-        metrics: vec![MetricSpec {
-            name: "cpu".into(),
-            source: MetricSource::Resource {
-                resource: ResourceName::Cpu,
-            },
-            target: MetricTarget::Utilization(70.0),
-        }],
-        behavior: Some(Behavior {
-            scale_down: ScalingRules {
-                stabilization_window_secs: Some(down),
-                ..Default::default()
-            },
-            ..Default::default()
-        }),
-        cooldown: Cooldown {
-            scale_up_secs: 0,
-            scale_down_secs: 0,
-        },
-        ..Default::default()
-    }
 }
 
 /// Spike from 60 to 600 units/s at 60 s lasting 120 s; 100 units per instance, ready after 10 s.
@@ -148,7 +121,7 @@ impl Rig {
 
 #[tokio::test]
 async fn a_spike_scales_up_within_four_ticks_and_back_down_after_the_window() {
-    let r = rig(policy(120), spike_spec()).await;
+    let r = rig(cpu_policy(70.0, 20, 120), spike_spec()).await;
     assert_eq!(
         r.tick_at(15).await,
         1,
@@ -202,7 +175,7 @@ async fn a_metric_outage_never_scales_in() {
         initial_replicas: 6,
         ..spike_spec()
     };
-    let r = rig(policy(0), spec).await;
+    let r = rig(cpu_policy(70.0, 20, 0), spec).await;
     r.sim.with_cluster(|c, now| {
         c.workload_mut("web")
             .expect("workload")
@@ -234,7 +207,7 @@ async fn a_metric_outage_never_scales_in() {
 
 #[tokio::test]
 async fn a_backend_error_backs_off_and_recovers() {
-    let r = rig(policy(0), spike_spec()).await;
+    let r = rig(cpu_policy(70.0, 20, 0), spike_spec()).await;
     r.clock.set(t0() + chrono::Duration::seconds(10));
     r.sim
         .with_cluster(|c, now| c.force_unreachable_until(now + chrono::Duration::seconds(200)));
@@ -306,7 +279,7 @@ async fn an_intent_left_by_a_crash_after_acting_is_settled_not_repeated() {
         demand: DemandSpec::Constant { value: 600.0 },
         ..spike_spec()
     };
-    let r = rig(policy(300), spec).await;
+    let r = rig(cpu_policy(70.0, 20, 300), spec).await;
     r.clock.set(t0() + chrono::Duration::seconds(5));
     let token = r.sim.observe("web").await.expect("observe").token;
     r.sim
@@ -341,7 +314,7 @@ async fn an_intent_left_by_a_crash_before_acting_is_superseded_and_decided_afres
         demand: DemandSpec::Constant { value: 600.0 },
         ..spike_spec()
     };
-    let r = rig(policy(300), spec).await;
+    let r = rig(cpu_policy(70.0, 20, 300), spec).await;
     let id = open_intent(&r, 1, 9, t0() + chrono::Duration::seconds(5)).await;
     // Decided afresh from what the backend shows: one saturated instance (100 % of its cpu
     // request against a 70 % target) asks for ceil(1 × 100/70) = 2.
@@ -409,7 +382,7 @@ async fn the_loop_evaluates_each_workload_at_its_interval() {
         at: now,
     };
     let pid = store
-        .create_policy("p", &policy(300), who)
+        .create_policy("p", &cpu_policy(70.0, 20, 300), who)
         .await
         .expect("policy");
     store
@@ -454,7 +427,7 @@ async fn a_pin_holds_until_it_expires_then_the_policy_resumes() {
         demand: DemandSpec::Constant { value: 60.0 },
         ..spike_spec()
     };
-    let r = rig(policy(0), spec).await;
+    let r = rig(cpu_policy(70.0, 20, 0), spec).await;
     let until = t0() + chrono::Duration::seconds(60);
     r.store
         .create_override(

@@ -113,3 +113,34 @@ pub async fn get(app: &Router, path: &str) -> (Response<Body>, String) {
         .expect("request");
     send(app, req).await
 }
+
+/// A cpu-utilization policy: `target` % of the request, 1..=`max` replicas, HPA behaviour with
+/// a scale-down window of `down` s, no cooldown (what the controller and Swarm tests scale by).
+pub fn cpu_policy(target: f64, max: u32, down: u32) -> ebb_engine::Policy {
+    use ebb_engine::{
+        Behavior, Cooldown, MetricSource, MetricSpec, MetricTarget, ResourceName, ScalingRules,
+    };
+    ebb_engine::Policy {
+        min_replicas: 1,
+        max_replicas: max,
+        metrics: vec![MetricSpec {
+            name: "cpu".into(),
+            source: MetricSource::Resource {
+                resource: ResourceName::Cpu,
+            },
+            target: MetricTarget::Utilization(target),
+        }],
+        behavior: Some(Behavior {
+            scale_down: ScalingRules {
+                stabilization_window_secs: Some(down),
+                ..Default::default()
+            },
+            ..Default::default()
+        }),
+        cooldown: Cooldown {
+            scale_up_secs: 0,
+            scale_down_secs: 0,
+        },
+        ..Default::default()
+    }
+}

@@ -15,9 +15,9 @@ use ebb::server::orchestrator::{
 use ebb::server::store::policies::Authorship;
 use ebb::server::store::workloads::WorkloadRow;
 use ebb::server::store::Store;
-use ebb_engine::{
-    Behavior, Cooldown, MetricSource, MetricSpec, MetricTarget, Policy, ResourceName, ScalingRules,
-};
+use ebb_engine::Policy;
+
+use crate::support::cpu_policy;
 
 use super::rig::{backend, create, docker, other_update, socket, wait_ready, Svc, BURN_ON_TRIGGER};
 
@@ -48,33 +48,6 @@ impl Orchestrator for Recording {
         token: &str,
     ) -> Result<String, OrchestratorError> {
         self.inner.set_resources(w, r, token).await
-    }
-}
-
-/// cpu 50 % of the reservation, 1..=3 replicas, scale-down window `down` s, no cooldown.
-fn cpu_policy(down: u32) -> Policy {
-    Policy {
-        min_replicas: 1,
-        max_replicas: 3,
-        metrics: vec![MetricSpec {
-            name: "cpu".into(),
-            source: MetricSource::Resource {
-                resource: ResourceName::Cpu,
-            },
-            target: MetricTarget::Utilization(50.0),
-        }],
-        behavior: Some(Behavior {
-            scale_down: ScalingRules {
-                stabilization_window_secs: Some(down),
-                ..Default::default()
-            },
-            ..Default::default()
-        }),
-        cooldown: Cooldown {
-            scale_up_secs: 0,
-            scale_down_secs: 0,
-        },
-        ..Default::default()
     }
 }
 
@@ -166,7 +139,7 @@ async fn swarm_controller_scales_up_on_cpu_and_back_down_after_the_window() {
         },
     )
     .await;
-    let rig = rig(&sock, "sw-e", cpu_policy(3)).await;
+    let rig = rig(&sock, "sw-e", cpu_policy(50.0, 3, 3)).await;
     let b = backend(&sock, "");
     wait_ready(&b, "sw-e", 1, 60).await;
     assert!(
@@ -228,7 +201,7 @@ async fn swarm_daemon_outage_scales_nothing_and_recovers() {
     )
     .await;
     // Idle service, min 1: the policy would scale in if it could see the service.
-    let rig = rig(&sock, "sw-u", cpu_policy(0)).await;
+    let rig = rig(&sock, "sw-u", cpu_policy(50.0, 3, 0)).await;
     let b = backend(&sock, "");
     wait_ready(&b, "sw-u", 2, 60).await;
 
@@ -297,7 +270,7 @@ async fn swarm_bench_reaction_time() {
     for run in 0..12 {
         // A fresh controller each run: the previous run's scale-up (undone behind its back
         // below) would otherwise count against HPA's scale-up rate limit of this one.
-        let rig = rig(&sock, "sw-b", cpu_policy(0)).await;
+        let rig = rig(&sock, "sw-b", cpu_policy(50.0, 3, 0)).await;
         // Start the load at a different phase of the 1 s evaluation cycle each run.
         rig.run_until(2, |_| false).await;
         tokio::time::sleep(Duration::from_millis(83 * run)).await;
