@@ -104,7 +104,7 @@ pub async fn attach_policy(
     policy_id: i64,
     interval: String,
 ) -> Result<i64, ApiError> {
-    let actor = crate::api::actor_with(crate::model::auth::Role::Operator)?;
+    let actor = crate::api::actor_with(crate::model::auth::Role::Editor)?;
     let interval: u32 = match interval.trim().parse() {
         Ok(n) if (1..=3600).contains(&n) => n,
         _ => {
