@@ -29,8 +29,16 @@ const MUTATIONS: &[(&str, &str, Role)] = &[
     ),
     ("/api/add_user", "username=someone&role=viewer", Role::Admin),
     ("/api/update_user", "id=1&role=viewer", Role::Admin),
-    ("/api/register_swarm", "name=s&socket=/nonexistent.sock&host=&ca=&cert=&key=&label=", Role::Admin),
-    ("/api/attach_policy", "backend_id=1&service=web&policy_id=1&interval=15", Role::Editor),
+    (
+        "/api/register_swarm",
+        "name=s&socket=/nonexistent.sock&host=&ca=&cert=&key=&label=",
+        Role::Admin,
+    ),
+    (
+        "/api/attach_policy",
+        "backend_id=1&service=web&policy_id=1&interval=15",
+        Role::Editor,
+    ),
     ("/api/create_token", "name=ci", Role::Viewer),
     (
         "/api/change_password",
