@@ -96,7 +96,8 @@ async fn every_mutation_is_refused_below_its_role_and_writes_nothing() {
             let (app, dir) = app_as(role).await;
             let allowed = role.is_some_and(|r| r.allows(*needed));
             let before = written(dir.path()).await;
-            let got = status(&app, path, body).await;
+            let (res, text) = send(&app, post(path, body)).await;
+            let got = res.status();
             let label = format!("{path} as {:?}", role.map(Role::name));
             if allowed {
                 assert!(
@@ -110,7 +111,7 @@ async fn every_mutation_is_refused_below_its_role_and_writes_nothing() {
             } else {
                 StatusCode::FORBIDDEN
             };
-            assert_eq!(got, want, "{label}");
+            assert_eq!(got, want, "{label}: {text}");
             assert_eq!(written(dir.path()).await, before, "{label} wrote something");
         }
     }
