@@ -41,29 +41,13 @@ pub(crate) fn scale_up_limit(
     policies: &[RatePolicy],
     now: DateTime<Utc>,
 ) -> (i64, Option<usize>) {
-    let mut best: Option<(i64, usize)> = None;
-    if rules.select_policy == SelectPolicy::Disabled {
-        return (i64::from(current), None);
-    }
-    for (i, p) in policies.iter().enumerate() {
+    select(current, rules, policies, true, |p| {
         let start = period_start(current, events, p, now);
-        let proposed = match p.kind {
+        match p.kind {
             RatePolicyKind::Instances => start + i64::from(p.value),
             RatePolicyKind::Percent => ceil_i64(start as f64 * (1.0 + f64::from(p.value) / 100.0)),
-        };
-        let better = match (best, rules.select_policy) {
-            (None, _) => true,
-            (Some((b, _)), SelectPolicy::Min) => proposed < b,
-            (Some((b, _)), _) => proposed > b,
-        };
-        if better {
-            best = Some((proposed, i));
         }
-    }
-    match best {
-        Some((limit, i)) => (limit, Some(i)),
-        None => (i64::from(current), None),
-    }
+    })
 }
 
 /// The lowest count the scale-down rules allow, and the index of the policy that set it.
@@ -75,21 +59,37 @@ pub(crate) fn scale_down_limit(
     policies: &[RatePolicy],
     now: DateTime<Utc>,
 ) -> (i64, Option<usize>) {
-    let mut best: Option<(i64, usize)> = None;
-    if rules.select_policy == SelectPolicy::Disabled {
-        return (i64::from(current), None);
-    }
-    for (i, p) in policies.iter().enumerate() {
+    select(current, rules, policies, false, |p| {
         let start = period_start(current, events, p, now);
-        let proposed = match p.kind {
+        match p.kind {
             RatePolicyKind::Instances => start - i64::from(p.value),
             // HPA truncates the remaining count (it rounds the removed count up).
             RatePolicyKind::Percent => trunc_i64(start as f64 * (1.0 - f64::from(p.value) / 100.0)),
-        };
+        }
+    })
+}
+
+/// Applies `select_policy` to each policy's limit: `Max` picks the most permissive one (the
+/// highest count going up, the lowest going down), `Min` the most restrictive; the first wins
+/// a tie. `Disabled`, or no policy, keeps the current count.
+fn select(
+    current: u32,
+    rules: &ScalingRules,
+    policies: &[RatePolicy],
+    up: bool,
+    limit_of: impl Fn(&RatePolicy) -> i64,
+) -> (i64, Option<usize>) {
+    if rules.select_policy == SelectPolicy::Disabled {
+        return (i64::from(current), None);
+    }
+    let mut best: Option<(i64, usize)> = None;
+    for (i, p) in policies.iter().enumerate() {
+        let proposed = limit_of(p);
+        let more_permissive = |b: i64| if up { proposed > b } else { proposed < b };
         let better = match (best, rules.select_policy) {
             (None, _) => true,
-            (Some((b, _)), SelectPolicy::Min) => proposed > b,
-            (Some((b, _)), _) => proposed < b,
+            (Some((b, _)), SelectPolicy::Min) => !more_permissive(b) && proposed != b,
+            (Some((b, _)), _) => more_permissive(b),
         };
         if better {
             best = Some((proposed, i));
