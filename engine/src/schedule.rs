@@ -1,6 +1,11 @@
 //! Cron schedules in IANA time zones: which are active at an instant, and the effective
 //! bounds they give.
 //!
+//! Zones: with the `tz` feature (default; the server always has it) every IANA zone with its
+//! daylight-saving rules. Without it (the browser bundle) a zone name is only checked for its
+//! shape and times are computed as if it were UTC; [`ZONE_RULES`] says which build this is, and
+//! the lint skips what it cannot know (overlaps of schedules in different zones).
+//!
 //! Overlap rule: among the active schedules, the largest `min_replicas` and the smallest
 //! `max_replicas` win; each replaces the policy's own bound while set; the effective max is
 //! never below the effective min (capacity wins a conflict).
@@ -8,7 +13,6 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Tz;
 use croner::Cron;
 use serde::{Deserialize, Serialize};
 
@@ -35,10 +39,59 @@ pub fn parse_cron(expr: &str) -> Result<Cron, String> {
     Cron::from_str(expr).map_err(|e| format!("cron expression {expr:?} is invalid: {e}"))
 }
 
+/// A schedule's time zone: an IANA zone with its rules (feature `tz`), or UTC standing in for
+/// any well-formed name (without it).
+#[cfg(feature = "tz")]
+pub type Zone = chrono_tz::Tz;
+/// A schedule's time zone: an IANA zone with its rules (feature `tz`), or UTC standing in for
+/// any well-formed name (without it).
+#[cfg(not(feature = "tz"))]
+pub type Zone = Utc;
+
+/// True when this build knows every zone's rules (feature `tz`).
+pub const ZONE_RULES: bool = cfg!(feature = "tz");
+
+/// The error for a name that is not a zone.
+pub fn unknown_zone(name: &str) -> String {
+    format!("time zone {name:?} is not an IANA zone name (e.g. Europe/Berlin)")
+}
+
 /// Parses an IANA time zone name such as `Europe/Berlin`.
-pub fn parse_timezone(name: &str) -> Result<Tz, String> {
-    Tz::from_str(name)
-        .map_err(|_| format!("time zone {name:?} is not an IANA zone name (e.g. Europe/Berlin)"))
+#[cfg(feature = "tz")]
+pub fn parse_timezone(name: &str) -> Result<Zone, String> {
+    Zone::from_str(name).map_err(|_| unknown_zone(name))
+}
+
+/// Checks the shape of an IANA time zone name such as `Europe/Berlin` (this build has no zone
+/// tables; the caller checks the name against a list of zones when it has one).
+#[cfg(not(feature = "tz"))]
+pub fn parse_timezone(name: &str) -> Result<Zone, String> {
+    if well_formed_zone(name) {
+        Ok(Utc)
+    } else {
+        Err(unknown_zone(name))
+    }
+}
+
+/// Whether `name` has the shape of an IANA zone name (`Area/Location`, letters, digits, `_`,
+/// `-`, `+`), whether or not such a zone exists.
+pub fn well_formed_zone(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.split('/').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
+        })
+}
+
+/// Every IANA zone name this build knows (empty without the `tz` feature).
+pub fn zone_names() -> Vec<&'static str> {
+    #[cfg(feature = "tz")]
+    return chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+    #[cfg(not(feature = "tz"))]
+    Vec::new()
 }
 
 /// The window of `schedule` containing `now`, if any. Invalid schedules are never active.
@@ -121,5 +174,54 @@ pub fn effective_bounds(policy: &Policy, active: &[ActiveSchedule]) -> Bounds {
     Bounds {
         min,
         max: max.max(min),
+    }
+}
+
+/// The build without zone tables (the browser's): shapes only, and no overlap claims across
+/// zones. Run with `cargo test -p ebb-engine --no-default-features --lib`.
+#[cfg(all(test, not(feature = "tz")))]
+mod without_zone_tables {
+    use super::*;
+    use crate::policy::Schedule;
+
+    fn schedule(name: &str, cron: &str, tz: &str) -> Schedule {
+        Schedule {
+            name: name.into(),
+            cron: cron.into(),
+            timezone: tz.into(),
+            duration_secs: 3600,
+            min_replicas: Some(2),
+            ..Schedule::default()
+        }
+    }
+
+    #[test]
+    fn zone_names_are_checked_for_shape_only() {
+        assert!(!ZONE_RULES);
+        assert!(parse_timezone("Europe/Berlin").is_ok());
+        assert!(parse_timezone("America/Argentina/Buenos_Aires").is_ok());
+        assert!(parse_timezone("Etc/GMT+5").is_ok());
+        for bad in ["", "Europe/", "/Berlin", "Europe Berlin", "a/b/../c", "Zone;drop"] {
+            assert!(parse_timezone(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(zone_names().is_empty());
+    }
+
+    #[test]
+    fn overlaps_are_linted_within_one_zone_but_not_across_zones() {
+        let mut p = Policy::default();
+        p.schedules = vec![
+            schedule("a", "0 8 * * *", "Europe/Berlin"),
+            schedule("b", "30 8 * * *", "Europe/Berlin"),
+        ];
+        let overlaps = |p: &Policy| {
+            crate::lint(p)
+                .into_iter()
+                .filter(|l| l.message.contains("overlaps"))
+                .count()
+        };
+        assert_eq!(overlaps(&p), 1);
+        p.schedules[1].timezone = "America/New_York".into();
+        assert_eq!(overlaps(&p), 0);
     }
 }

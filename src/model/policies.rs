@@ -65,6 +65,10 @@ pub struct EditorData {
     pub traces: Vec<String>,
     /// The what-if result for a draft that asked for one (JavaScript off).
     pub whatif: Option<Result<WhatIf, String>>,
+    /// Every IANA zone name the server knows: the browser's engine has no zone tables and
+    /// checks schedule zones against this list.
+    #[serde(default)]
+    pub timezones: Vec<String>,
 }
 
 /// What a submitted editor form led to.

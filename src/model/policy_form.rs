@@ -154,6 +154,28 @@ impl FormFields {
     }
 }
 
+/// Schedules whose zone is not in `known` (the server's zone names); names of the wrong shape
+/// are left to the engine's own error. Needed where the engine was built without zone tables
+/// (the browser), which checks just the name's shape.
+pub fn zone_errors(policy: &Policy, known: &[String]) -> Vec<FieldError> {
+    if known.is_empty() {
+        return Vec::new();
+    }
+    policy
+        .schedules
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !known.contains(&s.timezone))
+        .filter(|(_, s)| ebb_engine::schedule::well_formed_zone(&s.timezone))
+        .map(|(i, s)| {
+            err(
+                format!("schedules[{i}].timezone"),
+                ebb_engine::schedule::unknown_zone(&s.timezone),
+            )
+        })
+        .collect()
+}
+
 /// A model field error from an engine one.
 pub fn from_engine(e: ebb_engine::FieldError) -> FieldError {
     FieldError {

@@ -151,6 +151,10 @@ fn overlapping_schedules(policy: &Policy) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (i, a) in policy.schedules.iter().enumerate() {
         for (j, b) in policy.schedules.iter().enumerate().skip(i + 1) {
+            // Without zone rules, times in two different zones cannot be compared.
+            if !crate::schedule::ZONE_RULES && a.timezone != b.timezone {
+                continue;
+            }
             let hit =
                 |list: &[DateTime<Utc>], other| list.iter().any(|t| window_at(other, *t).is_some());
             if hit(&starts[i], b) || hit(&starts[j], a) {

@@ -56,6 +56,10 @@ pub async fn editor_data(id: Option<i64>, draft: Option<&str>) -> Result<EditorD
         workloads: store.workload_refs().await?,
         traces: whatif::trace_names(),
         whatif: None,
+        timezones: ebb_engine::schedule::zone_names()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
     };
     if let Some(id) = id {
         let (name, current) = store

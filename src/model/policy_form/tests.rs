@@ -192,3 +192,26 @@ fn engine_paths_map_to_form_keys() {
         "step_rules[1][steps][2][lower]"
     );
 }
+
+#[test]
+fn zones_are_checked_against_the_servers_list() {
+    let known: Vec<String> = ebb_engine::schedule::zone_names()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    assert!(known.iter().any(|z| z == "Europe/Berlin"));
+    let mut p = full_policy();
+    let mut zoned = |tz: &str| {
+        p.schedules[0].timezone = tz.to_string();
+        zone_errors(&p, &known)
+    };
+    assert!(zoned("Europe/Berlin").is_empty());
+    let errors = zoned("Mars/Olympus_Mons");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].path, "schedules[0].timezone");
+    assert!(errors[0].message.contains("not an IANA zone"), "{errors:?}");
+    // A malformed name is the engine's error, reported once, not twice.
+    assert!(zoned("not a zone!").is_empty());
+    // Without a list nothing can be said.
+    assert!(zone_errors(&p, &[]).is_empty());
+}
