@@ -90,6 +90,27 @@ copy_vendor_files() {
      "$ROOT/assets/node_modules/uplot/dist/uPlot.min.css" "$SITE/vendor/"
 }
 
+# Writes <file>.gz (gzip -9) and <file>.br (brotli 11) beside the browser bundle and vendored
+# files; the server sends them as they are (see src/server/http.rs). Node's zlib does both.
+precompress_site() {
+  node - "$SITE/pkg" "$SITE/vendor" <<'JS'
+const fs = require("fs"), path = require("path"), zlib = require("zlib");
+for (const dir of process.argv.slice(2)) {
+  if (!fs.existsSync(dir)) continue;
+  for (const name of fs.readdirSync(dir)) {
+    if (/\.(gz|br)$/.test(name)) continue;
+    const file = path.join(dir, name);
+    if (!fs.statSync(file).isFile()) continue;
+    const data = fs.readFileSync(file);
+    fs.writeFileSync(file + ".gz", zlib.gzipSync(data, { level: 9 }));
+    fs.writeFileSync(file + ".br", zlib.brotliCompressSync(data, { params: {
+      [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length } }));
+  }
+}
+JS
+}
+
 ensure_chromium() {
   [ -x /usr/bin/chromium ] && return 0
   apt_install chromium

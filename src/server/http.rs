@@ -41,7 +41,22 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let ctx_state = state.clone();
     let context = move || provide_context(ctx_state.clone());
     let shell_opts = state.leptos_options.clone();
+    let site = state.leptos_options.site_root.to_string();
+    // The bundle and vendored files, with the `.gz`/`.br` files the build writes beside them
+    // served as they are (best compression, no per-request CPU); without them the compression
+    // layer compresses on the fly.
+    let static_dir = |dir: String| {
+        drop_stale_precompressed(std::path::Path::new(&dir));
+        tower_http::services::ServeDir::new(dir)
+            .precompressed_br()
+            .precompressed_gzip()
+    };
     Router::new()
+        .nest_service(
+            &format!("/{}", state.leptos_options.site_pkg_dir),
+            static_dir(format!("{site}/{}", state.leptos_options.site_pkg_dir)),
+        )
+        .nest_service("/vendor", static_dir(format!("{site}/vendor")))
         .route("/healthz", get(healthz))
         .route(
             "/login",
@@ -87,6 +102,35 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             crate::server::auth::gate::gate,
         ))
         .with_state(state)
+}
+
+/// Removes `.gz`/`.br` copies older than the file they compress (a bundle rebuilt without
+/// `precompress_site`), so a stale copy is never served; the file is then compressed per request.
+fn drop_stale_precompressed(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    for entry in entries.flatten() {
+        let copy = entry.path();
+        let Some(ext) = copy.extension().and_then(|e| e.to_str()) else {
+            continue;
+        };
+        if ext != "gz" && ext != "br" {
+            continue;
+        }
+        let original = copy.with_extension("");
+        let stale = match (modified(&copy), modified(&original)) {
+            (Some(c), Some(o)) => c < o,
+            (_, None) => true,
+            _ => false,
+        };
+        if stale {
+            if let Err(e) = std::fs::remove_file(&copy) {
+                tracing::warn!("stale compressed file {}: {e}", copy.display());
+            }
+        }
+    }
 }
 
 /// Liveness: the process is up and serving.

@@ -98,3 +98,45 @@ async fn pages_carry_security_headers_and_a_nonce_csp() {
     let csp = &res.headers()[header::CONTENT_SECURITY_POLICY];
     assert_eq!(csp, ebb::server::http::DEFAULT_CSP);
 }
+
+/// The bundle goes out as the build compressed it (`.br`, `.gz` beside the file); a compressed
+/// copy older than its file is removed at start and the file is compressed on the fly instead.
+#[tokio::test]
+async fn bundle_is_served_precompressed_and_stale_copies_are_dropped() {
+    use axum::body::Body;
+    use axum::http::Request;
+    let (mut state, _dir) = super::support::state().await;
+    let site = tempfile::tempdir().expect("site dir");
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).expect("pkg dir");
+    std::fs::write(pkg.join("stale.js"), "old").expect("write");
+    std::fs::write(pkg.join("stale.js.gz"), b"not really gzip").expect("write");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(pkg.join("stale.js"), "// rebuilt\n".repeat(100)).expect("write");
+    std::fs::write(pkg.join("ebb.js"), "// bundle\n".repeat(100)).expect("write");
+    std::fs::write(pkg.join("ebb.js.br"), b"BROTLI-BYTES").expect("write");
+    state.leptos_options.site_root = site.path().display().to_string().into();
+    let app = ebb::server::http::router(state, std::time::Duration::from_secs(5));
+    let fetch = |path: &'static str, enc: &'static str| {
+        let app = app.clone();
+        async move {
+            let req = Request::get(path)
+                .header(header::ACCEPT_ENCODING, enc)
+                .body(Body::empty())
+                .expect("request");
+            super::support::send(&app, req).await
+        }
+    };
+    let (res, body) = fetch("/pkg/ebb.js", "gzip, br").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_ENCODING], "br");
+    assert_eq!(body, "BROTLI-BYTES");
+    // A client without brotli gets the file itself, compressed by the layer.
+    let (res, _) = fetch("/pkg/ebb.js", "gzip").await;
+    assert_eq!(res.headers()[header::CONTENT_ENCODING], "gzip");
+    // The stale copy is gone; the new file is compressed on the fly.
+    assert!(!pkg.join("stale.js.gz").exists(), "stale copy kept");
+    let (res, body) = fetch("/pkg/stale.js", "identity").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(body.starts_with("// rebuilt"), "{body}");
+}
