@@ -3,7 +3,8 @@
 
 1. server-rendered overview with 200 workloads: p50/p90 of GET / over 50 requests;
 2. live latency: time from a decision being recorded to its event arriving on /api/live;
-3. transferred size of wasm + js + css (gzip, as served).
+3. transferred size of wasm + js + css, as served to a client accepting gzip only and to one
+   accepting brotli too (what browsers send).
 
 Usage: bench/overview.py [path/to/ebb] [site-root]. Starts its own server on a free port
 with a throwaway database; needs nothing but python3.
@@ -89,15 +90,21 @@ def live_latency(host, port, cookie, db, samples=8):
     return statistics.median(lags), lags[-1]
 
 
-def sizes(host, port):
+BUNDLE = ["/pkg/ebb.wasm", "/pkg/ebb.js", "/pkg/ebb.css", "/vendor/uPlot.iife.min.js", "/vendor/uPlot.min.css",
+          "/chart.js", "/local-time.js"]
+
+
+def sizes(host, port, accept="gzip"):
     total = 0
     out = []
-    for path in ["/pkg/ebb.wasm", "/pkg/ebb.js", "/pkg/ebb.css", "/vendor/uPlot.iife.min.js", "/vendor/uPlot.min.css", "/chart.js"]:
+    for path in BUNDLE:
         c = http.client.HTTPConnection(host, port)
-        c.request("GET", path, headers={"Accept-Encoding": "gzip"})
+        c.request("GET", path, headers={"Accept-Encoding": accept})
         r = c.getresponse(); body = r.read()
+        if r.status != 200:
+            raise SystemExit(f"{path}: HTTP {r.status}")
         enc = r.getheader("Content-Encoding") or "identity"
-        raw = len(gzip.decompress(body)) if enc == "gzip" else len(body)
+        raw = len(gzip.decompress(body)) if enc == "gzip" else None
         out.append((path, raw, len(body), enc)); total += len(body)
     return out, total
 
@@ -114,10 +121,14 @@ def main():
         cookie = login(host, port, pw)
         p50, p90 = overview(host, port, cookie)
         print(f"overview, 200 workloads, server-rendered: p50 {p50:.1f} ms, p90 {p90:.1f} ms (50 requests)")
-        files, total = sizes(host, port)
+        files, total = sizes(host, port, "gzip")
         for path, raw, sent, enc in files:
             print(f"  {path}: {raw} B raw, {sent} B sent ({enc})")
-        print(f"browser bundle transferred: {total} B ({total / 1024:.0f} KiB)")
+        print(f"browser bundle transferred, gzip: {total} B ({total / 1024:.0f} KiB)")
+        files, total = sizes(host, port, "gzip, deflate, br")
+        for path, raw, sent, enc in files:
+            print(f"  {path}: {sent} B sent ({enc})")
+        print(f"browser bundle transferred, brotli where offered: {total} B ({total / 1024:.0f} KiB)")
     finally:
         p.terminate(); p.wait()
     # 2: the demo seed on a fresh database gives a stream of real decisions.

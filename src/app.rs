@@ -1,5 +1,6 @@
 //! The HTML shell, the root component and the route table. Every route renders completely on the
-//! server (`SsrMode::Async`) so pages work with JavaScript off, then hydrates.
+//! server (`SsrMode::Async`) so pages work with JavaScript off; in the browser only the islands
+//! (`#[island]` components) hydrate, and links are ordinary page loads.
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
@@ -21,11 +22,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
                 <link rel="stylesheet" href="/vendor/uPlot.min.css"/>
                 <script src="/vendor/uPlot.iife.min.js" defer></script>
                 <script src="/chart.js" defer></script>
+                <script src="/local-time.js" defer></script>
             </head>
             <body>
                 <App/>

@@ -9,10 +9,12 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// Browser entry point: attaches the reactive app to the server-rendered page.
+/// Browser entry point. Pages are server-rendered HTML; only the `#[island]` components (live
+/// tables, the workload view, the policy editor, forms that show a one-time answer) hydrate,
+/// each from the props the server wrote beside it.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
 }

@@ -46,12 +46,12 @@ pub fn WhatIfChart(whatif: WhatIf) -> impl IntoView {
         "series": series.iter().map(|(n, v)| serde_json::json!({"label": n, "values": v})).collect::<Vec<_>>(),
     })
     .to_string();
-    let start = chrono::DateTime::from_timestamp(t0 as i64, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default();
-    let end = chrono::DateTime::from_timestamp(t1 as i64, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default();
+    let at = |secs: f64| {
+        chrono::DateTime::from_timestamp(secs as i64, 0)
+            .map(|t| crate::components::time::utc_text(&t.to_rfc3339()))
+            .unwrap_or_default()
+    };
+    let (start, end) = (at(t0), at(t1));
     let label = format!(
         "Replicas over time from {start} to {end}: {}",
         series

@@ -1,56 +1,53 @@
-//! Times as people read them: the browser's own zone once the page is live, UTC in the server
-//! render and always on hover (`title`).
+//! Times as people read them: the server writes UTC into a `<time>` element, and
+//! `public/local-time.js` rewrites its text into the browser's own zone (for server-rendered
+//! pages and islands alike); UTC stays on hover (`title`) and in `datetime`.
 
 use leptos::prelude::*;
 
 /// `2026-11-27T14:05:42.123Z` → `2026-11-27 14:05:42 UTC`.
 pub fn utc_text(iso: &str) -> String {
+    use chrono::{Datelike, Timelike};
     match chrono::DateTime::parse_from_rfc3339(iso) {
-        Ok(t) => t
-            .with_timezone(&chrono::Utc)
-            .format("%Y-%m-%d %H:%M:%S UTC")
-            .to_string(),
+        // Written out rather than through `format`, which would bring chrono's strftime
+        // parser into the browser bundle.
+        Ok(t) => {
+            let t = t.with_timezone(&chrono::Utc);
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        }
         Err(_) => iso.to_string(),
     }
 }
 
-/// The same instant in the browser's zone (only in the browser; `None` elsewhere).
-#[cfg(feature = "hydrate")]
-pub fn local_text(iso: &str) -> Option<String> {
-    {
-        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(iso));
-        if d.get_time().is_nan() {
-            return None;
-        }
-        let pad = |n: u32| format!("{n:02}");
-        Some(format!(
-            "{}-{}-{} {}:{}:{}",
-            d.get_full_year(),
-            pad(d.get_month() + 1),
-            pad(d.get_date()),
-            pad(d.get_hours()),
-            pad(d.get_minutes()),
-            pad(d.get_seconds())
-        ))
-    }
-}
-
-/// The same instant in the browser's zone (only in the browser; `None` elsewhere).
-#[cfg(not(feature = "hydrate"))]
-pub fn local_text(_iso: &str) -> Option<String> {
-    None
-}
-
-/// A `<time>` element: UTC from the server, local time after hydration, UTC on hover.
+/// A `<time>` element: UTC as rendered, local time once `local-time.js` has run, UTC on hover.
 #[component]
 pub fn Time(#[prop(into)] iso: String) -> impl IntoView {
     let utc = utc_text(&iso);
-    let shown = RwSignal::new(utc.clone());
-    let for_effect = iso.clone();
-    Effect::new(move |_| {
-        if let Some(local) = local_text(&for_effect) {
-            shown.set(local);
-        }
-    });
-    view! { <time datetime=iso title=utc>{move || shown.get()}</time> }
+    let title = utc.clone();
+    view! { <time datetime=iso title=title>{utc}</time> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc_text;
+
+    #[test]
+    fn utc_text_converts_offsets_and_keeps_garbage() {
+        assert_eq!(
+            utc_text("2026-11-27T14:05:42.123Z"),
+            "2026-11-27 14:05:42 UTC"
+        );
+        assert_eq!(
+            utc_text("2026-01-01T01:30:00+02:00"),
+            "2025-12-31 23:30:00 UTC"
+        );
+        assert_eq!(utc_text("not a time"), "not a time");
+    }
 }

@@ -1,13 +1,36 @@
 //! The table of workloads shared by the Overview and Workloads pages: backend, policy,
 //! replicas, load against target, last decision and health; rows are replaced as live
-//! evaluations arrive.
+//! evaluations arrive. [`LiveWorkloads`] is an island: the page head with the live badge and the
+//! table, hydrated from the rows the server rendered.
 
 use leptos::prelude::*;
 
-use crate::components::live::Live;
+use crate::components::live::{use_live, Live, LiveBadge};
 use crate::components::time::Time;
 use crate::model::live::LiveEvent;
 use crate::model::workload::WorkloadSummary;
+
+/// Page head (`title` as h1, live badge) and a panel with the workload table (under `heading`,
+/// when given), kept current from the live stream.
+#[island]
+pub fn LiveWorkloads(
+    title: String,
+    heading: Option<String>,
+    initial: Vec<WorkloadSummary>,
+) -> impl IntoView {
+    let live = use_live();
+    let labelled_by = heading.is_some().then_some("workloads-title");
+    view! {
+        <div class="page-head">
+            <h1>{title}</h1>
+            <LiveBadge live/>
+        </div>
+        <section class="panel" aria-labelledby=labelled_by>
+            {heading.map(|h| view! { <h2 id="workloads-title">{h}</h2> })}
+            <WorkloadTable initial live/>
+        </section>
+    }
+}
 
 /// The workload table; rows are replaced as live evaluations arrive.
 #[component]

@@ -5,25 +5,14 @@ use leptos_meta::Title;
 
 use crate::api::account::{list_tokens, whoami, ChangePassword, CreateToken, RevokeToken};
 use crate::components::time::Time;
+use crate::model::account::TokenInfo;
 use crate::pages::workload::FieldError;
 
 /// `/account`.
 #[component]
 pub fn Account() -> impl IntoView {
     let me = Resource::new(|| (), |_| whoami());
-    let change = ServerAction::<ChangePassword>::new();
-    let create = ServerAction::<CreateToken>::new();
-    let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| list_tokens(),
-    );
-    let err = move |f: &'static str| {
-        change.value().with(|v| match v {
-            Some(Err(e)) => e.field(f).map(str::to_string),
-            _ => None,
-        })
-    };
+    let tokens = Resource::new(|| (), |_| list_tokens());
     view! {
         <Title text="Account"/>
         <div class="page-head"><h1>"Account"</h1></div>
@@ -35,55 +24,13 @@ pub fn Account() -> impl IntoView {
             })}
         </Suspense>
         <div class="grid">
-            <section class="panel" aria-labelledby="pw-title">
-                <h2 id="pw-title">"Change password"</h2>
-                <ActionForm action=change>
-                    <div class="form-row"><label for="pw-current">"Current password"</label>
-                        <input id="pw-current" name="current" type="password" autocomplete="current-password" required/>
-                        <FieldError msg=Signal::derive(move || err("current"))/></div>
-                    <div class="form-row"><label for="pw-new">"New password (12 characters or more)"</label>
-                        <input id="pw-new" name="new" type="password" autocomplete="new-password" required minlength="12"/>
-                        <FieldError msg=Signal::derive(move || err("new"))/></div>
-                    <div class="form-row"><label for="pw-repeat">"New password again"</label>
-                        <input id="pw-repeat" name="repeat" type="password" autocomplete="new-password" required/>
-                        <FieldError msg=Signal::derive(move || err("repeat"))/></div>
-                    <button type="submit" class="button primary">"Change password"</button>
-                    {move || matches!(change.value().get(), Some(Ok(()))).then(|| view! { <p class="muted" role="status">"Password changed; your other sessions ended."</p> })}
-                </ActionForm>
-            </section>
-            <section class="panel" aria-labelledby="tokens-title">
-                <h2 id="tokens-title">"API tokens"</h2>
-                <p class="muted">"Send as "<code>"Authorization: Bearer <token>"</code>". A token acts with your role."</p>
-                <ActionForm action=create>
-                    <div class="form-row"><label for="token-name">"Name"</label>
-                        <input id="token-name" name="name" type="text" required maxlength="100" placeholder="ci-deploy"/></div>
-                    <button type="submit" class="button">"Create token"</button>
-                </ActionForm>
-                {move || match create.value().get() {
-                    Some(Ok(token)) => Some(view! { <p role="status">"Copy it now, it is not shown again: "<code id="new-token">{token}</code></p> }.into_any()),
-                    Some(Err(e)) => Some(view! { <p class="inline-error">{e.to_string()}</p> }.into_any()),
-                    None => None,
-                }}
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let list = tokens.await.unwrap_or_default();
-                        view! { <ul class="plain">{list.into_iter().map(|t| view! {
-                            <li>
-                                <strong>{t.name}</strong>" created "<Time iso=t.created_at/>
-                                {match t.revoked_at {
-                                    Some(at) => view! { " — revoked "<Time iso=at/> }.into_any(),
-                                    None => view! {
-                                        <ActionForm action=revoke attr:class="inline">
-                                            <input type="hidden" name="id" value=t.id.to_string()/>
-                                            <button type="submit" class="button">"Revoke"</button>
-                                        </ActionForm>
-                                    }.into_any(),
-                                }}
-                            </li>
-                        }).collect_view()}</ul> }
-                    })}
-                </Suspense>
-            </section>
+            <PasswordForm/>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let list = tokens.await.unwrap_or_default();
+                    view! { <Tokens initial=list/> }
+                })}
+            </Suspense>
         </div>
         <section class="panel">
             <h2>"Sessions"</h2>
@@ -91,6 +38,89 @@ pub fn Account() -> impl IntoView {
                 <input type="hidden" name="everywhere" value="1"/>
                 <button type="submit" class="button" id="logout-everywhere">"Sign out everywhere"</button>
             </form>
+        </section>
+    }
+}
+
+/// Change password (an island, so the confirmation shows in place).
+#[island]
+fn PasswordForm() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let err = move |f: &'static str| {
+        change.value().with(|v| match v {
+            Some(Err(e)) => e.field(f).map(str::to_string),
+            _ => None,
+        })
+    };
+    view! {
+        <section class="panel" aria-labelledby="pw-title">
+            <h2 id="pw-title">"Change password"</h2>
+            <ActionForm action=change>
+                <div class="form-row"><label for="pw-current">"Current password"</label>
+                    <input id="pw-current" name="current" type="password" autocomplete="current-password" required/>
+                    <FieldError msg=Signal::derive(move || err("current"))/></div>
+                <div class="form-row"><label for="pw-new">"New password (12 characters or more)"</label>
+                    <input id="pw-new" name="new" type="password" autocomplete="new-password" required minlength="12"/>
+                    <FieldError msg=Signal::derive(move || err("new"))/></div>
+                <div class="form-row"><label for="pw-repeat">"New password again"</label>
+                    <input id="pw-repeat" name="repeat" type="password" autocomplete="new-password" required/>
+                    <FieldError msg=Signal::derive(move || err("repeat"))/></div>
+                <button type="submit" class="button primary">"Change password"</button>
+                {move || matches!(change.value().get(), Some(Ok(()))).then(|| view! { <p class="muted" role="status">"Password changed; your other sessions ended."</p> })}
+            </ActionForm>
+        </section>
+    }
+}
+
+/// API tokens: create (the secret is shown once, here), list, revoke. An island so the secret
+/// can be shown without putting it in a URL; the list re-reads after each change.
+#[island]
+fn Tokens(initial: Vec<TokenInfo>) -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let tokens = RwSignal::new(initial);
+    Effect::new(move |prev: Option<(usize, usize)>| {
+        let now = (create.version().get(), revoke.version().get());
+        if prev.is_some_and(|p| p != now) {
+            leptos::task::spawn_local(async move {
+                if let Ok(list) = list_tokens().await {
+                    tokens.set(list);
+                }
+            });
+        }
+        now
+    });
+    view! {
+        <section class="panel" aria-labelledby="tokens-title">
+            <h2 id="tokens-title">"API tokens"</h2>
+            <p class="muted">"Send as "<code>"Authorization: Bearer <token>"</code>". A token acts with your role."</p>
+            <ActionForm action=create>
+                <div class="form-row"><label for="token-name">"Name"</label>
+                    <input id="token-name" name="name" type="text" required maxlength="100" placeholder="ci-deploy"/></div>
+                <button type="submit" class="button">"Create token"</button>
+            </ActionForm>
+            {move || match create.value().get() {
+                Some(Ok(token)) => Some(view! { <p role="status">"Copy it now, it is not shown again: "<code id="new-token">{token}</code></p> }.into_any()),
+                Some(Err(e)) => Some(view! { <p class="inline-error">{e.to_string()}</p> }.into_any()),
+                None => None,
+            }}
+            {move || revoke.value().get().and_then(|r| r.err()).map(|e| view! { <p class="inline-error">{e.to_string()}</p> })}
+            <ul class="plain">
+                {move || tokens.get().into_iter().map(|t| view! {
+                    <li>
+                        <strong>{t.name}</strong>" created "<Time iso=t.created_at/>
+                        {match t.revoked_at {
+                            Some(at) => view! { " — revoked "<Time iso=at/> }.into_any(),
+                            None => view! {
+                                <ActionForm action=revoke attr:class="inline">
+                                    <input type="hidden" name="id" value=t.id.to_string()/>
+                                    <button type="submit" class="button">"Revoke"</button>
+                                </ActionForm>
+                            }.into_any(),
+                        }}
+                    </li>
+                }).collect_view()}
+            </ul>
         </section>
     }
 }

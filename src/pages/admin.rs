@@ -10,36 +10,12 @@ use crate::model::auth::Role;
 /// `/admin`.
 #[component]
 pub fn Admin() -> impl IntoView {
-    let add = ServerAction::<AddUser>::new();
     let update = ServerAction::<UpdateUser>::new();
-    let users = Resource::new(
-        move || (add.version().get(), update.version().get()),
-        |_| list_users(),
-    );
-    let roles = || {
-        Role::ALL
-            .iter()
-            .map(|r| view! { <option value=r.name()>{r.name()}</option> })
-            .collect_view()
-    };
+    let users = Resource::new(|| (), |_| list_users());
     view! {
         <Title text="Admin"/>
         <div class="page-head"><h1>"Admin"</h1></div>
-        <section class="panel" aria-labelledby="add-title">
-            <h2 id="add-title">"Add a user"</h2>
-            <ActionForm action=add attr:class="filters">
-                <div class="form-row"><label for="new-user">"User name"</label>
-                    <input id="new-user" name="username" type="text" required maxlength="64"/></div>
-                <div class="form-row"><label for="new-role">"Role"</label>
-                    <select id="new-role" name="role">{roles()}</select></div>
-                <div class="form-row"><button type="submit" class="button primary">"Add user"</button></div>
-            </ActionForm>
-            {move || match add.value().get() {
-                Some(Ok(pw)) => Some(view! { <p role="status">"One-time password (shown once): "<code id="one-time-password">{pw}</code></p> }.into_any()),
-                Some(Err(e)) => Some(view! { <p class="inline-error">{e.to_string()}</p> }.into_any()),
-                None => None,
-            }}
-        </section>
+        <AddUserForm/>
         <section class="panel">
             <h2>"Users"</h2>
             {move || update.value().get().and_then(|r| r.err()).map(|e| view! { <p class="inline-error">{e.to_string()}</p> })}
@@ -71,6 +47,35 @@ pub fn Admin() -> impl IntoView {
                     }
                 })}
             </Suspense>
+        </section>
+    }
+}
+
+/// "Add a user" (an island: the one-time password is shown here, once, never in a URL).
+#[island]
+fn AddUserForm() -> impl IntoView {
+    let add = ServerAction::<AddUser>::new();
+    let roles = || {
+        Role::ALL
+            .iter()
+            .map(|r| view! { <option value=r.name()>{r.name()}</option> })
+            .collect_view()
+    };
+    view! {
+        <section class="panel" aria-labelledby="add-title">
+            <h2 id="add-title">"Add a user"</h2>
+            <ActionForm action=add attr:class="filters">
+                <div class="form-row"><label for="new-user">"User name"</label>
+                    <input id="new-user" name="username" type="text" required maxlength="64"/></div>
+                <div class="form-row"><label for="new-role">"Role"</label>
+                    <select id="new-role" name="role">{roles()}</select></div>
+                <div class="form-row"><button type="submit" class="button primary">"Add user"</button></div>
+            </ActionForm>
+            {move || match add.value().get() {
+                Some(Ok(pw)) => Some(view! { <p role="status">"One-time password (shown once): "<code id="one-time-password">{pw}</code></p> }.into_any()),
+                Some(Err(e)) => Some(view! { <p class="inline-error">{e.to_string()}</p> }.into_any()),
+                None => None,
+            }}
         </section>
     }
 }

@@ -66,8 +66,9 @@ fn BackendPanel(
     }
 }
 
-/// "Test connection": asks the daemon who it is and shows the answer or what went wrong.
-#[component]
+/// "Test connection": asks the daemon who it is and shows the answer or what went wrong (an
+/// island, so the answer shows in place; without JavaScript the page reloads and shows errors).
+#[island]
 fn ConnectionTest(id: i64) -> impl IntoView {
     let test = ServerAction::<TestBackend>::new();
     view! {

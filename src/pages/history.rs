@@ -1,7 +1,7 @@
 //! History: every decision across workloads, filtered by workload, time range, direction,
 //! outcome and reason, paged by id, exportable as CSV and JSON. New decisions that match the
-//! filters appear at the top while the page is open. The filter form is a plain GET form, so
-//! everything works with JavaScript off.
+//! filters appear at the top while the page is open (the [`LiveDecisions`] island). The filter
+//! form is a plain GET form, so everything works with JavaScript off.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -59,7 +59,6 @@ pub fn History() -> impl IntoView {
     let filter = Memo::new(move |_| query.with(filter_from));
     let rows = Resource::new(move || filter.get(), list_decisions);
     let workloads = Resource::new(|| (), |_| list_workloads());
-    let live = use_live();
     let export = move |ext: &str| {
         let q = query.with(|q| q.to_query_string());
         format!("/history/export.{ext}{q}")
@@ -69,7 +68,6 @@ pub fn History() -> impl IntoView {
         <div class="page-head">
             <h1>"History"</h1>
             <div class="actions">
-                <LiveBadge live/>
                 <a class="button" id="export-csv" href=move || export("csv") download="decisions.csv">"Export CSV"</a>
                 <a class="button" id="export-json" href=move || export("json") download="decisions.json">"Export JSON"</a>
             </div>
@@ -109,7 +107,15 @@ pub fn History() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading decisions…"</p> }>
                 {move || Suspend::new(async move {
                     let list = rows.await?;
-                    Ok::<_, ApiError>(view! { <DecisionTable initial=list filter=filter.get_untracked() live/> })
+                    let older = (list.len() as u32 == PAGE)
+                        .then(|| list.last().map(|d| d.id))
+                        .flatten()
+                        .map(|id| {
+                            let mut q = query.get_untracked();
+                            q.replace("before", id.to_string());
+                            format!("/history{}", q.to_query_string())
+                        });
+                    Ok::<_, ApiError>(view! { <LiveDecisions initial=list filter=filter.get_untracked() older/> })
                 })}
             </Suspense>
         </section>
@@ -141,23 +147,22 @@ fn Choice(
     }
 }
 
-#[component]
-fn DecisionTable(
+/// The decision table, with new matching decisions prepended from the live stream; `older`
+/// links the next page.
+#[island]
+fn LiveDecisions(
     initial: Vec<DecisionRow>,
     filter: DecisionFilter,
-    live: crate::components::live::Live,
+    older: Option<String>,
 ) -> impl IntoView {
-    let older = (initial.len() as u32 == PAGE)
-        .then(|| initial.last().map(|d| d.id))
-        .flatten();
+    let live = use_live();
     let rows = RwSignal::new(initial);
-    let f = filter.clone();
     Effect::new(move |_| {
         if let Some(LiveEvent::Evaluated {
             decision: Some(d), ..
         }) = live.last.get()
         {
-            if matches(&f, &d) {
+            if matches(&filter, &d) {
                 rows.update(|r| {
                     r.retain(|x| x.id != d.id);
                     r.insert(0, d);
@@ -165,13 +170,11 @@ fn DecisionTable(
             }
         }
     });
-    let query = use_query_map();
-    let older_href = move |id: i64| {
-        let mut q = query.get_untracked();
-        q.replace("before", id.to_string());
-        format!("/history{}", q.to_query_string())
-    };
     view! {
+        <div class="panel-head">
+            <h2>"Decisions"</h2>
+            <LiveBadge live/>
+        </div>
         <div class="table-wrap">
             <table id="history-table">
                 <thead><tr>
@@ -196,6 +199,6 @@ fn DecisionTable(
         <Show when=move || rows.with(Vec::is_empty)>
             <p class="muted">"No decisions match these filters."</p>
         </Show>
-        {older.map(|id| view! { <p><a class="button" href=older_href(id) id="older">"Older decisions →"</a></p> })}
+        {older.map(|href| view! { <p><a class="button" href=href id="older">"Older decisions →"</a></p> })}
     }
 }

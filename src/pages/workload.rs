@@ -15,20 +15,20 @@ pub use overrides::FieldError;
 
 use crate::api::workloads::{get_chart, get_workload};
 use crate::components::chart::TimeChart;
-use crate::components::live::{use_live, Live, LiveBadge};
+use crate::components::live::{use_live, LiveBadge};
 use crate::model::chart::{ChartData, ChartPoint, RANGES};
 use crate::model::live::LiveEvent;
 use crate::model::workload::WorkloadDetail;
 use crate::model::ApiError;
 
-/// `/workloads/:id`.
+/// `/workloads/:id`: loads the workload and its chart on the server and hands both to the
+/// [`WorkloadLive`] island; the override form is server-rendered inside it.
 #[component]
 pub fn WorkloadPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
     let range = move || query.with(|q| q.get("range").unwrap_or_else(|| "1h".to_string()));
-    let live = use_live();
     let detail = Resource::new(id, get_workload);
     let chart = Resource::new(move || (id(), range()), |(id, r)| get_chart(id, r));
     view! {
@@ -36,14 +36,23 @@ pub fn WorkloadPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let d = detail.await?;
                 let c = chart.await?;
-                Ok::<_, ApiError>(view! { <WorkloadView detail=d chart=c live/> })
+                let id = d.summary.id;
+                Ok::<_, ApiError>(view! {
+                    <Title text=d.summary.name.clone()/>
+                    <WorkloadLive detail=d chart=c>
+                        <overrides::OverridePanel workload_id=id/>
+                    </WorkloadLive>
+                })
             })}
         </Suspense>
     }
 }
 
-#[component]
-fn WorkloadView(detail: WorkloadDetail, chart: ChartData, live: Live) -> impl IntoView {
+/// The live part of the workload page: facts, chart, next action, decisions and instances,
+/// updated from the live stream. `children` (the override form) sit beside the instances.
+#[island]
+fn WorkloadLive(detail: WorkloadDetail, chart: ChartData, children: Children) -> impl IntoView {
+    let live = use_live();
     let id = detail.summary.id;
     let state = RwSignal::new(detail);
     let chart = RwSignal::new(chart);
@@ -92,7 +101,6 @@ fn WorkloadView(detail: WorkloadDetail, chart: ChartData, live: Live) -> impl In
     let name = state.with_untracked(|s| s.summary.name.clone());
     let current_range = move || chart.with(|c| c.range.clone());
     view! {
-        <Title text=name.clone()/>
         <div class="page-head">
             <div>
                 <p class="crumbs"><a href="/workloads">"Workloads"</a>" / "</p>
@@ -119,7 +127,7 @@ fn WorkloadView(detail: WorkloadDetail, chart: ChartData, live: Live) -> impl In
         <decisions::DecisionList state/>
         <div class="layout-2">
             <instances::InstanceTable state/>
-            <overrides::OverridePanel workload_id=id/>
+            {children()}
         </div>
     }
 }

@@ -2,14 +2,15 @@
 //! the engine's validation as you type (in the browser, compiled to wasm) and again on save,
 //! lint warnings, what-if preview, a required comment, and the version history.
 //!
-//! The form posts flat fields to `submit_policy` through an `ActionForm`. With JavaScript the
-//! answer comes back in place; without it the server redirects — to the saved version, or back
-//! here with the form in `?draft=` — so the page renders the same either way.
+//! The form ([`EditorForm`], an island) posts flat fields to `submit_policy` through an
+//! `ActionForm`. With JavaScript the answer comes back in place; without it the server
+//! redirects — to the saved version, or back here with the form in `?draft=` — so the page
+//! renders the same either way. The version history is server-rendered below it.
 
 use leptos::html::Form;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::versions::Versions;
 use super::whatif::WhatIfPanel;
@@ -46,7 +47,18 @@ pub fn PolicyEditor() -> impl IntoView {
             {move || Suspend::new(async move {
                 let d = data.await?;
                 let saved = query.with_untracked(|q| q.get("saved"));
-                Ok::<_, ApiError>(view! { <Editor data=d saved/> })
+                let title = match &d.current_version {
+                    Some(v) => format!("Policy {} (v{v})", d.name),
+                    None => "New policy".to_string(),
+                };
+                let mut d = d;
+                let list = std::mem::take(&mut d.versions);
+                let versions = d.id.map(|id| view! { <Versions id versions=list/> });
+                Ok::<_, ApiError>(view! {
+                    <Title text=title/>
+                    <EditorForm data=d saved/>
+                    {versions}
+                })
             })}
         </Suspense>
     }
@@ -72,8 +84,9 @@ fn read_form(_form: NodeRef<Form>) -> Option<FormFields> {
     None
 }
 
-#[component]
-fn Editor(data: EditorData, saved: Option<String>) -> impl IntoView {
+/// Every field of the policy with validation as you type, lints, what-if and save.
+#[island]
+fn EditorForm(data: EditorData, saved: Option<String>) -> impl IntoView {
     let errors = RwSignal::new(data.errors.clone());
     let lints = RwSignal::new(data.lints.clone());
     let fields = RwSignal::new(data.fields.clone());
@@ -86,20 +99,20 @@ fn Editor(data: EditorData, saved: Option<String>) -> impl IntoView {
         }
     });
     let ctx = EditorCtx { errors, on_op };
+    let zones = StoredValue::new(data.timezones.clone());
     let recheck = move || {
         if let Some(f) = read_form(form_ref) {
-            let c = f.check();
+            let mut c = f.check();
+            if let (false, Some(p)) = (ebb_engine::schedule::ZONE_RULES, &c.policy) {
+                c.errors.extend(zones.with_value(|z| pf::zone_errors(p, z)));
+            }
             errors.set(c.errors);
             lints.set(c.lints);
         }
     };
-    let navigate = use_navigate();
     Effect::new(move |_| match submit.value().get() {
         Some(Ok(SubmitOutcome::Saved { id, version })) => {
-            navigate(
-                &format!("/policies/{id}?saved={version}"),
-                Default::default(),
-            );
+            go_to(&format!("/policies/{id}?saved={version}"));
         }
         Some(Err(ApiError::Invalid(list))) => errors.set(list),
         _ => {}
@@ -147,7 +160,6 @@ fn Editor(data: EditorData, saved: Option<String>) -> impl IntoView {
     let whatif =
         view! { <WhatIfPanel ctx data=editor_data submit initial=whatif_initial/> }.into_any();
     view! {
-        <Title text=title.clone()/>
         <div class="page-head">
             <h1>{title}</h1>
             <a href="/policies">"All policies"</a>
@@ -172,8 +184,15 @@ fn Editor(data: EditorData, saved: Option<String>) -> impl IntoView {
             </div>
             {save_section}
         </ActionForm>
-        {data.id.map(|id| view! { <Versions id versions=data.versions.clone()/> })}
     }
+}
+
+/// Loads `url` as a new page (there is no client-side router in islands mode).
+fn go_to(url: &str) {
+    #[cfg(feature = "hydrate")]
+    let _ = window().location().set_href(url);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = url;
 }
 
 /// Every error at the top, each linking to its field.

@@ -3,25 +3,16 @@
 //! saves the old body as a new version).
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use crate::api::policies::RollbackPolicy;
 use crate::components::time::Time;
-use crate::model::policies::{SubmitOutcome, VersionRow};
+use crate::model::policies::VersionRow;
 
-/// The history panel.
+/// The history panel (server-rendered; a rollback is a form post that the server answers with
+/// a redirect to the new version, or back here with the error).
 #[component]
 pub fn Versions(id: i64, versions: Vec<VersionRow>) -> impl IntoView {
     let rollback = ServerAction::<RollbackPolicy>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(SubmitOutcome::Saved { id, version })) = rollback.value().get() {
-            navigate(
-                &format!("/policies/{id}?saved={version}"),
-                Default::default(),
-            );
-        }
-    });
     let newest = versions.first().map(|v| v.version);
     view! {
         <section class="panel versions" id="versions" aria-labelledby="versions-title">

@@ -18,7 +18,7 @@ use crate::server::state::AppState;
 pub fn is_public(path: &str) -> bool {
     matches!(
         path,
-        "/login" | "/healthz" | "/readyz" | "/favicon.svg" | "/chart.js"
+        "/login" | "/healthz" | "/readyz" | "/favicon.svg" | "/chart.js" | "/local-time.js"
     ) || path.starts_with("/pkg/")
         || path.starts_with("/vendor/")
 }
@@ -146,7 +146,12 @@ mod tests {
         );
         assert_eq!(cookie(&h, "ebb_session").as_deref(), Some("abc"));
         assert_eq!(cookie(&h, "nope"), None);
-        assert!(is_public("/pkg/ebb.wasm") && is_public("/login") && !is_public("/api/workloads"));
+        assert!(
+            is_public("/pkg/ebb.wasm")
+                && is_public("/local-time.js")
+                && is_public("/login")
+                && !is_public("/api/workloads")
+        );
         assert_eq!(urlencode("/history?x=1&y"), "/history%3Fx%3D1%26y");
     }
 
