@@ -62,10 +62,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             config.traces_dir.display()
         );
     }
-    let controller = Arc::new(Controller::new(
+    let controller = Arc::new(Controller::with_registry(
         store.clone(),
         clock.clone(),
         state.inner.live.clone(),
+        state.backends().clone(),
     ));
     crate::server::backends::connect_all(&controller, &store, clock).await?;
     let (stop_tx, stop_rx) = watch::channel(false);

@@ -7,6 +7,7 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
 use crate::model::live::LiveEvent;
+use crate::server::backends::Registry;
 use crate::server::store::Store;
 
 /// Shared state of the server process; cheap to clone.
@@ -24,6 +25,9 @@ pub struct Inner {
     pub traces_dir: std::path::PathBuf,
     /// Every evaluation the controller finishes, for live pages.
     pub live: tokio::sync::broadcast::Sender<LiveEvent>,
+    /// The live orchestrator of every backend, shared with the controller: server functions
+    /// act through it (resources) and replace or drop entries (backend edits and removals).
+    pub backends: Arc<Registry>,
 }
 
 impl AppState {
@@ -40,6 +44,7 @@ impl AppState {
                 started_at: chrono::Utc::now(),
                 traces_dir,
                 live: tokio::sync::broadcast::channel(256).0,
+                backends: Arc::new(Registry::new()),
             }),
         }
     }
@@ -47,6 +52,11 @@ impl AppState {
     /// The store.
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The backend registry the controller evaluates through.
+    pub fn backends(&self) -> &Arc<Registry> {
+        &self.inner.backends
     }
 }
 
