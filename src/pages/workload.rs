@@ -5,6 +5,7 @@ pub mod decisions;
 mod instances;
 mod next_action;
 mod overrides;
+mod resources;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -121,6 +122,7 @@ fn WorkloadView(detail: WorkloadDetail, chart: ChartData, live: Live) -> impl In
             <instances::InstanceTable state/>
             <overrides::OverridePanel workload_id=id/>
         </div>
+        <resources::ResourcesPanel workload_id=id/>
     }
 }
 

@@ -9,6 +9,7 @@ pub mod decisions;
 mod migrate;
 pub mod overrides;
 pub mod policies;
+pub mod resources;
 pub mod samples;
 pub mod status;
 pub mod time;

@@ -39,6 +39,11 @@ const MUTATIONS: &[(&str, &str, Role)] = &[
         "backend_id=1&service=web&policy_id=1&interval=15",
         Role::Editor,
     ),
+    (
+        "/api/set_resources",
+        "workload_id=1&cpu_request=1&cpu_limit=&memory_request=&memory_limit=&fingerprint=",
+        Role::Editor,
+    ),
     ("/api/create_token", "name=ci", Role::Viewer),
     (
         "/api/change_password",

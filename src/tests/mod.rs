@@ -7,6 +7,7 @@ mod http;
 mod migrate;
 mod policies;
 mod replay;
+mod resources;
 mod simulator;
 mod support;
 mod swarm;

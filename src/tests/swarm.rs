@@ -6,6 +6,7 @@
 
 mod e2e;
 mod register;
+mod resources;
 mod rig;
 
 use bollard::models::TaskSpecContainerSpec;
