@@ -42,10 +42,20 @@ pub async fn build_state(config: &ServeConfig) -> anyhow::Result<AppState> {
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = "ebb".into();
     }
+    // Pasted TLS key material lives beside the database, where ebb may write.
+    let tls_dir = match &config.database_url {
+        crate::server::config::DatabaseUrl::SqliteFile(path) => path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."))
+            .join("backend-tls"),
+        crate::server::config::DatabaseUrl::SqliteMemory => "data/backend-tls".into(),
+    };
     Ok(AppState::new(
         leptos_options,
         store,
         config.traces_dir.clone(),
+        tls_dir,
     ))
 }
 

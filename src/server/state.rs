@@ -23,6 +23,8 @@ pub struct Inner {
     pub started_at: chrono::DateTime<chrono::Utc>,
     /// Folder of load traces (`--traces-dir`) for the demo and the what-if preview.
     pub traces_dir: std::path::PathBuf,
+    /// Folder for TLS files pasted into the backend forms (beside the database file).
+    pub tls_dir: std::path::PathBuf,
     /// Every evaluation the controller finishes, for live pages.
     pub live: tokio::sync::broadcast::Sender<LiveEvent>,
     /// The live orchestrator of every backend, shared with the controller: server functions
@@ -36,6 +38,7 @@ impl AppState {
         leptos_options: LeptosOptions,
         store: Store,
         traces_dir: std::path::PathBuf,
+        tls_dir: std::path::PathBuf,
     ) -> AppState {
         AppState {
             leptos_options,
@@ -43,6 +46,7 @@ impl AppState {
                 store,
                 started_at: chrono::Utc::now(),
                 traces_dir,
+                tls_dir,
                 live: tokio::sync::broadcast::channel(256).0,
                 backends: Arc::new(Registry::new()),
             }),

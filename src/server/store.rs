@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backend_changes;
 pub mod backends;
 pub mod decisions;
 mod migrate;

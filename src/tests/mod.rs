@@ -2,6 +2,7 @@
 //! with real HTTP requests, plus the store's migration guarantees.
 
 mod access;
+mod backends;
 mod controller;
 mod http;
 mod migrate;
