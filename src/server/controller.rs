@@ -3,6 +3,7 @@
 //! Leptos; pages learn about its work through the store and the live channel.
 
 mod convert;
+pub mod faults;
 pub mod tick;
 
 use std::collections::HashMap;

@@ -4,6 +4,7 @@
 mod access;
 mod backends;
 mod controller;
+mod faults;
 mod http;
 mod migrate;
 mod policies;

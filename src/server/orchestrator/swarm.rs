@@ -40,6 +40,7 @@ struct Seen {
     replicas: Option<u32>,
     resources: Option<ResourceSpec>,
     cpu: HashMap<String, CpuSample>,
+    failures: HashMap<String, observe::SlotFailures>,
 }
 
 /// A Swarm manager as an [`Orchestrator`].
@@ -119,13 +120,14 @@ impl SwarmBackend {
             .filter(|t| matches!(t.desired_state, Some(bollard::models::TaskState::RUNNING)))
             .filter_map(|t| observe::container_of(t).map(String::from))
             .collect();
-        let mut cache = self
+        let (mut cache, mut failures) = self
             .seen()
             .get(workload)
-            .map(|s| s.cpu.clone())
+            .map(|s| (s.cpu.clone(), s.failures.clone()))
             .unwrap_or_default();
         let loads = stats::read_all(&docker, &running, &mut cache).await;
-        let instances = observe::instances(workload, &tasks, &loads, &resources);
+        let per_slot = observe::count_failures(&tasks, &mut failures);
+        let instances = observe::instances(workload, &tasks, &loads, &resources, &per_slot);
         let replicas = match mode {
             Mode::Replicated(n) => n,
             Mode::Global | Mode::Job => u32::try_from(instances.len()).unwrap_or(u32::MAX),
@@ -140,6 +142,7 @@ impl SwarmBackend {
                 replicas: matches!(mode, Mode::Replicated(_)).then_some(replicas),
                 resources: Some(resources.clone()),
                 cpu: cache,
+                failures,
             },
         );
         Ok(WorkloadObservation {

@@ -151,7 +151,7 @@ impl Store {
                 .await?;
         let next_action = next.flatten().and_then(|j| serde_json::from_str(&j).ok());
         let instances: Vec<InstanceRow> = sqlx::query_as(
-            "SELECT instance, state, load, at FROM instance_samples
+            "SELECT instance, state, load, at, restarts FROM instance_samples
              WHERE workload_id = ?1
                AND at = (SELECT MAX(at) FROM instance_samples WHERE workload_id = ?1)
              ORDER BY instance",
