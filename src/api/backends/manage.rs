@@ -4,6 +4,10 @@
 //! workloads and their history go with it, in one transaction. The running controller uses the
 //! new settings, or stops using a removed backend, at once.
 
+// A server function takes one argument per form field, and the browser build's generated
+// client function does not carry an allow on the function itself.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 
 use crate::model::ApiError;
@@ -11,7 +15,6 @@ use crate::model::ApiError;
 /// Changes Swarm backend `id`: name, socket or TCP host, TLS files (empty = keep the current
 /// file; a path or pasted PEM contents = replace it) and the label filter.
 #[server(endpoint = "update_swarm")]
-#[allow(clippy::too_many_arguments)]
 pub async fn update_swarm(
     id: i64,
     name: String,

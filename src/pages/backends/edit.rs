@@ -16,6 +16,9 @@ use crate::pages::workload::FieldError;
 pub struct AdminActions {
     pub update: ServerAction<UpdateSwarm>,
     pub remove: ServerAction<RemoveBackend>,
+    /// Changes that completed; the backend list refetches on them (not on refusals, which
+    /// would redraw the open form and lose what was typed).
+    done: RwSignal<usize>,
 }
 
 impl AdminActions {
@@ -24,7 +27,18 @@ impl AdminActions {
         let a = AdminActions {
             update: ServerAction::new(),
             remove: ServerAction::new(),
+            done: RwSignal::new(0),
         };
+        Effect::new(move |_| {
+            if a.update.value().with(|v| matches!(v, Some(Ok(_)))) {
+                a.done.update(|n| *n += 1);
+            }
+        });
+        Effect::new(move |_| {
+            if a.remove.value().with(|v| matches!(v, Some(Ok(_)))) {
+                a.done.update(|n| *n += 1);
+            }
+        });
         let query = use_query_map();
         Effect::new(move |prev: Option<(Option<String>, Option<String>)>| {
             let open = query.with(|q| (q.get("edit"), q.get("remove")));
@@ -37,9 +51,9 @@ impl AdminActions {
         a
     }
 
-    /// Changes whenever an edit or removal completes (the backend list refetches on it).
-    pub fn version(&self) -> (usize, usize) {
-        (self.update.version().get(), self.remove.version().get())
+    /// Changes whenever an edit or removal succeeds (the backend list refetches on it).
+    pub fn version(&self) -> usize {
+        self.done.get()
     }
 }
 
