@@ -1,32 +1,28 @@
-//! Editing and removing backends through the real router: an edit keeps the TLS files whose
-//! fields are left empty (and never sends them back), replaces pasted ones without touching
-//! the old files until the change is stored, and reaches the running controller's registry;
-//! bad input changes nothing. A backend with workloads is removed only when its name is typed,
-//! and then with all of its workloads' history, in one audited transaction. The controller's
-//! sync rebuilds edited backends and drops removed ones.
+//! Editing backends through the real router: an edit keeps the TLS files whose fields are
+//! left empty (and never sends them back), replaces pasted ones without touching the old files
+//! until the change is stored, and reaches the running controller's registry; bad input
+//! changes nothing. Removal is in `removal.rs`, the page without JavaScript in `page.rs`.
+
+mod page;
+mod removal;
 
 use std::path::Path;
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use ebb::model::auth::Role;
 use ebb::model::backends::BackendInfo;
-use ebb::server::clock::{Clock, TokioClock};
-use ebb::server::controller::Controller;
-use ebb::server::orchestrator::simulator::{SimWorkloadSpec, SimulatorBackend};
 use ebb::server::orchestrator::swarm::SwarmSettings;
 use ebb::server::state::AppState;
-use ebb::server::store::policies::Authorship;
 
-use super::support::{as_browser, cpu_policy, send, session_for, state};
+use super::support::{as_browser, send, session_for, state};
 
 const PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----";
 const KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIIEsecret\n-----END PRIVATE KEY-----";
 const KEY2: &str = "-----BEGIN PRIVATE KEY-----\nMIIEother\n-----END PRIVATE KEY-----";
 
-async fn admin(state: &AppState) -> Router {
+pub async fn admin(state: &AppState) -> Router {
     let cookie = session_for(state, "root", Role::Admin).await;
     let router = ebb::server::http::router(state.clone(), std::time::Duration::from_secs(10));
     as_browser(router, Some(cookie))
@@ -41,7 +37,7 @@ fn enc(v: &str) -> String {
         .collect()
 }
 
-fn form(pairs: &[(&str, &str)]) -> String {
+pub fn form(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .map(|(k, v)| format!("{k}={}", enc(v)))
@@ -49,7 +45,7 @@ fn form(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-async fn post(app: &Router, path: &str, pairs: &[(&str, &str)]) -> (StatusCode, String) {
+pub async fn post(app: &Router, path: &str, pairs: &[(&str, &str)]) -> (StatusCode, String) {
     let req = Request::post(path)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, "application/json")
@@ -70,7 +66,7 @@ async fn stored(state: &AppState, id: i64) -> (String, SwarmSettings) {
     (b.name, s)
 }
 
-async fn audit_count(state: &AppState, action: &str) -> i64 {
+pub async fn audit_count(state: &AppState, action: &str) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = ?")
         .bind(action)
         .fetch_one(state.store().pool())
@@ -79,9 +75,9 @@ async fn audit_count(state: &AppState, action: &str) -> i64 {
 }
 
 /// A form body as (field, value) pairs.
-type Form<'a> = Vec<(&'a str, &'a str)>;
+pub type Form<'a> = Vec<(&'a str, &'a str)>;
 
-fn edit<'a>(id: &'a str, name: &'a str, host: &'a str, tls: [&'a str; 3]) -> Form<'a> {
+pub fn edit<'a>(id: &'a str, name: &'a str, host: &'a str, tls: [&'a str; 3]) -> Form<'a> {
     vec![
         ("id", id),
         ("name", name),
@@ -307,312 +303,4 @@ async fn a_refused_edit_changes_nothing() {
     let tls_dir = _dir.path().join("backend-tls");
     let left = std::fs::read_dir(&tls_dir).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0, "no files left in {}", tls_dir.display());
-}
-
-/// Counts of rows belonging to workload `id` in every table that holds its history.
-async fn history_rows(state: &AppState, id: i64) -> i64 {
-    let mut n = 0;
-    for t in [
-        "workloads",
-        "workload_status",
-        "decisions",
-        "overrides",
-        "load_samples",
-        "instance_samples",
-    ] {
-        let col = if t == "workloads" {
-            "id"
-        } else {
-            "workload_id"
-        };
-        let c: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t} WHERE {col} = ?"))
-            .bind(id)
-            .fetch_one(state.store().pool())
-            .await
-            .expect("count");
-        n += c;
-    }
-    n
-}
-
-#[tokio::test]
-async fn a_backend_with_workloads_is_removed_only_when_its_name_is_typed() {
-    let (state, _dir) = state().await;
-    let app = admin(&state).await;
-    let store = state.store().clone();
-    let now = chrono::Utc::now();
-    let who = Authorship {
-        author: "t",
-        comment: "",
-        at: now,
-    };
-    let pid = store
-        .create_policy("cpu", &cpu_policy(50.0, 5, 0), who)
-        .await
-        .expect("policy");
-    let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
-    let (live, _) = tokio::sync::broadcast::channel(8);
-    let controller =
-        Controller::with_registry(store.clone(), clock.clone(), live, state.backends().clone());
-    // Two simulator backends with a workload each; one is removed, the other must stay whole.
-    let mut ids = Vec::new();
-    for name in ["doomed", "kept"] {
-        let b = store
-            .insert_backend(name, "simulator", "{}", now)
-            .await
-            .expect("backend");
-        let spec = SimWorkloadSpec::default();
-        let w = store
-            .insert_workload(
-                b,
-                &format!("{name}-web"),
-                Some(pid),
-                15,
-                &serde_json::to_string(&spec).expect("j"),
-                now,
-            )
-            .await
-            .expect("workload");
-        let sim = Arc::new(SimulatorBackend::new(clock.clone()));
-        sim.add_workload(&format!("{name}-web"), spec).expect("sim");
-        controller.register_backend(b, sim);
-        let row = store.workload(w).await.expect("r").expect("w");
-        controller.evaluate(&row).await.expect("evaluate");
-        store
-            .create_override(
-                w,
-                "pin",
-                Some(2),
-                now + chrono::Duration::hours(1),
-                "test",
-                "t",
-                now,
-            )
-            .await
-            .expect("override");
-        ids.push((b, w));
-    }
-    let [(doomed, doomed_w), (_, kept_w)] = [ids[0], ids[1]];
-    let before = history_rows(&state, doomed_w).await;
-    assert!(before >= 5, "the workload has history to lose: {before}");
-    let kept_before = history_rows(&state, kept_w).await;
-
-    let (status, text) = post(
-        &app,
-        "/api/remove_backend",
-        &[("id", &doomed.to_string()), ("confirm", "")],
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
-    assert!(
-        text.contains("doomed-web") && text.contains("type the backend"),
-        "{text}"
-    );
-    let (status, text) = post(
-        &app,
-        "/api/remove_backend",
-        &[("id", &doomed.to_string()), ("confirm", "doome")],
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
-    assert_eq!(
-        history_rows(&state, doomed_w).await,
-        before,
-        "refused: nothing deleted"
-    );
-    assert_eq!(audit_count(&state, "backend.remove").await, 0);
-    assert!(store.backend(doomed).await.expect("r").is_some());
-
-    let (status, text) = post(
-        &app,
-        "/api/remove_backend",
-        &[("id", &doomed.to_string()), ("confirm", "doomed")],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{text}");
-    assert!(store.backend(doomed).await.expect("r").is_none());
-    assert_eq!(
-        history_rows(&state, doomed_w).await,
-        0,
-        "its workload's history went with it"
-    );
-    assert_eq!(
-        history_rows(&state, kept_w).await,
-        kept_before,
-        "the other backend is untouched"
-    );
-    assert!(
-        state.backends().get(doomed).is_none(),
-        "the controller stops using it at once"
-    );
-    let audit: String =
-        sqlx::query_scalar("SELECT before FROM audit_log WHERE action = 'backend.remove'")
-            .fetch_one(store.pool())
-            .await
-            .expect("audit");
-    let audit: serde_json::Value = serde_json::from_str(&audit).expect("json");
-    assert_eq!(audit["name"], "doomed");
-    assert_eq!(audit["workloads"][0]["name"], "doomed-web");
-    assert!(
-        audit["decisions_deleted"].as_i64().is_some_and(|n| n >= 1),
-        "{audit}"
-    );
-
-    // Without workloads, no confirmation is needed.
-    let empty = store
-        .insert_backend("empty", "swarm", r#"{"socket":"/x.sock"}"#, now)
-        .await
-        .expect("b");
-    let (status, text) = post(
-        &app,
-        "/api/remove_backend",
-        &[("id", &empty.to_string()), ("confirm", "")],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{text}");
-    let (status, _) = post(
-        &app,
-        "/api/remove_backend",
-        &[("id", &empty.to_string()), ("confirm", "")],
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(audit_count(&state, "backend.remove").await, 2);
-}
-
-#[tokio::test]
-async fn the_controller_sync_rebuilds_edited_backends_and_drops_removed_ones() {
-    let (state, _dir) = state().await;
-    let store = state.store().clone();
-    let now = chrono::Utc::now();
-    let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
-    let (live, _) = tokio::sync::broadcast::channel(8);
-    let controller =
-        Controller::with_registry(store.clone(), clock.clone(), live, state.backends().clone());
-    let id = store
-        .register_backend("s", "swarm", r#"{"socket":"/a.sock"}"#, "t", now)
-        .await
-        .expect("b");
-    ebb::server::backends::connect_missing(&controller, &store, clock.clone())
-        .await
-        .expect("sync");
-    let first = controller.backend(id).expect("connected");
-    ebb::server::backends::connect_missing(&controller, &store, clock.clone())
-        .await
-        .expect("sync");
-    assert!(
-        Arc::ptr_eq(&first, &controller.backend(id).expect("still")),
-        "current: kept"
-    );
-    store
-        .update_backend(id, "s", r#"{"socket":"/b.sock"}"#, "t", now)
-        .await
-        .expect("update");
-    ebb::server::backends::connect_missing(&controller, &store, clock.clone())
-        .await
-        .expect("sync");
-    let second = controller.backend(id).expect("reconnected");
-    assert!(!Arc::ptr_eq(&first, &second), "edited settings: rebuilt");
-    store
-        .remove_backend(id, false, "t", now)
-        .await
-        .expect("remove");
-    ebb::server::backends::connect_missing(&controller, &store, clock)
-        .await
-        .expect("sync");
-    assert!(controller.backend(id).is_none(), "removed: dropped");
-}
-
-#[tokio::test]
-async fn the_backends_page_works_without_javascript() {
-    let (state, _dir) = state().await;
-    let app = admin(&state).await;
-    let now = chrono::Utc::now();
-    let missing = r#"{"socket":"/tmp/ebb-test-missing.sock","label":""}"#;
-    let id = state
-        .store()
-        .register_backend("lost", "swarm", missing, "t", now)
-        .await
-        .expect("b");
-    let other = state
-        .store()
-        .register_backend("other", "swarm", missing, "t", now)
-        .await
-        .expect("b");
-    let panel = |page: &str, id: i64| -> String {
-        let start = page
-            .find(&format!("id=\"backend-{id}\""))
-            .expect("panel present");
-        let rest = &page[start..];
-        rest[..rest.find("</section>").unwrap_or(rest.len())].to_string()
-    };
-
-    // The connection test runs for the backend asked about, and only that one.
-    let (_, page) = super::support::get(&app, &format!("/backends?test={id}")).await;
-    let tested = panel(&page, id);
-    assert!(
-        tested.contains("test-result")
-            && tested.contains("/tmp/ebb-test-missing.sock")
-            && tested.contains("is dockerd running"),
-        "{tested}"
-    );
-    assert!(!panel(&page, other).contains("test-result"));
-
-    // Edit: the form opens in its panel with the stored values; an error comes back to it.
-    let (_, page) = super::support::get(&app, &format!("/backends?edit={id}")).await;
-    let editing = panel(&page, id);
-    assert!(
-        editing.contains("id=\"edit-swarm\"")
-            && editing.contains("value=\"/tmp/ebb-test-missing.sock\""),
-        "{editing}"
-    );
-    assert!(!panel(&page, other).contains("edit-swarm"));
-    let referer = format!("http://localhost/backends?edit={id}");
-    let html_post = |path: &str, pairs: &[(&str, &str)]| {
-        Request::post(path)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "text/html")
-            .header(header::REFERER, referer.clone())
-            .body(Body::from(form(pairs)))
-            .expect("request")
-    };
-    let id_s = id.to_string();
-    let mut bad = edit(&id_s, "lost", "", ["", "", ""]);
-    bad[2] = ("socket", "relative.sock");
-    let (res, _) = send(&app, html_post("/api/update_swarm", &bad)).await;
-    assert_eq!(res.status(), StatusCode::FOUND);
-    let back = res.headers()[header::LOCATION]
-        .to_str()
-        .expect("loc")
-        .to_string();
-    let (_, page) = super::support::get(&app, back.trim_start_matches("http://localhost")).await;
-    assert!(
-        panel(&page, id).contains("the socket path must be absolute"),
-        "{page}"
-    );
-
-    let mut good = edit(&id_s, "found", "", ["", "", ""]);
-    good[2] = ("socket", "/tmp/ebb-test-other.sock");
-    let (res, _) = send(&app, html_post("/api/update_swarm", &good)).await;
-    assert_eq!(res.headers()[header::LOCATION], "/backends");
-    let (_, page) = super::support::get(&app, "/backends").await;
-    assert!(
-        panel(&page, id).contains("unix:///tmp/ebb-test-other.sock"),
-        "edited"
-    );
-
-    // Remove: a confirmation step, then gone.
-    let (_, page) = super::support::get(&app, &format!("/backends?remove={id}")).await;
-    assert!(panel(&page, id).contains("Remove backend found?"), "{page}");
-    let (res, _) = send(
-        &app,
-        html_post("/api/remove_backend", &[("id", &id_s), ("confirm", "")]),
-    )
-    .await;
-    assert_eq!(res.headers()[header::LOCATION], "/backends");
-    let (_, page) = super::support::get(&app, "/backends").await;
-    assert!(
-        !page.contains(&format!("id=\"backend-{id}\""))
-            && page.contains(&format!("id=\"backend-{other}\""))
-    );
 }
