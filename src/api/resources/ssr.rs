@@ -1,14 +1,13 @@
-//! Server side of the resource functions: find the workload's live orchestrator, observe it,
-//! apply a change with its token (re-observing on a conflict), and record what was applied.
+//! Server side of the resource functions: find the workload's live orchestrator, read its
+//! resources and token, apply a change with the token (reading again on a conflict), and
+//! record what was applied.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::model::resources::{Resources, ResourcesView};
 use crate::model::ApiError;
-use crate::server::orchestrator::{
-    Orchestrator, OrchestratorError, ResourceSpec, WorkloadObservation,
-};
+use crate::server::orchestrator::{Orchestrator, OrchestratorError, ResourceSpec};
 use crate::server::state::AppState;
 use crate::server::store::resources::ResourceChange;
 use crate::server::store::workloads::WorkloadRow;
@@ -20,6 +19,13 @@ const CHANGE_WAIT: Duration = Duration::from_secs(20);
 /// Writes tried when the workload changes between observation and write (e.g. the controller
 /// scaled it): the first and two more on fresh observations.
 const ATTEMPTS: u32 = 3;
+
+/// A workload's resources as its backend reported them.
+pub struct Observed {
+    pub resources: Resources,
+    pub token: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
 
 /// A workload with the orchestrator that runs it.
 pub struct Live {
@@ -55,25 +61,29 @@ impl Live {
         })
     }
 
-    /// Observes the workload, waiting at most `wait`.
-    pub async fn observe(&self, wait: Duration) -> Result<WorkloadObservation, ApiError> {
-        let call = self.orchestrator.observe(&self.workload.name);
+    /// Reads the workload's resources and token, waiting at most `wait`.
+    pub async fn observe(&self, wait: Duration) -> Result<Observed, ApiError> {
+        let call = self.orchestrator.resources(&self.workload.name);
         match tokio::time::timeout(wait, call).await {
-            Ok(r) => r.map_err(|e| self.error(e)),
+            Ok(Ok((spec, token))) => Ok(Observed {
+                resources: from_spec(&spec),
+                token,
+                at: chrono::Utc::now(),
+            }),
+            Ok(Err(e)) => Err(self.error(e)),
             Err(_) => Err(self.timed_out(wait)),
         }
     }
 
-    /// What the page shows of observation `obs`.
-    pub fn view(&self, obs: &WorkloadObservation) -> ResourcesView {
-        let resources = from_spec(&obs.resources);
+    /// What the page shows of `obs`.
+    pub fn view(&self, obs: &Observed) -> ResourcesView {
         ResourcesView {
             workload_id: self.workload.id,
             backend: self.backend.clone(),
             backend_kind: self.workload.backend_kind.clone(),
             observed_at: crate::server::store::time::ts(obs.at),
-            fingerprint: resources.fingerprint(),
-            resources,
+            fingerprint: obs.resources.fingerprint(),
+            resources: obs.resources,
         }
     }
 
@@ -90,7 +100,7 @@ impl Live {
         let mut attempt = 1;
         let before = loop {
             let obs = self.observe(CHANGE_WAIT).await?;
-            let before = from_spec(&obs.resources);
+            let before = obs.resources;
             let seen = expected.get_or_insert_with(|| before.fingerprint());
             if *seen != before.fingerprint() {
                 return Err(ApiError::Conflict(format!(
@@ -116,14 +126,11 @@ impl Live {
         // The backend's own rounding (Docker keeps nanocores) is what the next form must show.
         match self.observe(PAGE_WAIT).await {
             Ok(obs) => Ok(self.view(&obs)),
-            Err(_) => Ok(ResourcesView {
-                workload_id: self.workload.id,
-                backend: self.backend.clone(),
-                backend_kind: self.workload.backend_kind.clone(),
-                observed_at: crate::server::store::time::ts(chrono::Utc::now()),
-                fingerprint: wanted.fingerprint(),
+            Err(_) => Ok(self.view(&Observed {
                 resources: *wanted,
-            }),
+                token: String::new(),
+                at: chrono::Utc::now(),
+            })),
         }
     }
 

@@ -8,7 +8,8 @@
 //!   tasks (states, failures per slot as restarts) and, for running containers on this node,
 //!   CPU cores and memory bytes from the stats API. The token is the service's version index.
 //! - Scale and set_resources change only their part of a freshly read spec and write it with
-//!   its version index, retrying on "update out of sequence" (see [`update`]).
+//!   its version index, retrying on "update out of sequence" (see [`update`]); reading the
+//!   resources for the form needs the spec alone.
 //!
 //! Settings hold paths, never key material, and are never logged beyond the address.
 
@@ -225,6 +226,22 @@ impl Orchestrator for SwarmBackend {
                 replicas,
                 token: index.to_string(),
             })
+        }
+        .await;
+        self.guarded(r).await
+    }
+
+    async fn resources(&self, workload: &str) -> Result<(ResourceSpec, String), OrchestratorError> {
+        // The spec alone: no task list, no stats calls per container.
+        let r = async {
+            let docker = self.client.get().await?;
+            let current = update::read(&docker, workload).await?;
+            let resources = resources_of(&current.spec);
+            self.seen()
+                .entry(workload.to_string())
+                .or_default()
+                .resources = Some(resources.clone());
+            Ok((resources, current.index.to_string()))
         }
         .await;
         self.guarded(r).await

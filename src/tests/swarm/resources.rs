@@ -40,6 +40,9 @@ impl Orchestrator for Meddled {
     async fn scale(&self, w: &str, n: u32, t: &str) -> Result<ScaleOutcome, OrchestratorError> {
         self.inner.scale(w, n, t).await
     }
+    async fn resources(&self, w: &str) -> Result<(ResourceSpec, String), OrchestratorError> {
+        self.inner.resources(w).await
+    }
     async fn set_resources(
         &self,
         w: &str,
