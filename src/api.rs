@@ -7,6 +7,7 @@ pub mod backends;
 pub mod history;
 pub mod overrides;
 pub mod policies;
+pub mod resources;
 pub mod status;
 pub mod workloads;
 

@@ -12,6 +12,7 @@ pub mod overrides;
 pub mod policies;
 pub mod policy_diff;
 pub mod policy_form;
+pub mod resources;
 pub mod status;
 pub mod workload;
 

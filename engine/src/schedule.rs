@@ -201,7 +201,14 @@ mod without_zone_tables {
         assert!(parse_timezone("Europe/Berlin").is_ok());
         assert!(parse_timezone("America/Argentina/Buenos_Aires").is_ok());
         assert!(parse_timezone("Etc/GMT+5").is_ok());
-        for bad in ["", "Europe/", "/Berlin", "Europe Berlin", "a/b/../c", "Zone;drop"] {
+        for bad in [
+            "",
+            "Europe/",
+            "/Berlin",
+            "Europe Berlin",
+            "a/b/../c",
+            "Zone;drop",
+        ] {
             assert!(parse_timezone(bad).is_err(), "{bad:?} accepted");
         }
         assert!(zone_names().is_empty());

@@ -1,11 +1,16 @@
 //! Backends: list them, register a Docker Swarm backend, test its connection, list its
-//! services, attach a policy to one (creating the workload). Registration and attachment are
-//! audited; pasted TLS key material is written to files readable only by ebb and never sent
-//! back, logged or audited (settings and audit hold the file paths).
+//! services, attach a policy to one (creating the workload); editing and removing one are in
+//! [`manage`]. Every change is audited; pasted TLS key material is written to files readable
+//! only by ebb and never sent back, logged or audited (settings and audit hold the file paths).
 //!
-//! The running controller picks a new backend and workload up on its next refresh (≤ 5 s).
+//! A registered backend is handed to the running controller at once; workloads are picked up
+//! on its next refresh (≤ 5 s).
+
+mod manage;
 
 use leptos::prelude::*;
+
+pub use manage::{remove_backend, update_swarm, RemoveBackend, UpdateSwarm};
 
 use crate::model::backends::{BackendInfo, ServiceInfo};
 use crate::model::ApiError;
@@ -15,13 +20,15 @@ use crate::model::ApiError;
 pub async fn list_backends() -> Result<Vec<BackendInfo>, ApiError> {
     crate::api::require(crate::model::auth::Role::Viewer)?;
     let store = crate::api::state()?.store().clone();
-    let counts = store.workload_counts().await?;
-    Ok(store
-        .backends()
-        .await?
-        .into_iter()
-        .map(|b| ssr::info(&b, &counts))
-        .collect())
+    let mut out = Vec::new();
+    for b in store.backends().await? {
+        let names = store.backend_workloads(b.id).await?;
+        out.push(ssr::info(
+            &b,
+            names.into_iter().map(|(_, n, _)| n).collect(),
+        ));
+    }
+    Ok(out)
 }
 
 /// Registers a Swarm backend. `socket` or `host` (with TLS `ca`, `cert`, `key`: file paths or
@@ -39,19 +46,32 @@ pub async fn register_swarm(
 ) -> Result<i64, ApiError> {
     let actor = crate::api::actor_with(crate::model::auth::Role::Admin)?;
     let name = name.trim().to_string();
-    let settings = ssr::settings(&name, &socket, &host, [&ca, &cert, &key], &label)?;
-    let json = serde_json::to_string(&settings)
-        .map_err(|e| ApiError::Internal(format!("settings: {e}")))?;
-    let store = crate::api::state()?.store().clone();
+    let state = crate::api::state()?;
+    let store = state.store().clone();
+    ssr::check_name(&name)?;
     if store.backends().await?.iter().any(|b| b.name == name) {
         return Err(ApiError::invalid(
             "name",
             "a backend with this name exists; pick another",
         ));
     }
+    let form = ssr::SwarmForm {
+        name: &name,
+        socket: &socket,
+        host: &host,
+        tls: [&ca, &cert, &key],
+        label: &label,
+    };
+    let (settings, files) = ssr::settings(&form, None, &state.inner.tls_dir)?;
+    let json = serde_json::to_string(&settings)
+        .map_err(|e| ApiError::Internal(format!("settings: {e}")))?;
     let id = store
         .register_backend(&name, "swarm", &json, &actor, chrono::Utc::now())
         .await?;
+    files.keep();
+    if let Ok(b) = crate::server::backends::swarm_backend(&json) {
+        state.backends().insert_built(id, &json, b);
+    }
     leptos_axum::redirect("/backends");
     Ok(id)
 }

@@ -13,8 +13,15 @@ pub struct BackendInfo {
     pub address: String,
     /// The Swarm label filter (empty = all services).
     pub label: String,
-    /// Workloads of this backend.
+    /// The Swarm daemon's socket path or TCP host as entered (empty when not used), for the
+    /// edit form.
+    pub socket: String,
+    pub host: String,
+    /// Whether TLS client files are set (their paths and contents are never sent).
+    pub tls: bool,
+    /// Workloads of this backend, and their names.
     pub workloads: i64,
+    pub workload_names: Vec<String>,
 }
 
 /// One service (workload) a backend can see, and whether ebb manages it already.

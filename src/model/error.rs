@@ -35,6 +35,9 @@ pub enum ApiError {
     /// The request conflicts with a concurrent change; reload and retry.
     #[error("{0}")]
     Conflict(String),
+    /// A system ebb depends on (a cluster backend) could not be reached; nothing was changed.
+    #[error("{0}")]
+    Unavailable(String),
     /// The server failed; details are in its log.
     #[error("the server could not complete the request ({0}); see the server log")]
     Internal(String),

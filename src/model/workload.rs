@@ -56,6 +56,8 @@ pub struct InstanceRow {
     pub load: Option<f64>,
     /// When it was last seen.
     pub at: String,
+    /// How often the backend restarted it.
+    pub restarts: i64,
 }
 
 /// Everything the workload page shows besides the chart.

@@ -1,13 +1,16 @@
 //! Backends: the registered clusters, a connection test for each Swarm backend, the services it
-//! offers (scalable or not, and why), attaching a policy to a service, and the form to register
-//! a new Swarm backend. Forms are plain posts, so the page works before (or without) WASM.
+//! offers (scalable or not, and why), attaching a policy to a service, the form to register
+//! a new Swarm backend, and editing or removing one. Forms are plain posts (the connection test
+//! a plain GET), so the page works before (or without) WASM.
 
+mod connection;
+mod edit;
 mod register;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::backends::{backend_services, list_backends, AttachPolicy, TestBackend};
+use crate::api::backends::{backend_services, list_backends, AttachPolicy};
 use crate::api::policies::list_policies;
 use crate::model::backends::{BackendInfo, ServiceInfo};
 use crate::model::policies::PolicyRow;
@@ -18,7 +21,11 @@ use crate::model::ApiError;
 pub fn Backends() -> impl IntoView {
     let register = ServerAction::<crate::api::backends::RegisterSwarm>::new();
     let attach = ServerAction::<AttachPolicy>::new();
-    let backends = Resource::new(move || register.version().get(), |_| list_backends());
+    let admin = edit::AdminActions::new();
+    let backends = Resource::new(
+        move || (register.version().get(), admin.version()),
+        |_| list_backends(),
+    );
     let policies = Resource::new(|| (), |_| list_policies());
     view! {
         <Title text="Backends"/>
@@ -29,7 +36,7 @@ pub fn Backends() -> impl IntoView {
                 let policies = policies.await.unwrap_or_default();
                 Ok::<_, ApiError>(view! {
                     <div id="backend-list">
-                        {list.into_iter().map(|b| view! { <BackendPanel b policies=policies.clone() attach/> }).collect_view()}
+                        {list.into_iter().map(|b| view! { <BackendPanel b policies=policies.clone() attach admin/> }).collect_view()}
                     </div>
                 })
             })}
@@ -44,6 +51,7 @@ fn BackendPanel(
     b: BackendInfo,
     policies: Vec<PolicyRow>,
     attach: ServerAction<AttachPolicy>,
+    admin: edit::AdminActions,
 ) -> impl IntoView {
     let id = b.id;
     let swarm = b.kind == "swarm";
@@ -58,28 +66,12 @@ fn BackendPanel(
                 })}
                 <dt>"Workloads"</dt><dd>{b.workloads}</dd>
             </dl>
+            <edit::BackendAdmin b=b.clone() admin/>
             {swarm.then(|| view! {
-                <ConnectionTest id/>
+                <connection::ConnectionTest id/>
                 <Services id policies attach/>
             })}
         </section>
-    }
-}
-
-/// "Test connection": asks the daemon who it is and shows the answer or what went wrong (an
-/// island, so the answer shows in place; without JavaScript the page reloads and shows errors).
-#[island]
-fn ConnectionTest(id: i64) -> impl IntoView {
-    let test = ServerAction::<TestBackend>::new();
-    view! {
-        <ActionForm action=test attr:class="inline">
-            <input type="hidden" name="id" value=id.to_string()/>
-            <button type="submit" class="button">"Test connection"</button>
-        </ActionForm>
-        {move || test.value().get().map(|r| match r {
-            Ok(msg) => view! { <p class="ok test-result" role="status">{msg}</p> }.into_any(),
-            Err(e) => view! { <p class="inline-error test-result" role="alert">{e.to_string()}</p> }.into_any(),
-        })}
     }
 }
 

@@ -5,6 +5,7 @@ pub mod decisions;
 mod instances;
 mod next_action;
 mod overrides;
+mod resources;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -41,6 +42,7 @@ pub fn WorkloadPage() -> impl IntoView {
                     <Title text=d.summary.name.clone()/>
                     <WorkloadLive detail=d chart=c>
                         <overrides::OverridePanel workload_id=id/>
+                        <resources::ResourcesPanel workload_id=id/>
                     </WorkloadLive>
                 })
             })}
@@ -49,7 +51,8 @@ pub fn WorkloadPage() -> impl IntoView {
 }
 
 /// The live part of the workload page: facts, chart, next action, decisions and instances,
-/// updated from the live stream. `children` (the override form) sit beside the instances.
+/// updated from the live stream. `children` (the server-rendered override and resources forms)
+/// sit beside the instances.
 #[island]
 fn WorkloadLive(detail: WorkloadDetail, chart: ChartData, children: Children) -> impl IntoView {
     let live = use_live();

@@ -1,8 +1,13 @@
 //! Builds an orchestrator for every stored backend and registers it with the controller:
 //! simulator backends get their workloads' models from the store; Swarm backends connect to
 //! their daemon on first use (so a daemon that is down at start-up is not an error here).
+//! The registry they live in is shared with the server functions ([`Registry`]).
+
+mod registry;
 
 use std::sync::Arc;
+
+pub use registry::Registry;
 
 use crate::server::clock::Clock;
 use crate::server::controller::Controller;
@@ -21,17 +26,25 @@ pub async fn connect_all(
     connect_missing(controller, store, clock).await
 }
 
-/// Registers the backends of `store` that `controller` does not have yet. The controller calls
-/// this on every refresh, so a backend registered from the dashboard is used within seconds
-/// without a restart; backends already registered (and their simulations) are left as they are.
+/// Brings `controller`'s registry in line with `store`: registers backends it lacks, rebuilds
+/// Swarm backends whose stored settings changed, and drops backends that were removed. The
+/// controller calls this on every refresh, so a backend registered, edited or removed from the
+/// dashboard (or by another ebb on the same database) takes effect within seconds without a
+/// restart; backends that are current (and their simulations) are left as they are.
 pub async fn connect_missing(
     controller: &Controller,
     store: &Store,
     clock: Arc<dyn Clock>,
 ) -> Result<(), StoreError> {
     let workloads = store.workloads().await?;
-    for backend in store.backends().await? {
-        if controller.backend(backend.id).is_some() {
+    let backends = store.backends().await?;
+    let registry = controller.registry();
+    for id in registry.retain(|id| backends.iter().any(|b| b.id == id)) {
+        tracing::info!("backend {id} was removed; its orchestrator is dropped");
+    }
+    for backend in backends {
+        let stale = backend.kind == "swarm" && registry.is_stale(backend.id, &backend.settings);
+        if controller.backend(backend.id).is_some() && !stale {
             continue;
         }
         match backend.kind.as_str() {
@@ -52,11 +65,21 @@ pub async fn connect_missing(
                         tracing::error!("simulated workload {}: {e}", w.name);
                     }
                 }
-                controller.register_backend(backend.id, Arc::new(sim));
+                registry.insert_built(backend.id, &backend.settings, Arc::new(sim));
             }
             "swarm" => match swarm_backend(&backend.settings) {
-                Ok(b) => controller.register_backend(backend.id, b),
-                Err(e) => tracing::error!("backend {}: {e}", backend.name),
+                Ok(b) => {
+                    if stale {
+                        tracing::info!("backend {}: settings changed, reconnecting", backend.name);
+                    }
+                    registry.insert_built(backend.id, &backend.settings, b);
+                }
+                Err(e) => {
+                    // Unreadable settings: evaluating with the old connection would act on a
+                    // daemon the operator no longer means.
+                    registry.remove(backend.id);
+                    tracing::error!("backend {}: {e}", backend.name);
+                }
             },
             other => tracing::warn!(
                 "backend {}: kind '{other}' is not available yet",

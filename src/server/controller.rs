@@ -3,16 +3,18 @@
 //! Leptos; pages learn about its work through the store and the live channel.
 
 mod convert;
+pub mod faults;
 pub mod tick;
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
 use crate::model::live::LiveEvent;
+use crate::server::backends::Registry;
 use crate::server::clock::Clock;
 use crate::server::orchestrator::Orchestrator;
 use crate::server::store::samples::Retention;
@@ -29,32 +31,46 @@ pub struct Controller {
     store: Store,
     clock: Arc<dyn Clock>,
     live: broadcast::Sender<LiveEvent>,
-    backends: RwLock<HashMap<i64, Arc<dyn Orchestrator>>>,
+    backends: Arc<Registry>,
     retention: Retention,
 }
 
 impl Controller {
-    /// A controller over `store`, telling `live` about every evaluation.
+    /// A controller over `store` with a registry of its own, telling `live` about every
+    /// evaluation.
     pub fn new(store: Store, clock: Arc<dyn Clock>, live: broadcast::Sender<LiveEvent>) -> Self {
+        Controller::with_registry(store, clock, live, Arc::new(Registry::new()))
+    }
+
+    /// A controller whose backends live in `backends`, shared with the server functions.
+    pub fn with_registry(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        live: broadcast::Sender<LiveEvent>,
+        backends: Arc<Registry>,
+    ) -> Self {
         Controller {
             store,
             clock,
             live,
-            backends: RwLock::new(HashMap::new()),
+            backends,
             retention: Retention::default(),
         }
     }
 
     /// Makes `backend` the orchestrator of backend row `id`.
     pub fn register_backend(&self, id: i64, backend: Arc<dyn Orchestrator>) {
-        if let Ok(mut map) = self.backends.write() {
-            map.insert(id, backend);
-        }
+        self.backends.insert(id, backend);
     }
 
     /// The orchestrator of backend row `id`, if registered.
     pub fn backend(&self, id: i64) -> Option<Arc<dyn Orchestrator>> {
-        self.backends.read().ok().and_then(|m| m.get(&id).cloned())
+        self.backends.get(id)
+    }
+
+    /// The registry of this controller's backends.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.backends
     }
 
     /// Runs until `shutdown` turns true. Store errors are logged and retried on the next

@@ -148,8 +148,8 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// Server functions answer every `Err` with 500; this gives each [`ApiError`] its own status
-/// (400 invalid input, 401, 403, 404, 409) so clients and tests can tell a refused request
-/// from a server failure. Only error bodies are read.
+/// (400 invalid input, 401, 403, 404, 409, 503 for an unreachable backend) so clients and tests
+/// can tell a refused request from a server failure. Only error bodies are read.
 pub async fn api_error_status(
     req: axum::extract::Request,
     next: axum::middleware::Next,
@@ -171,6 +171,7 @@ pub async fn api_error_status(
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             // A request the server function could not even decode is the client's fault.
             ApiError::Transport(_) => StatusCode::BAD_REQUEST,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -136,6 +136,13 @@ pub trait Orchestrator: Send + Sync {
         replicas: u32,
         token: &str,
     ) -> Result<ScaleOutcome, OrchestratorError>;
+    /// The workload's per-instance resources and its token, without instances or load (what
+    /// the resources form needs). Backends that can read them more cheaply than a full
+    /// observation override this.
+    async fn resources(&self, workload: &str) -> Result<(ResourceSpec, String), OrchestratorError> {
+        let obs = self.observe(workload).await?;
+        Ok((obs.resources, obs.token))
+    }
     /// Sets per-instance reservations and limits, if `token` still matches.
     async fn set_resources(
         &self,

@@ -42,10 +42,20 @@ pub async fn build_state(config: &ServeConfig) -> anyhow::Result<AppState> {
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = "ebb".into();
     }
+    // Pasted TLS key material lives beside the database, where ebb may write.
+    let tls_dir = match &config.database_url {
+        crate::server::config::DatabaseUrl::SqliteFile(path) => path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."))
+            .join("backend-tls"),
+        crate::server::config::DatabaseUrl::SqliteMemory => "data/backend-tls".into(),
+    };
     Ok(AppState::new(
         leptos_options,
         store,
         config.traces_dir.clone(),
+        tls_dir,
     ))
 }
 
@@ -62,10 +72,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             config.traces_dir.display()
         );
     }
-    let controller = Arc::new(Controller::new(
+    let controller = Arc::new(Controller::with_registry(
         store.clone(),
         clock.clone(),
         state.inner.live.clone(),
+        state.backends().clone(),
     ));
     crate::server::backends::connect_all(&controller, &store, clock).await?;
     let (stop_tx, stop_rx) = watch::channel(false);

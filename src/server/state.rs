@@ -7,6 +7,7 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
 use crate::model::live::LiveEvent;
+use crate::server::backends::Registry;
 use crate::server::store::Store;
 
 /// Shared state of the server process; cheap to clone.
@@ -22,8 +23,13 @@ pub struct Inner {
     pub started_at: chrono::DateTime<chrono::Utc>,
     /// Folder of load traces (`--traces-dir`) for the demo and the what-if preview.
     pub traces_dir: std::path::PathBuf,
+    /// Folder for TLS files pasted into the backend forms (beside the database file).
+    pub tls_dir: std::path::PathBuf,
     /// Every evaluation the controller finishes, for live pages.
     pub live: tokio::sync::broadcast::Sender<LiveEvent>,
+    /// The live orchestrator of every backend, shared with the controller: server functions
+    /// act through it (resources) and replace or drop entries (backend edits and removals).
+    pub backends: Arc<Registry>,
 }
 
 impl AppState {
@@ -32,6 +38,7 @@ impl AppState {
         leptos_options: LeptosOptions,
         store: Store,
         traces_dir: std::path::PathBuf,
+        tls_dir: std::path::PathBuf,
     ) -> AppState {
         AppState {
             leptos_options,
@@ -39,7 +46,9 @@ impl AppState {
                 store,
                 started_at: chrono::Utc::now(),
                 traces_dir,
+                tls_dir,
                 live: tokio::sync::broadcast::channel(256).0,
+                backends: Arc::new(Registry::new()),
             }),
         }
     }
@@ -47,6 +56,11 @@ impl AppState {
     /// The store.
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The backend registry the controller evaluates through.
+    pub fn backends(&self) -> &Arc<Registry> {
+        &self.inner.backends
     }
 }
 

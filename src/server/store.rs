@@ -4,11 +4,13 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backend_changes;
 pub mod backends;
 pub mod decisions;
 mod migrate;
 pub mod overrides;
 pub mod policies;
+pub mod resources;
 pub mod samples;
 pub mod status;
 pub mod time;

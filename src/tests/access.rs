@@ -35,8 +35,19 @@ const MUTATIONS: &[(&str, &str, Role)] = &[
         Role::Admin,
     ),
     (
+        "/api/update_swarm",
+        "id=1&name=s&socket=/nonexistent.sock&host=&ca=&cert=&key=&label=",
+        Role::Admin,
+    ),
+    ("/api/remove_backend", "id=1&confirm=", Role::Admin),
+    (
         "/api/attach_policy",
         "backend_id=1&service=web&policy_id=1&interval=15",
+        Role::Editor,
+    ),
+    (
+        "/api/set_resources",
+        "workload_id=1&cpu_request=1&cpu_limit=&memory_request=&memory_limit=&fingerprint=",
         Role::Editor,
     ),
     ("/api/create_token", "name=ci", Role::Viewer),
@@ -56,6 +67,8 @@ async fn written(app_db: &std::path::Path) -> i64 {
     let mut total = 0;
     for t in [
         "audit_log",
+        "backends",
+        "workloads",
         "overrides",
         "policy_versions",
         "users",

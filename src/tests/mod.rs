@@ -2,11 +2,14 @@
 //! with real HTTP requests, plus the store's migration guarantees.
 
 mod access;
+mod backends;
 mod controller;
+mod faults;
 mod http;
 mod migrate;
 mod policies;
 mod replay;
+mod resources;
 mod simulator;
 mod support;
 mod swarm;

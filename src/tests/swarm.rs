@@ -1,11 +1,13 @@
 //! The Swarm backend against a real Docker Engine in swarm mode, started by scripts/swarm-test
 //! (which sets EBB_TEST_DOCKER_SOCKET; without it every test prints a notice and passes):
 //! discovery with the label filter, observation of tasks and container load, scaling both ways,
-//! a concurrent `docker service update` between observe and scale, and an unreachable daemon.
+//! a concurrent `docker service update` between observe and scale, an unreachable daemon, and
+//! crashing tasks counted as restarts and reported in the workload's history.
 //! The controller end to end and the reaction-time benchmark are in `swarm/e2e.rs`.
 
 mod e2e;
 mod register;
+mod resources;
 mod rig;
 
 use bollard::models::TaskSpecContainerSpec;
@@ -180,6 +182,59 @@ async fn swarm_failing_tasks_show_as_restarts() {
     })
     .await;
     assert!(restarts >= 2);
+    // Swarm keeps 5 tasks per slot; the count goes on past them.
+    let restarts = wait_for("eight failures of slot 1", 90, || async {
+        let o = b.observe("sw-f-crash").await.ok()?;
+        let r = o.instances.iter().map(|i| i.restarts).max()?;
+        (r >= 8).then_some(r)
+    })
+    .await;
+    assert!(restarts >= 8);
+
+    // The controller puts them in the workload's history.
+    let dir = tempfile::tempdir().expect("tmp");
+    let url = ebb::server::config::DatabaseUrl::SqliteFile(dir.path().join("f.db"));
+    let store = ebb::server::store::Store::open(&url).await.expect("store");
+    let now = chrono::Utc::now();
+    let settings = serde_json::json!({ "socket": sock, "label": "" }).to_string();
+    let bid = store
+        .insert_backend("swarm", "swarm", &settings, now)
+        .await
+        .expect("backend");
+    let wid = store
+        .insert_workload(bid, "sw-f-crash", None, 1, "{}", now)
+        .await
+        .expect("workload");
+    let (live, _) = tokio::sync::broadcast::channel(4);
+    let clock = std::sync::Arc::new(ebb::server::clock::TokioClock::new());
+    let controller = ebb::server::controller::Controller::new(store.clone(), clock, live);
+    controller.register_backend(bid, std::sync::Arc::new(backend(&sock, "")));
+    let row = store.workload(wid).await.expect("read").expect("row");
+    let filter = ebb::model::decision::DecisionFilter {
+        workload_id: Some(wid),
+        reason: Some(ebb::server::controller::faults::FAULT_REASON.into()),
+        ..Default::default()
+    };
+    let report = wait_for("a failure report in the history", 60, || async {
+        controller
+            .evaluate(&row)
+            .await
+            .expect("evaluation recorded");
+        store
+            .decisions(&filter)
+            .await
+            .expect("read")
+            .into_iter()
+            .next()
+    })
+    .await;
+    assert_eq!(report.outcome, "error");
+    assert!(
+        report.sentence.contains("instance failure(s)")
+            && report.sentence.contains("sw-f-crash.1."),
+        "{}",
+        report.sentence
+    );
     let _ = d.delete_service("sw-f-crash").await;
 }
 

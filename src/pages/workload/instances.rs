@@ -1,4 +1,4 @@
-//! The workload's instances as last observed: state and load.
+//! The workload's instances as last observed: state, load and restarts.
 
 use leptos::prelude::*;
 
@@ -16,6 +16,7 @@ pub fn InstanceTable(state: RwSignal<WorkloadDetail>) -> impl IntoView {
                         <th scope="col">"Instance"</th>
                         <th scope="col">"State"</th>
                         <th scope="col" class="num">"CPU of request"</th>
+                        <th scope="col" class="num">"Restarts"</th>
                     </tr></thead>
                     <tbody>
                         {move || state.get().instances.into_iter().map(|i| {
@@ -26,6 +27,7 @@ pub fn InstanceTable(state: RwSignal<WorkloadDetail>) -> impl IntoView {
                                 <td class="mono">{i.instance}</td>
                                 <td><span class=class>{i.state.replace('_', " ")}</span></td>
                                 <td class="num">{i.load.map(|l| format!("{l:.0} %")).unwrap_or_else(|| "missing".into())}</td>
+                                <td class="num">{i.restarts}</td>
                             </tr> }
                         }).collect_view()}
                     </tbody>

@@ -34,6 +34,7 @@ pub fn instance_samples(o: &WorkloadObservation) -> Vec<InstanceSample> {
                     Some(req) if req > 0.0 => cpu / req * 100.0,
                     _ => *cpu,
                 }),
+            restarts: i.restarts,
         })
         .collect()
 }

@@ -1,5 +1,5 @@
-//! One evaluation of one workload: observe → decide → record the intent → act → record the
-//! outcome → publish. Re-reads everything it needs, so a crash at any step loses nothing and a
+//! One evaluation of one workload: observe → report failing instances (when due) → decide →
+//! record the intent → act → record the outcome → publish. Re-reads everything it needs, so a crash at any step loses nothing and a
 //! repeated tick repeats nothing: `scale` sets an absolute count, and an intent left open by a
 //! crash is settled against the next observation before anything new is decided.
 
@@ -38,6 +38,7 @@ impl Controller {
             Err(e) => return self.backend_failed(w, cs, None, &e, now, interval).await,
         };
         self.settle_open_intents(w, &obs, &mut cs.history).await?;
+        self.report_failures(w, &obs, &mut cs, now).await?;
         let policy = match w.policy_id {
             Some(id) => self.store.current_policy(id).await?,
             None => None,
@@ -132,6 +133,28 @@ impl Controller {
             }
         }
         Ok(())
+    }
+
+    /// Records failing and restarting instances in the history when a report is due (see
+    /// [`super::faults`]); the report and the memory that it was made land together.
+    async fn report_failures(
+        &self,
+        w: &WorkloadRow,
+        obs: &WorkloadObservation,
+        cs: &mut ControllerState,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let total = super::faults::failures(obs);
+        let Some(report) = super::faults::note(&mut cs.faults, total, now) else {
+            return Ok(());
+        };
+        let row = super::faults::event(w, obs, report, now);
+        let id = self
+            .store
+            .record_fault_report(&row, &cs.faults, now)
+            .await?;
+        tracing::warn!("workload {}: {}", w.name, row.sentence);
+        self.publish(w.id, Some(id)).await
     }
 
     fn new_decision(

@@ -8,7 +8,8 @@
 //!   tasks (states, failures per slot as restarts) and, for running containers on this node,
 //!   CPU cores and memory bytes from the stats API. The token is the service's version index.
 //! - Scale and set_resources change only their part of a freshly read spec and write it with
-//!   its version index, retrying on "update out of sequence" (see [`update`]).
+//!   its version index, retrying on "update out of sequence" (see [`update`]); reading the
+//!   resources for the form needs the spec alone.
 //!
 //! Settings hold paths, never key material, and are never logged beyond the address.
 
@@ -40,6 +41,7 @@ struct Seen {
     replicas: Option<u32>,
     resources: Option<ResourceSpec>,
     cpu: HashMap<String, CpuSample>,
+    failures: HashMap<String, observe::SlotFailures>,
 }
 
 /// A Swarm manager as an [`Orchestrator`].
@@ -119,13 +121,14 @@ impl SwarmBackend {
             .filter(|t| matches!(t.desired_state, Some(bollard::models::TaskState::RUNNING)))
             .filter_map(|t| observe::container_of(t).map(String::from))
             .collect();
-        let mut cache = self
+        let (mut cache, mut failures) = self
             .seen()
             .get(workload)
-            .map(|s| s.cpu.clone())
+            .map(|s| (s.cpu.clone(), s.failures.clone()))
             .unwrap_or_default();
         let loads = stats::read_all(&docker, &running, &mut cache).await;
-        let instances = observe::instances(workload, &tasks, &loads, &resources);
+        let per_slot = observe::count_failures(&tasks, &mut failures);
+        let instances = observe::instances(workload, &tasks, &loads, &resources, &per_slot);
         let replicas = match mode {
             Mode::Replicated(n) => n,
             Mode::Global | Mode::Job => u32::try_from(instances.len()).unwrap_or(u32::MAX),
@@ -140,6 +143,7 @@ impl SwarmBackend {
                 replicas: matches!(mode, Mode::Replicated(_)).then_some(replicas),
                 resources: Some(resources.clone()),
                 cpu: cache,
+                failures,
             },
         );
         Ok(WorkloadObservation {
@@ -222,6 +226,22 @@ impl Orchestrator for SwarmBackend {
                 replicas,
                 token: index.to_string(),
             })
+        }
+        .await;
+        self.guarded(r).await
+    }
+
+    async fn resources(&self, workload: &str) -> Result<(ResourceSpec, String), OrchestratorError> {
+        // The spec alone: no task list, no stats calls per container.
+        let r = async {
+            let docker = self.client.get().await?;
+            let current = update::read(&docker, workload).await?;
+            let resources = resources_of(&current.spec);
+            self.seen()
+                .entry(workload.to_string())
+                .or_default()
+                .resources = Some(resources.clone());
+            Ok((resources, current.index.to_string()))
         }
         .await;
         self.guarded(r).await

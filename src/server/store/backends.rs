@@ -58,15 +58,6 @@ impl Store {
         )
     }
 
-    /// Number of workloads per backend id.
-    pub async fn workload_counts(&self) -> Result<Vec<(i64, i64)>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT backend_id, COUNT(*) FROM workloads GROUP BY backend_id")
-                .fetch_all(self.pool())
-                .await?,
-        )
-    }
-
     /// Workloads of backend `id`: (workload id, name, policy name).
     pub async fn backend_workloads(
         &self,

@@ -37,28 +37,37 @@ const SELECT: &str = "SELECT d.id, d.workload_id, w.name AS workload, d.at, d.po
     d.current_replicas, d.desired_replicas, d.direction, d.reason, d.sentence, d.outcome, d.error, d.detail
     FROM decisions d JOIN workloads w ON w.id = d.workload_id";
 
+/// Records decision `d` on `conn` (inside the caller's transaction); returns its id.
+pub async fn insert_decision(
+    conn: &mut sqlx::SqliteConnection,
+    d: &NewDecision,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO decisions (workload_id, at, policy_id, policy_version, current_replicas,
+            desired_replicas, direction, reason, sentence, outcome, error, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(d.workload_id)
+    .bind(ts(d.at))
+    .bind(d.policy_id)
+    .bind(d.policy_version)
+    .bind(d.current_replicas)
+    .bind(d.desired_replicas)
+    .bind(d.direction)
+    .bind(&d.reason)
+    .bind(&d.sentence)
+    .bind(d.outcome)
+    .bind(&d.error)
+    .bind(&d.detail)
+    .fetch_one(conn)
+    .await?)
+}
+
 impl Store {
     /// Records a decision; returns its id.
     pub async fn insert_decision(&self, d: &NewDecision) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO decisions (workload_id, at, policy_id, policy_version, current_replicas,
-                desired_replicas, direction, reason, sentence, outcome, error, detail)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(d.workload_id)
-        .bind(ts(d.at))
-        .bind(d.policy_id)
-        .bind(d.policy_version)
-        .bind(d.current_replicas)
-        .bind(d.desired_replicas)
-        .bind(d.direction)
-        .bind(&d.reason)
-        .bind(&d.sentence)
-        .bind(d.outcome)
-        .bind(&d.error)
-        .bind(&d.detail)
-        .fetch_one(self.pool())
-        .await?)
+        let mut conn = self.pool().acquire().await?;
+        insert_decision(&mut conn, d).await
     }
 
     /// Gives an intent its outcome (`applied`, `failed`, `superseded`).

@@ -53,6 +53,8 @@ pub struct InstanceSample {
     pub instance: String,
     pub state: &'static str,
     pub load: Option<f64>,
+    /// How often the backend restarted it so far.
+    pub restarts: u32,
 }
 
 fn bucket_start(at: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
@@ -88,14 +90,16 @@ impl Store {
         }
         for i in inst {
             sqlx::query(
-                "INSERT OR REPLACE INTO instance_samples (workload_id, at, instance, state, load)
-                 VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO instance_samples
+                    (workload_id, at, instance, state, load, restarts)
+                 VALUES (?, ?, ?, ?, ?, ?)",
             )
             .bind(s.workload_id)
             .bind(ts(s.at))
             .bind(&i.instance)
             .bind(i.state)
             .bind(i.load)
+            .bind(i.restarts)
             .execute(&mut *tx)
             .await?;
         }

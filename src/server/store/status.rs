@@ -14,6 +14,23 @@ pub struct ControllerState {
     pub backoff_until: Option<DateTime<Utc>>,
     pub last_reason: Option<String>,
     pub last_decision_id: Option<i64>,
+    pub faults: FaultMemory,
+}
+
+/// What the controller remembers of a workload's instance failures, so it reports each once
+/// and a crash loop at most once per report interval (see `controller::faults`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct FaultMemory {
+    /// Failures counted over the instances at the last observation (restarts, plus one per
+    /// instance failed at that moment); `None` before the first observation.
+    pub seen: Option<u64>,
+    /// Failures seen since the last report and not reported yet, and when the first of them
+    /// was seen.
+    pub pending: u64,
+    pub pending_since: Option<DateTime<Utc>>,
+    /// When the last report was written.
+    pub reported_at: Option<DateTime<Utc>>,
 }
 
 /// The summary written after each evaluation.
@@ -34,15 +51,22 @@ pub struct StatusUpdate {
 impl Store {
     /// The controller state of workload `id` (empty for a workload never evaluated).
     pub async fn controller_state(&self, id: i64) -> Result<ControllerState, StoreError> {
-        type Row = (String, i64, Option<String>, Option<String>, Option<i64>);
+        type Row = (
+            String,
+            i64,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            String,
+        );
         let row: Option<Row> = sqlx::query_as(
-            "SELECT history, error_count, backoff_until, last_reason, last_decision_id
+            "SELECT history, error_count, backoff_until, last_reason, last_decision_id, faults
              FROM workload_status WHERE workload_id = ?",
         )
         .bind(id)
         .fetch_optional(self.pool())
         .await?;
-        let Some((history, errors, backoff, last_reason, last_decision_id)) = row else {
+        let Some((history, errors, backoff, last_reason, last_decision_id, faults)) = row else {
             return Ok(ControllerState::default());
         };
         // A history that cannot be read is dropped rather than blocking the workload: the
@@ -57,7 +81,34 @@ impl Store {
             backoff_until: backoff.as_deref().and_then(parse),
             last_reason,
             last_decision_id,
+            // Unreadable memory only means the next failure count starts afresh.
+            faults: serde_json::from_str(&faults).unwrap_or_default(),
         })
+    }
+
+    /// Records a report of instance failures (`event`, a decision row) together with the fault
+    /// memory that says it was made, so a crash between the two can neither repeat nor lose it.
+    pub async fn record_fault_report(
+        &self,
+        event: &super::decisions::NewDecision,
+        faults: &FaultMemory,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let faults = serde_json::to_string(faults)
+            .map_err(|e| StoreError::Corrupt(format!("fault memory JSON: {e}")))?;
+        let mut tx = self.pool().begin().await?;
+        let id = super::decisions::insert_decision(&mut tx, event).await?;
+        sqlx::query(
+            "INSERT INTO workload_status (workload_id, faults, updated_at) VALUES (?, ?, ?)
+             ON CONFLICT (workload_id) DO UPDATE SET faults = excluded.faults",
+        )
+        .bind(event.workload_id)
+        .bind(faults)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Writes the status and controller state of workload `id` after an evaluation.
@@ -74,11 +125,13 @@ impl Store {
             .next_action
             .as_ref()
             .and_then(|n| serde_json::to_string(n).ok());
+        let faults = serde_json::to_string(&cs.faults)
+            .map_err(|e| StoreError::Corrupt(format!("fault memory JSON: {e}")))?;
         sqlx::query(
             "INSERT INTO workload_status (workload_id, observed_at, current_replicas, desired_replicas,
                 ready_replicas, failed_instances, load, target, metrics_ok, last_error, error_count,
-                backoff_until, last_decision_id, last_reason, history, next_action, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                backoff_until, last_decision_id, last_reason, history, next_action, faults, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (workload_id) DO UPDATE SET
                 observed_at = COALESCE(excluded.observed_at, observed_at),
                 current_replicas = COALESCE(excluded.current_replicas, current_replicas),
@@ -90,7 +143,7 @@ impl Store {
                 backoff_until = excluded.backoff_until, last_decision_id = excluded.last_decision_id,
                 last_reason = excluded.last_reason, history = excluded.history,
                 next_action = COALESCE(excluded.next_action, next_action),
-                updated_at = excluded.updated_at",
+                faults = excluded.faults, updated_at = excluded.updated_at",
         )
         .bind(id)
         .bind(st.observed_at.map(ts))
@@ -108,6 +161,7 @@ impl Store {
         .bind(&cs.last_reason)
         .bind(history)
         .bind(next)
+        .bind(faults)
         .bind(ts(now))
         .execute(self.pool())
         .await?;

@@ -105,6 +105,18 @@ impl Store {
         .await?)
     }
 
+    /// Workload `id` with its backend kind, if it exists.
+    pub async fn workload(&self, id: i64) -> Result<Option<WorkloadRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT w.id, w.backend_id, b.kind AS backend_kind, w.name, w.policy_id, w.enabled,
+                    w.interval_secs, w.spec
+             FROM workloads w JOIN backends b ON b.id = w.backend_id WHERE w.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
     /// Overview rows of every workload, by name.
     pub async fn workload_summaries(&self) -> Result<Vec<WorkloadSummary>, StoreError> {
         let sql = format!("{SUMMARY_SQL} ORDER BY w.name");
@@ -139,7 +151,7 @@ impl Store {
                 .await?;
         let next_action = next.flatten().and_then(|j| serde_json::from_str(&j).ok());
         let instances: Vec<InstanceRow> = sqlx::query_as(
-            "SELECT instance, state, load, at FROM instance_samples
+            "SELECT instance, state, load, at, restarts FROM instance_samples
              WHERE workload_id = ?1
                AND at = (SELECT MAX(at) FROM instance_samples WHERE workload_id = ?1)
              ORDER BY instance",

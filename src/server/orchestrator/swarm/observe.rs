@@ -4,8 +4,13 @@
 //! Only tasks Swarm wants running (desired state running/ready) are instances; their state maps
 //! new…starting → Starting, running → Ready, failed/rejected (and a stopped task Swarm still
 //! wants running) → Failed. Tasks Swarm has given up on count as restarts of their slot.
+//!
+//! Swarm keeps only the last few tasks of a slot (`--task-history-limit`, default 5), so the
+//! failed tasks it lists stop growing in a crash loop. [`SlotFailures`] remembers the failed
+//! task ids already counted, so a slot's restart count keeps rising with every new failure
+//! for as long as the backend runs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use bollard::models::{ServiceSpec, Task, TaskState};
 
@@ -150,17 +155,46 @@ pub fn container_of(t: &Task) -> Option<&str> {
     (!id.is_empty()).then_some(id)
 }
 
-/// The instances of `service` from its tasks, with loads read for running containers.
+/// Failures of one slot (or node, for global services) counted so far.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SlotFailures {
+    /// Every failed task ever counted for the slot.
+    pub total: u32,
+    /// The failed tasks Swarm still listed last time (those already in `total`).
+    listed: HashSet<String>,
+}
+
+/// Counts the failed tasks in `tasks` that `memory` has not counted yet; returns the failures
+/// per slot so far.
+pub fn count_failures(
+    tasks: &[Task],
+    memory: &mut HashMap<String, SlotFailures>,
+) -> HashMap<String, u32> {
+    let mut listed: HashMap<String, HashSet<String>> = HashMap::new();
+    for t in tasks.iter().filter(|t| failed(t)) {
+        let id = t.id.clone().unwrap_or_default();
+        listed.entry(slot_key(t)).or_default().insert(id);
+    }
+    for (slot, ids) in listed {
+        let m = memory.entry(slot).or_default();
+        let new = ids.difference(&m.listed).count();
+        m.total = m
+            .total
+            .saturating_add(u32::try_from(new).unwrap_or(u32::MAX));
+        m.listed = ids;
+    }
+    memory.iter().map(|(k, v)| (k.clone(), v.total)).collect()
+}
+
+/// The instances of `service` from its tasks, with loads read for running containers;
+/// `failures` are the failures per slot so far (see [`count_failures`]).
 pub fn instances(
     service: &str,
     tasks: &[Task],
     loads: &HashMap<String, ContainerLoad>,
     r: &ResourceSpec,
+    failures: &HashMap<String, u32>,
 ) -> Vec<ObservedInstance> {
-    let mut failures: HashMap<String, u32> = HashMap::new();
-    for t in tasks.iter().filter(|t| failed(t)) {
-        *failures.entry(slot_key(t)).or_default() += 1;
-    }
     let mut out: Vec<ObservedInstance> = tasks
         .iter()
         .filter(|t| wanted(t))
@@ -169,7 +203,11 @@ pub fn instances(
             let state = state_of(status.and_then(|s| s.state));
             let since = status.and_then(|s| s.timestamp);
             let own_failure = u32::from(failed(t));
-            let restarts = failures.get(&slot_key(t)).copied().unwrap_or(0) - own_failure;
+            let restarts = failures
+                .get(&slot_key(t))
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(own_failure);
             let load = match (state, container_of(t)) {
                 (ObservedState::Ready, Some(c)) => loads.get(c).copied(),
                 _ => None,
@@ -209,4 +247,59 @@ fn metrics(l: ContainerLoad, r: &ResourceSpec) -> BTreeMap<String, f64> {
         }
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bollard::models::TaskStatus;
+
+    fn task(id: &str, slot: i64, state: TaskState, desired: TaskState) -> Task {
+        Task {
+            id: Some(id.into()),
+            slot: Some(slot),
+            desired_state: Some(desired),
+            status: Some(TaskStatus {
+                state: Some(state),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn restarts_keep_rising_after_swarm_prunes_old_tasks() {
+        use TaskState::{FAILED, RUNNING, SHUTDOWN, STARTING};
+        let mut memory = HashMap::new();
+        let r = ResourceSpec::default();
+        let loads = HashMap::new();
+        // Two failures listed, a third task starting.
+        let first = vec![
+            task("a", 1, FAILED, SHUTDOWN),
+            task("b", 1, FAILED, SHUTDOWN),
+            task("c", 1, STARTING, RUNNING),
+        ];
+        let f = count_failures(&first, &mut memory);
+        let i = instances("web", &first, &loads, &r, &f);
+        assert_eq!((i.len(), i[0].restarts), (1, 2));
+        // "a" is pruned, "c" failed while still wanted (counted, not its own restart), "d" not
+        // yet created: the slot has failed three times.
+        let second = vec![
+            task("b", 1, FAILED, SHUTDOWN),
+            task("c", 1, FAILED, RUNNING),
+        ];
+        let f = count_failures(&second, &mut memory);
+        let i = instances("web", &second, &loads, &r, &f);
+        assert_eq!((i[0].state, i[0].restarts), (ObservedState::Failed, 2));
+        // Only the newest failures are listed now; the count goes on.
+        let third = vec![
+            task("c", 1, FAILED, SHUTDOWN),
+            task("d", 1, FAILED, SHUTDOWN),
+            task("e", 1, RUNNING, RUNNING),
+        ];
+        let f = count_failures(&third, &mut memory);
+        let i = instances("web", &third, &loads, &r, &f);
+        assert_eq!(i[0].restarts, 4, "a, b, c and d");
+        assert_eq!(i[0].state, ObservedState::Ready);
+    }
 }

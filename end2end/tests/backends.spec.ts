@@ -1,0 +1,90 @@
+// The Backends page in both projects (JavaScript on and off), as the e2e user (admin): register
+// a Swarm backend on a socket that does not exist, test its connection and read a clear error,
+// edit it (a bad socket path is refused beside its field, then a good edit is shown), and
+// remove it. Screenshots go to end2end/screenshots/.
+import { test, expect, Page, Locator } from "@playwright/test";
+import { signIn } from "./policies.auth";
+
+test.beforeEach(async ({ page, baseURL }) => { await signIn(page, baseURL); });
+
+const MISSING = "/tmp/ebb-e2e-missing.sock";
+const MOVED = "/tmp/ebb-e2e-moved.sock";
+
+function uniqueName(prefix: string, project: string): string {
+  return `${prefix}-${project}-${Date.now().toString(36)}`;
+}
+
+// The panel of backend `name` (its heading holds the name and the kind badge).
+function panel(page: Page, name: string): Locator {
+  return page.locator("section.backend", {
+    has: page.locator("h2", { hasText: new RegExp(`^${name}\\s*swarm$`) }),
+  });
+}
+
+test("register, test, edit and remove a Swarm backend", async ({ page }, info) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const name = uniqueName("e2e-swarm", info.project.name);
+
+  // Register.
+  await page.goto("/backends");
+  await expect(page.getByRole("heading", { level: 1, name: "Backends" })).toBeVisible();
+  await page.locator("#sw-name").fill(name);
+  await page.locator("#sw-socket").fill(MISSING);
+  await page.locator("#register-swarm").getByRole("button", { name: "Register backend" }).click();
+  await expect(page).toHaveURL(/\/backends$/);
+  const registered = panel(page, name);
+  await expect(registered).toBeVisible();
+  await expect(registered.locator("dd").first()).toHaveText(`unix://${MISSING}`);
+
+  // Test the connection: the daemon is not there, and the panel says so and what to check.
+  await registered.getByRole("button", { name: "Test connection" }).click();
+  await expect(page).toHaveURL(/\/backends\?test=\d+$/);
+  const result = panel(page, name).locator(".test-result");
+  await expect(result).toContainText("connection test failed", { timeout: 15_000 });
+  await expect(result).toContainText(MISSING);
+  await expect(result).toContainText("is dockerd running");
+  await page.screenshot({ path: `screenshots/${info.project.name}-backend-test.png`, fullPage: true });
+
+  // Edit: a relative socket path is refused beside its field and changes nothing.
+  await panel(page, name).getByRole("link", { name: "Edit settings" }).click();
+  await expect(page).toHaveURL(/\/backends\?edit=\d+$/);
+  const form = panel(page, name).locator("#edit-swarm");
+  await expect(form).toBeVisible();
+  await expect(form.locator("#ed-socket")).toHaveValue(MISSING);
+  await form.locator("#ed-socket").fill("relative.sock");
+  await form.locator("#save-backend").click();
+  await expect(panel(page, name).locator(".field-error")).toContainText("the socket path must be absolute");
+  await expect(panel(page, name).locator("dd").first()).toHaveText(`unix://${MISSING}`);
+
+  // A good edit: new name, socket and label filter.
+  const edited = `${name}-ed`;
+  const again = panel(page, name).locator("#edit-swarm");
+  await again.locator("#ed-name").fill(edited);
+  await again.locator("#ed-socket").fill(MOVED);
+  await again.locator("#ed-host").fill("");
+  await again.locator("#ed-label").fill("team=web");
+  await again.locator("#save-backend").click();
+  await expect(page).toHaveURL(/\/backends$/);
+  const moved = panel(page, edited);
+  await expect(moved).toBeVisible();
+  await expect(moved.locator("dd").nth(0)).toHaveText(`unix://${MOVED}`);
+  await expect(moved.locator("dd").nth(1)).toHaveText("team=web");
+  await expect(panel(page, name)).toHaveCount(0);
+  await expect(moved.locator("#edit-swarm")).toHaveCount(0);
+  await page.screenshot({ path: `screenshots/${info.project.name}-backend-edited.png`, fullPage: true });
+
+  // Remove: a confirmation step in the panel, then the backend is gone.
+  await moved.getByRole("link", { name: "Remove…" }).click();
+  await expect(page).toHaveURL(/\/backends\?remove=\d+$/);
+  const confirm = panel(page, edited).locator(".remove-backend");
+  await expect(confirm).toContainText(`Remove backend ${edited}?`);
+  await expect(confirm).toContainText("It has no workloads");
+  await confirm.locator("#confirm-remove").click();
+  await expect(page).toHaveURL(/\/backends$/);
+  await expect(panel(page, edited)).toHaveCount(0);
+  await page.goto("/backends");
+  await expect(panel(page, edited)).toHaveCount(0);
+
+  if (info.project.name === "hydrated") expect(errors).toEqual([]);
+});

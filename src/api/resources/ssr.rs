@@ -1,0 +1,225 @@
+//! Server side of the resource functions: find the workload's live orchestrator, read its
+//! resources and token, apply a change with the token (reading again on a conflict), and
+//! record what was applied.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::model::resources::{Resources, ResourcesView};
+use crate::model::ApiError;
+use crate::server::orchestrator::{Orchestrator, OrchestratorError, ResourceSpec};
+use crate::server::state::AppState;
+use crate::server::store::resources::ResourceChange;
+use crate::server::store::workloads::WorkloadRow;
+
+/// How long the workload page waits for the backend before showing it as unreachable.
+pub const PAGE_WAIT: Duration = Duration::from_secs(5);
+/// How long one backend call of a change may take.
+const CHANGE_WAIT: Duration = Duration::from_secs(20);
+/// Writes tried when the workload changes between observation and write (e.g. the controller
+/// scaled it): the first and two more on fresh observations.
+const ATTEMPTS: u32 = 3;
+
+/// A workload's resources as its backend reported them.
+pub struct Observed {
+    pub resources: Resources,
+    pub token: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A workload with the orchestrator that runs it.
+pub struct Live {
+    state: AppState,
+    workload: WorkloadRow,
+    backend: String,
+    orchestrator: Arc<dyn Orchestrator>,
+}
+
+impl Live {
+    /// Workload `id` and its backend's live orchestrator.
+    pub async fn of(state: &AppState, id: i64) -> Result<Live, ApiError> {
+        let store = state.store();
+        let Some(workload) = store.workload(id).await? else {
+            return Err(ApiError::NotFound(format!("there is no workload {id}")));
+        };
+        let backend = store
+            .backend(workload.backend_id)
+            .await?
+            .map(|b| b.name)
+            .unwrap_or_default();
+        let Some(orchestrator) = state.backends().get(workload.backend_id) else {
+            return Err(ApiError::Unavailable(format!(
+                "backend {backend} is not connected yet (the controller connects new backends \
+                 within seconds); try again shortly"
+            )));
+        };
+        Ok(Live {
+            state: state.clone(),
+            workload,
+            backend,
+            orchestrator,
+        })
+    }
+
+    /// Reads the workload's resources and token, waiting at most `wait`.
+    pub async fn observe(&self, wait: Duration) -> Result<Observed, ApiError> {
+        let call = self.orchestrator.resources(&self.workload.name);
+        match tokio::time::timeout(wait, call).await {
+            Ok(Ok((spec, token))) => Ok(Observed {
+                resources: from_spec(&spec),
+                token,
+                at: chrono::Utc::now(),
+            }),
+            Ok(Err(e)) => Err(self.error(e)),
+            Err(_) => Err(self.timed_out(wait)),
+        }
+    }
+
+    /// What the page shows of `obs`.
+    pub fn view(&self, obs: &Observed) -> ResourcesView {
+        ResourcesView {
+            workload_id: self.workload.id,
+            backend: self.backend.clone(),
+            backend_kind: self.workload.backend_kind.clone(),
+            observed_at: crate::server::store::time::ts(obs.at),
+            fingerprint: obs.resources.fingerprint(),
+            resources: obs.resources,
+        }
+    }
+
+    /// Applies `wanted` unless the backend's values differ from `fingerprint` (when given);
+    /// records the change; returns the values as the backend has them afterwards.
+    pub async fn apply(
+        &self,
+        wanted: &Resources,
+        fingerprint: &str,
+        actor: &str,
+    ) -> Result<ResourcesView, ApiError> {
+        let name = &self.workload.name;
+        let mut expected = (!fingerprint.is_empty()).then(|| fingerprint.to_string());
+        let mut attempt = 1;
+        let before = loop {
+            let obs = self.observe(CHANGE_WAIT).await?;
+            let before = obs.resources;
+            let seen = expected.get_or_insert_with(|| before.fingerprint());
+            if *seen != before.fingerprint() {
+                return Err(ApiError::Conflict(format!(
+                    "the resources of {name} were changed by someone else since they were shown \
+                     (now: {}); nothing was changed: review the values and submit again",
+                    before.describe()
+                )));
+            }
+            if before == *wanted {
+                return Ok(self.view(&obs));
+            }
+            let spec = to_spec(wanted);
+            let call = self.orchestrator.set_resources(name, &spec, &obs.token);
+            match tokio::time::timeout(CHANGE_WAIT, call).await {
+                Err(_) => return Err(self.timed_out(CHANGE_WAIT)),
+                Ok(Ok(_)) => break before,
+                Ok(Err(OrchestratorError::Conflict(_))) if attempt < ATTEMPTS => attempt += 1,
+                Ok(Err(e)) => return Err(self.error(e)),
+            }
+        };
+        self.record(&before, wanted, actor).await?;
+        tracing::info!("{actor} set the resources of {name}: {}", wanted.describe());
+        // The backend's own rounding (Docker keeps nanocores) is what the next form must show.
+        match self.observe(PAGE_WAIT).await {
+            Ok(obs) => Ok(self.view(&obs)),
+            Err(_) => Ok(self.view(&Observed {
+                resources: *wanted,
+                token: String::new(),
+                at: chrono::Utc::now(),
+            })),
+        }
+    }
+
+    /// The audit entry, and the simulator's stored model so the change outlives a restart.
+    async fn record(
+        &self,
+        before: &Resources,
+        after: &Resources,
+        actor: &str,
+    ) -> Result<(), ApiError> {
+        let spec = if self.workload.backend_kind == "simulator" {
+            let mut spec: serde_json::Value =
+                serde_json::from_str(&self.workload.spec).unwrap_or_else(|_| serde_json::json!({}));
+            if let Some(obj) = spec.as_object_mut() {
+                obj.insert("resources".into(), serde_json::json!(to_spec(after)));
+            }
+            Some(spec.to_string())
+        } else {
+            None
+        };
+        let json = |r: &Resources| serde_json::json!(r).to_string();
+        let change = ResourceChange {
+            workload_id: self.workload.id,
+            before: json(before),
+            after: json(after),
+            spec,
+            actor,
+        };
+        self.state
+            .store()
+            .record_resources(change, chrono::Utc::now())
+            .await
+            .map_err(|e| {
+                tracing::error!(
+                    "resources of {} were applied but not recorded: {e}",
+                    self.workload.name
+                );
+                ApiError::Internal(
+                    "the backend applied the change, but recording it in the audit trail failed"
+                        .into(),
+                )
+            })?;
+        Ok(())
+    }
+
+    fn error(&self, e: OrchestratorError) -> ApiError {
+        let (b, w) = (&self.backend, &self.workload.name);
+        match e {
+            OrchestratorError::Unreachable(m) => ApiError::Unavailable(format!(
+                "backend {b} is unreachable ({m}); nothing was changed: check that it runs and \
+                 try again"
+            )),
+            OrchestratorError::Conflict(m) => ApiError::Conflict(format!(
+                "{w} kept changing while the change was written ({m}); nothing was changed: try \
+                 again"
+            )),
+            OrchestratorError::NotFound(m) => {
+                ApiError::NotFound(format!("backend {b} has no workload {w} ({m})"))
+            }
+            OrchestratorError::Rejected(m) => {
+                ApiError::invalid("resources", format!("backend {b} refused: {m}"))
+            }
+        }
+    }
+
+    fn timed_out(&self, wait: Duration) -> ApiError {
+        ApiError::Unavailable(format!(
+            "backend {} did not answer within {} s; nothing was changed: check that it runs and \
+             try again",
+            self.backend,
+            wait.as_secs()
+        ))
+    }
+}
+
+fn from_spec(r: &ResourceSpec) -> Resources {
+    Resources {
+        cpu_request: r.cpu_request,
+        cpu_limit: r.cpu_limit,
+        memory_request: r.memory_request,
+        memory_limit: r.memory_limit,
+    }
+}
+
+fn to_spec(r: &Resources) -> ResourceSpec {
+    ResourceSpec {
+        cpu_request: r.cpu_request,
+        memory_request: r.memory_request,
+        cpu_limit: r.cpu_limit,
+        memory_limit: r.memory_limit,
+    }
+}

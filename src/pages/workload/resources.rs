@@ -1,0 +1,116 @@
+//! The workload page's resources panel: per-instance CPU and memory reservations and limits as
+//! the backend reports them now, in cores and MiB/GiB, and a form to change them. A plain form
+//! post with a redirect back, so it works without JavaScript; errors appear beside their
+//! fields, and a change someone else made meanwhile is reported instead of overwritten.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::resources::{get_resources, SetResources};
+use crate::components::time::Time;
+use crate::model::resources::{format_cores, format_memory, ResourcesView};
+use crate::model::ApiError;
+
+use super::FieldError;
+
+/// The resources panel of workload `workload_id`.
+#[component]
+pub fn ResourcesPanel(workload_id: i64) -> impl IntoView {
+    let set = ServerAction::<SetResources>::new();
+    // Refetch only after a change was applied, so a refused form keeps what was typed.
+    let applied = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if set.value().with(|v| matches!(v, Some(Ok(_)))) {
+            applied.update(|n| *n += 1);
+        }
+    });
+    let current = Resource::new(move || applied.get(), move |_| get_resources(workload_id));
+    let query = use_query_map();
+    let notice = move || {
+        let done = set.value().with(|v| matches!(v, Some(Ok(_))))
+            || query.with(|q| q.get("resources").as_deref() == Some("applied"));
+        done.then(|| {
+            view! { <p class="notice ok" id="resources-applied" role="status">"Resources applied."</p> }
+        })
+    };
+    view! {
+        <section class="panel" aria-labelledby="resources-title" id="resources">
+            <h2 id="resources-title">"Resources per instance"</h2>
+            {notice}
+            <Suspense fallback=|| view! { <p class="muted">"Asking the backend…"</p> }>
+                {move || Suspend::new(async move {
+                    match current.await {
+                        Ok(v) => view! { <ResourcesForm v set/> }.into_any(),
+                        Err(e) => view! {
+                            <p class="inline-error" id="resources-error" role="alert">
+                                {format!("The current resources could not be read, so they cannot be changed now: {e}")}
+                            </p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn ResourcesForm(v: ResourcesView, set: ServerAction<SetResources>) -> impl IntoView {
+    let r = v.resources;
+    let cores = move |x: Option<f64>| x.map(format_cores).unwrap_or_default();
+    let memory = move |x: Option<f64>| x.map(format_memory).unwrap_or_default();
+    let error = move |field: &'static str| {
+        Signal::derive(move || {
+            set.value().with(|v| match v {
+                Some(Err(e)) => e.field(field).map(str::to_string),
+                _ => None,
+            })
+        })
+    };
+    // Errors not about one field: unreachable backend, someone else's change, permissions.
+    let general = move || {
+        set.value().with(|v| match v {
+            Some(Err(ApiError::Invalid(list))) => list
+                .iter()
+                .find(|f| f.path == "resources")
+                .map(|f| f.message.clone()),
+            Some(Err(e)) => Some(e.to_string()),
+            _ => None,
+        })
+    };
+    view! {
+        <p class="muted">
+            "As "{v.backend.clone()}" ("{v.backend_kind.clone()}") reports them at "
+            <Time iso=v.observed_at.clone()/>". Empty means none. CPU in cores (0.5 or 500m); memory in MiB unless you add a unit (512M, 1.5G)."
+        </p>
+        {move || general().map(|m| view! { <p class="inline-error" id="resources-form-error" role="alert">{m}</p> })}
+        <ActionForm action=set attr:id="resources-form" attr:class="resources-form">
+            <input type="hidden" name="workload_id" value=v.workload_id.to_string()/>
+            <input type="hidden" name="fingerprint" value=v.fingerprint.clone()/>
+            <div class="form-row">
+                <label for="res-cpu_request">"CPU reservation (cores)"</label>
+                <input id="res-cpu_request" name="cpu_request" type="text" inputmode="decimal"
+                    placeholder="none" value=cores(r.cpu_request)/>
+                <FieldError msg=error("cpu_request")/>
+            </div>
+            <div class="form-row">
+                <label for="res-cpu_limit">"CPU limit (cores)"</label>
+                <input id="res-cpu_limit" name="cpu_limit" type="text" inputmode="decimal"
+                    placeholder="none" value=cores(r.cpu_limit)/>
+                <FieldError msg=error("cpu_limit")/>
+            </div>
+            <div class="form-row">
+                <label for="res-memory_request">"Memory reservation"</label>
+                <input id="res-memory_request" name="memory_request" type="text"
+                    placeholder="none" value=memory(r.memory_request)/>
+                <FieldError msg=error("memory_request")/>
+            </div>
+            <div class="form-row">
+                <label for="res-memory_limit">"Memory limit"</label>
+                <input id="res-memory_limit" name="memory_limit" type="text"
+                    placeholder="none" value=memory(r.memory_limit)/>
+                <FieldError msg=error("memory_limit")/>
+            </div>
+            <button type="submit" class="button primary" id="apply-resources">"Apply resources"</button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,102 @@
+//! The Backends page without JavaScript: the connection test runs for the backend asked
+//! about only; the edit and remove forms open in their panel, and an error comes back to it.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+
+use super::{admin, edit, form};
+use crate::support::{get, send, state};
+
+#[tokio::test]
+async fn the_backends_page_works_without_javascript() {
+    let (state, _dir) = state().await;
+    let app = admin(&state).await;
+    let now = chrono::Utc::now();
+    let missing = r#"{"socket":"/tmp/ebb-test-missing.sock","label":""}"#;
+    let id = state
+        .store()
+        .register_backend("lost", "swarm", missing, "t", now)
+        .await
+        .expect("b");
+    let other = state
+        .store()
+        .register_backend("other", "swarm", missing, "t", now)
+        .await
+        .expect("b");
+    let panel = |page: &str, id: i64| -> String {
+        let start = page
+            .find(&format!("id=\"backend-{id}\""))
+            .expect("panel present");
+        let rest = &page[start..];
+        rest[..rest.find("</section>").unwrap_or(rest.len())].to_string()
+    };
+
+    // The connection test runs for the backend asked about, and only that one.
+    let (_, page) = get(&app, &format!("/backends?test={id}")).await;
+    let tested = panel(&page, id);
+    assert!(
+        tested.contains("test-result")
+            && tested.contains("/tmp/ebb-test-missing.sock")
+            && tested.contains("is dockerd running"),
+        "{tested}"
+    );
+    assert!(!panel(&page, other).contains("test-result"));
+
+    // Edit: the form opens in its panel with the stored values; an error comes back to it.
+    let (_, page) = get(&app, &format!("/backends?edit={id}")).await;
+    let editing = panel(&page, id);
+    assert!(
+        editing.contains("id=\"edit-swarm\"")
+            && editing.contains("value=\"/tmp/ebb-test-missing.sock\""),
+        "{editing}"
+    );
+    assert!(!panel(&page, other).contains("edit-swarm"));
+    let referer = format!("http://localhost/backends?edit={id}");
+    let html_post = |path: &str, pairs: &[(&str, &str)]| {
+        Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(header::REFERER, referer.clone())
+            .body(Body::from(form(pairs)))
+            .expect("request")
+    };
+    let id_s = id.to_string();
+    let mut bad = edit(&id_s, "lost", "", ["", "", ""]);
+    bad[2] = ("socket", "relative.sock");
+    let (res, _) = send(&app, html_post("/api/update_swarm", &bad)).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let back = res.headers()[header::LOCATION]
+        .to_str()
+        .expect("loc")
+        .to_string();
+    let (_, page) = get(&app, back.trim_start_matches("http://localhost")).await;
+    assert!(
+        panel(&page, id).contains("the socket path must be absolute"),
+        "{page}"
+    );
+
+    let mut good = edit(&id_s, "found", "", ["", "", ""]);
+    good[2] = ("socket", "/tmp/ebb-test-other.sock");
+    let (res, _) = send(&app, html_post("/api/update_swarm", &good)).await;
+    assert_eq!(res.headers()[header::LOCATION], "/backends");
+    let (_, page) = get(&app, "/backends").await;
+    assert!(
+        panel(&page, id).contains("unix:///tmp/ebb-test-other.sock"),
+        "edited"
+    );
+
+    // Remove: a confirmation step, then gone.
+    let (_, page) = get(&app, &format!("/backends?remove={id}")).await;
+    assert!(panel(&page, id).contains("Remove backend found?"), "{page}");
+    let (res, _) = send(
+        &app,
+        html_post("/api/remove_backend", &[("id", &id_s), ("confirm", "")]),
+    )
+    .await;
+    assert_eq!(res.headers()[header::LOCATION], "/backends");
+    let (_, page) = get(&app, "/backends").await;
+    assert!(
+        !page.contains(&format!("id=\"backend-{id}\""))
+            && page.contains(&format!("id=\"backend-{other}\""))
+    );
+}
