@@ -31,7 +31,7 @@ impl Run<'_> {
         let held = self.hold();
         let detail = format!(
             "no {word} until {} ({secs}s cooldown after the last scale event)",
-            until.to_rfc3339()
+            utc(until)
         );
         self.trace
             .bind(Rule::Cooldown, desired, held, Reason::CoolingDown, detail);
@@ -83,7 +83,7 @@ impl Run<'_> {
         };
         let held = self.hold();
         let word = if up { "scale-out" } else { "scale-in" };
-        let detail = format!("{word} paused until {} ({why})", until.to_rfc3339());
+        let detail = format!("{word} paused until {} ({why})", utc(until));
         self.trace
             .bind(Rule::Pause, desired, held, Reason::Paused, detail);
         held
@@ -110,7 +110,7 @@ impl Run<'_> {
         };
         let detail = format!(
             "pinned to {n} by an operator until {} ({})",
-            o.until.to_rfc3339(),
+            utc(o.until),
             o.reason
         );
         self.trace
@@ -118,4 +118,10 @@ impl Run<'_> {
         self.trace.note(Reason::Pinned);
         n
     }
+}
+
+/// An instant as the explanations print it: `2026-11-27 18:09:26 UTC` (second precision; the
+/// exact instant is in the decision's data).
+fn utc(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }

@@ -584,3 +584,21 @@ fn a_schedule_minimum_wakes_a_target_sleeping_at_zero() {
         );
     }
 }
+
+#[test]
+fn an_operator_pin_is_explained_with_a_readable_utc_time() {
+    let (policy, mut o) = at(100.0, 4);
+    o.overrides = vec![Override {
+        kind: OverrideKind::Pin(2),
+        until: t(90),
+        reason: "load test".into(),
+    }];
+    let d = decide(&policy, &o, &History::default(), t(0));
+    assert_eq!(d.desired_replicas, 2);
+    assert!(
+        d.sentence
+            .contains("pinned to 2 by an operator until 2024-01-01 12:01:30 UTC (load test)"),
+        "{}",
+        d.sentence
+    );
+}
