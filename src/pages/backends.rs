@@ -10,7 +10,7 @@ mod register;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::backends::{backend_services, list_backends, AttachPolicy};
+use crate::api::backends::{backend_services, list_backends, test_backend, AttachPolicy};
 use crate::api::policies::list_policies;
 use crate::model::backends::{BackendInfo, ServiceInfo};
 use crate::model::policies::PolicyRow;
@@ -22,9 +22,35 @@ pub fn Backends() -> impl IntoView {
     let register = ServerAction::<crate::api::backends::RegisterSwarm>::new();
     let attach = ServerAction::<AttachPolicy>::new();
     let admin = edit::AdminActions::new();
+    let query = leptos_router::hooks::use_query_map();
+    // Everything is loaded here, above the Suspense (resources created inside a Suspense's
+    // children can leave a server render waiting for ever, leptos#4866): the backends, the
+    // services of each Swarm backend, and the connection test asked for with `?test=ID`.
     let backends = Resource::new(
-        move || (register.version().get(), admin.version()),
-        |_| list_backends(),
+        move || {
+            (
+                register.version().get(),
+                attach.version().get(),
+                admin.version(),
+            )
+        },
+        |_| async move {
+            let list = list_backends().await?;
+            let mut services = Vec::new();
+            for b in list.iter().filter(|b| b.kind == "swarm") {
+                services.push((b.id, backend_services(b.id).await));
+            }
+            Ok::<_, ApiError>((list, services))
+        },
+    );
+    let test = Resource::new(
+        move || query.with(|q| q.get("test").and_then(|v| v.parse::<i64>().ok())),
+        |id| async move {
+            match id {
+                Some(id) => Some((id, test_backend(id).await)),
+                None => None,
+            }
+        },
     );
     let policies = Resource::new(|| (), |_| list_policies());
     view! {
@@ -32,11 +58,20 @@ pub fn Backends() -> impl IntoView {
         <div class="page-head"><h1>"Backends"</h1></div>
         <Suspense fallback=|| view! { <p class="muted">"Loading backends…"</p> }>
             {move || Suspend::new(async move {
-                let list = backends.await?;
+                let (list, mut services) = backends.await?;
                 let policies = policies.await.unwrap_or_default();
+                let test = test.await;
                 Ok::<_, ApiError>(view! {
                     <div id="backend-list">
-                        {list.into_iter().map(|b| view! { <BackendPanel b policies=policies.clone() attach admin/> }).collect_view()}
+                        {list.into_iter().map(|b| {
+                            let id = b.id;
+                            let offered = services
+                                .iter()
+                                .position(|(s, _)| *s == id)
+                                .map(|i| services.swap_remove(i).1);
+                            let tested = test.clone().filter(|(t, _)| *t == id).map(|(_, r)| r);
+                            view! { <BackendPanel b policies=policies.clone() attach admin offered tested/> }
+                        }).collect_view()}
                     </div>
                 })
             })}
@@ -52,6 +87,8 @@ fn BackendPanel(
     policies: Vec<PolicyRow>,
     attach: ServerAction<AttachPolicy>,
     admin: edit::AdminActions,
+    offered: Option<Result<Vec<ServiceInfo>, ApiError>>,
+    tested: Option<Result<String, ApiError>>,
 ) -> impl IntoView {
     let id = b.id;
     let swarm = b.kind == "swarm";
@@ -68,48 +105,41 @@ fn BackendPanel(
             </dl>
             <edit::BackendAdmin b=b.clone() admin/>
             {swarm.then(|| view! {
-                <connection::ConnectionTest id/>
-                <Services id policies attach/>
+                <connection::ConnectionTest id result=tested/>
+                <Services id policies attach offered/>
             })}
         </section>
     }
 }
 
-/// The services the backend offers, each with its workload or an attach form.
+/// The services the backend offers (`offered`, as the page asked the daemon), each with its
+/// workload or an attach form.
 #[component]
 fn Services(
     id: i64,
     policies: Vec<PolicyRow>,
     attach: ServerAction<AttachPolicy>,
+    offered: Option<Result<Vec<ServiceInfo>, ApiError>>,
 ) -> impl IntoView {
-    let services = Resource::new(
-        move || attach.version().get(),
-        move |_| backend_services(id),
-    );
+    let body = match offered {
+        None => None,
+        Some(Ok(list)) if list.is_empty() => Some(view! {
+            <p class="muted">"No service matches the label filter. Label one with "
+                <code>"docker service update --label-add ebb.enable=true NAME"</code>"."</p>
+        }.into_any()),
+        Some(Ok(list)) => Some(view! {
+            <table class="services">
+                <thead><tr><th>"Service"</th><th>"Scalable"</th><th>"Policy"</th></tr></thead>
+                <tbody>
+                    {list.into_iter().map(|s| service_row(id, s, &policies, attach)).collect_view()}
+                </tbody>
+            </table>
+        }.into_any()),
+        Some(Err(e)) => Some(view! { <p class="inline-error" role="alert">{e.to_string()}</p> }.into_any()),
+    };
     view! {
         <h3>"Services"</h3>
-        <Suspense fallback=|| view! { <p class="muted">"Asking the daemon…"</p> }>
-            {move || {
-                let policies = policies.clone();
-                Suspend::new(async move {
-                    match services.await {
-                        Ok(list) if list.is_empty() => view! {
-                            <p class="muted">"No service matches the label filter. Label one with "
-                                <code>"docker service update --label-add ebb.enable=true NAME"</code>"."</p>
-                        }.into_any(),
-                        Ok(list) => view! {
-                            <table class="services">
-                                <thead><tr><th>"Service"</th><th>"Scalable"</th><th>"Policy"</th></tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|s| service_row(id, s, &policies, attach)).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
-                        Err(e) => view! { <p class="inline-error" role="alert">{e.to_string()}</p> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+        {body}
     }
 }
 

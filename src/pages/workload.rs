@@ -14,6 +14,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub use decisions::outcome_class;
 pub use overrides::FieldError;
 
+use crate::api::overrides::list_overrides;
+use crate::api::resources::get_resources;
 use crate::api::workloads::{get_chart, get_workload};
 use crate::components::chart::TimeChart;
 use crate::components::live::{use_live, LiveBadge};
@@ -30,19 +32,25 @@ pub fn WorkloadPage() -> impl IntoView {
     let query = use_query_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
     let range = move || query.with(|q| q.get("range").unwrap_or_else(|| "1h".to_string()));
+    // Everything the page shows is loaded here, above the Suspense: resources created inside a
+    // Suspense's children can leave a server render waiting for ever (leptos#4866).
     let detail = Resource::new(id, get_workload);
     let chart = Resource::new(move || (id(), range()), |(id, r)| get_chart(id, r));
+    let overrides = Resource::new(id, list_overrides);
+    let resources = Resource::new(id, get_resources);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading workload…"</p> }>
             {move || Suspend::new(async move {
                 let d = detail.await?;
                 let c = chart.await?;
+                let rows = overrides.await?;
+                let current = resources.await;
                 let id = d.summary.id;
                 Ok::<_, ApiError>(view! {
                     <Title text=d.summary.name.clone()/>
                     <WorkloadLive detail=d chart=c>
-                        <overrides::OverridePanel workload_id=id/>
-                        <resources::ResourcesPanel workload_id=id/>
+                        <overrides::OverridePanel workload_id=id rows/>
+                        <resources::ResourcesPanel current/>
                     </WorkloadLive>
                 })
             })}

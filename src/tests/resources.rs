@@ -260,8 +260,14 @@ async fn an_unreachable_or_unconnected_backend_changes_nothing_and_says_so() {
     .await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{text}");
     // The workload page still renders, saying why the form is missing.
+    let started = std::time::Instant::now();
     let (res, page) = get(&app, &format!("/workloads/{}", r.workload)).await;
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "after {:?}",
+        started.elapsed()
+    );
     assert!(
         page.contains("id=\"resources-error\"") && page.contains("unreachable"),
         "{page}"

@@ -4,19 +4,15 @@
 
 use leptos::prelude::*;
 
-use crate::api::overrides::{list_overrides, CreateOverride, EndOverride};
+use crate::api::overrides::{CreateOverride, EndOverride};
 use crate::components::time::Time;
 use crate::model::overrides::{OverrideRow, KINDS};
 
-/// The override panel.
+/// The override panel with the workload's overrides (`rows`, loaded by the page).
 #[component]
-pub fn OverridePanel(workload_id: i64) -> impl IntoView {
+pub fn OverridePanel(workload_id: i64, rows: Vec<OverrideRow>) -> impl IntoView {
     let create = ServerAction::<CreateOverride>::new();
     let end = ServerAction::<EndOverride>::new();
-    let list = Resource::new(
-        move || (create.version().get(), end.version().get()),
-        move |_| list_overrides(workload_id),
-    );
     let error = move |field: &'static str| {
         create.value().with(|v| match v {
             Some(Err(e)) => e.field(field).map(str::to_string),
@@ -26,12 +22,7 @@ pub fn OverridePanel(workload_id: i64) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="override-title" id="overrides">
             <h2 id="override-title">"Manual override"</h2>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let rows = list.await.unwrap_or_default();
-                    view! { <ul class="plain overrides">{rows.into_iter().map(|o| override_item(o, workload_id, end)).collect_view()}</ul> }
-                })}
-            </Suspense>
+            <ul class="plain overrides">{rows.into_iter().map(|o| override_item(o, workload_id, end)).collect_view()}</ul>
             <ActionForm action=create attr:class="override-form">
                 <input type="hidden" name="workload_id" value=workload_id.to_string()/>
                 <div class="form-row">

@@ -6,25 +6,19 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::resources::{get_resources, SetResources};
+use crate::api::resources::SetResources;
 use crate::components::time::Time;
 use crate::model::resources::{format_cores, format_memory, ResourcesView};
 use crate::model::ApiError;
 
 use super::FieldError;
 
-/// The resources panel of workload `workload_id`.
+/// The resources panel: `current` is what the page loaded from the backend (see
+/// `WorkloadPage`, which loads all data up front so nothing inside its `Suspense` creates a
+/// resource of its own).
 #[component]
-pub fn ResourcesPanel(workload_id: i64) -> impl IntoView {
+pub fn ResourcesPanel(current: Result<ResourcesView, ApiError>) -> impl IntoView {
     let set = ServerAction::<SetResources>::new();
-    // Refetch only after a change was applied, so a refused form keeps what was typed.
-    let applied = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        if set.value().with(|v| matches!(v, Some(Ok(_)))) {
-            applied.update(|n| *n += 1);
-        }
-    });
-    let current = Resource::new(move || applied.get(), move |_| get_resources(workload_id));
     let query = use_query_map();
     let notice = move || {
         let done = set.value().with(|v| matches!(v, Some(Ok(_))))
@@ -33,22 +27,20 @@ pub fn ResourcesPanel(workload_id: i64) -> impl IntoView {
             view! { <p class="notice ok" id="resources-applied" role="status">"Resources applied."</p> }
         })
     };
+    let body = match current {
+        Ok(v) => view! { <ResourcesForm v set/> }.into_any(),
+        Err(e) => view! {
+            <p class="inline-error" id="resources-error" role="alert">
+                {format!("The current resources could not be read, so they cannot be changed now: {e}")}
+            </p>
+        }
+        .into_any(),
+    };
     view! {
         <section class="panel" aria-labelledby="resources-title" id="resources">
             <h2 id="resources-title">"Resources per instance"</h2>
             {notice}
-            <Suspense fallback=|| view! { <p class="muted">"Asking the backend…"</p> }>
-                {move || Suspend::new(async move {
-                    match current.await {
-                        Ok(v) => view! { <ResourcesForm v set/> }.into_any(),
-                        Err(e) => view! {
-                            <p class="inline-error" id="resources-error" role="alert">
-                                {format!("The current resources could not be read, so they cannot be changed now: {e}")}
-                            </p>
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
+            {body}
         </section>
     }
 }
