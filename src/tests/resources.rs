@@ -4,9 +4,8 @@
 //! change nothing; a concurrent scale between observation and write is retried and kept; the
 //! form works without JavaScript (post, redirect, errors beside their fields).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
@@ -14,12 +13,10 @@ use ebb::model::auth::Role;
 use ebb::model::resources::ResourcesView;
 use ebb::server::clock::{Clock, TokioClock};
 use ebb::server::orchestrator::simulator::{SimWorkloadSpec, SimulatorBackend};
-use ebb::server::orchestrator::{
-    Orchestrator, OrchestratorError, ResourceSpec, ScaleOutcome, WorkloadObservation, WorkloadRef,
-};
+use ebb::server::orchestrator::{Orchestrator, ResourceSpec};
 use ebb::server::state::AppState;
 
-use super::support::{as_browser, get, send, session_for, state};
+use super::support::{as_browser, get, send, session_for, state, MeddleBeforeWrite};
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -293,38 +290,6 @@ async fn an_unreachable_or_unconnected_backend_changes_nothing_and_says_so() {
     assert!(r.audits().await.is_empty());
 }
 
-/// The simulator, with someone scaling the workload between our observation and our write.
-struct ScaledMeanwhile {
-    sim: Arc<SimulatorBackend>,
-    meddled: Mutex<bool>,
-}
-
-#[async_trait]
-impl Orchestrator for ScaledMeanwhile {
-    async fn list_workloads(&self) -> Result<Vec<WorkloadRef>, OrchestratorError> {
-        self.sim.list_workloads().await
-    }
-    async fn observe(&self, w: &str) -> Result<WorkloadObservation, OrchestratorError> {
-        self.sim.observe(w).await
-    }
-    async fn scale(&self, w: &str, n: u32, token: &str) -> Result<ScaleOutcome, OrchestratorError> {
-        self.sim.scale(w, n, token).await
-    }
-    async fn set_resources(
-        &self,
-        w: &str,
-        r: &ResourceSpec,
-        token: &str,
-    ) -> Result<String, OrchestratorError> {
-        let first = std::mem::replace(&mut *self.meddled.lock().expect("lock"), true);
-        if !first {
-            let fresh = self.sim.observe(w).await?;
-            self.sim.scale(w, 3, &fresh.token).await?;
-        }
-        self.sim.set_resources(w, r, token).await
-    }
-}
-
 #[tokio::test]
 async fn a_scale_between_observation_and_write_is_retried_and_both_changes_stay() {
     let r = rig().await;
@@ -336,11 +301,15 @@ async fn a_scale_between_observation_and_write_is_retried_and_both_changes_stay(
         .expect("row")
         .expect("some")
         .backend_id;
+    // Someone scales the workload between our observation and our write.
+    let sim = r.sim.clone();
     r.state.backends().insert(
         backend,
-        Arc::new(ScaledMeanwhile {
-            sim: r.sim.clone(),
-            meddled: Mutex::new(false),
+        MeddleBeforeWrite::new(r.sim.clone(), async move {
+            let fresh = sim.observe("web").await.expect("observe");
+            sim.scale("web", 3, &fresh.token)
+                .await
+                .expect("the other scale");
         }),
     );
     let app = r.app(Role::Editor).await;

@@ -1,6 +1,9 @@
 //! Shared helpers: a server configuration on a temporary database, the full router signed in
-//! as a user of a chosen role (or nobody), and request shortcuts.
+//! as a user of a chosen role (or nobody), request shortcuts, and a backend wrapper that lets
+//! someone else change a workload between our observation and our write.
 
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -10,7 +13,11 @@ use clap::Parser;
 use ebb::model::auth::Role;
 use ebb::server::auth::secrets::{digest, hash_password, random_hex};
 use ebb::server::config::{Cli, ServeConfig};
+use ebb::server::orchestrator::{
+    Orchestrator, OrchestratorError, ResourceSpec, ScaleOutcome, WorkloadObservation, WorkloadRef,
+};
 use ebb::server::state::AppState;
+use futures::future::BoxFuture;
 use tower::ServiceExt;
 
 /// A configuration whose database lives in `dir`.
@@ -142,5 +149,53 @@ pub fn cpu_policy(target: f64, max: u32, down: u32) -> ebb_engine::Policy {
             scale_down_secs: 0,
         },
         ..Default::default()
+    }
+}
+
+/// A backend that runs `meddle` once, right before the first `set_resources` reaches `inner`:
+/// another operator's change between our observation and our write.
+pub struct MeddleBeforeWrite {
+    inner: Arc<dyn Orchestrator>,
+    meddle: Mutex<Option<BoxFuture<'static, ()>>>,
+}
+
+impl MeddleBeforeWrite {
+    /// Wraps `inner`; `meddle` runs before its first resources write.
+    pub fn new(
+        inner: Arc<dyn Orchestrator>,
+        meddle: impl Future<Output = ()> + Send + 'static,
+    ) -> Arc<MeddleBeforeWrite> {
+        Arc::new(MeddleBeforeWrite {
+            inner,
+            meddle: Mutex::new(Some(Box::pin(meddle))),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Orchestrator for MeddleBeforeWrite {
+    async fn list_workloads(&self) -> Result<Vec<WorkloadRef>, OrchestratorError> {
+        self.inner.list_workloads().await
+    }
+    async fn observe(&self, w: &str) -> Result<WorkloadObservation, OrchestratorError> {
+        self.inner.observe(w).await
+    }
+    async fn scale(&self, w: &str, n: u32, token: &str) -> Result<ScaleOutcome, OrchestratorError> {
+        self.inner.scale(w, n, token).await
+    }
+    async fn resources(&self, w: &str) -> Result<(ResourceSpec, String), OrchestratorError> {
+        self.inner.resources(w).await
+    }
+    async fn set_resources(
+        &self,
+        w: &str,
+        r: &ResourceSpec,
+        token: &str,
+    ) -> Result<String, OrchestratorError> {
+        let meddle = self.meddle.lock().expect("meddle lock").take();
+        if let Some(meddle) = meddle {
+            meddle.await;
+        }
+        self.inner.set_resources(w, r, token).await
     }
 }

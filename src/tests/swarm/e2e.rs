@@ -122,23 +122,30 @@ impl Rig {
     }
 }
 
+/// Creates service `name`, whose containers burn CPU while a file `burn` exists in the returned
+/// folder (mounted into them).
+async fn create_burner(d: &bollard::Docker, name: &str) -> tempfile::TempDir {
+    let trigger = tempfile::tempdir_in("/tmp").expect("trigger dir");
+    let mount = trigger.path().to_str().expect("utf-8 path").to_string();
+    create(
+        d,
+        &Svc {
+            cmd: BURN_ON_TRIGGER,
+            mount: Some(&mount),
+            ..Svc::new(name)
+        },
+    )
+    .await;
+    trigger
+}
+
 #[tokio::test]
 async fn swarm_controller_scales_up_on_cpu_and_back_down_after_the_window() {
     let Some(sock) = socket("swarm end to end") else {
         return;
     };
     let d = docker(&sock).await;
-    let trigger = tempfile::tempdir_in("/tmp").expect("trigger dir");
-    let mount = trigger.path().to_str().expect("utf-8 path").to_string();
-    create(
-        &d,
-        &Svc {
-            cmd: BURN_ON_TRIGGER,
-            mount: Some(&mount),
-            ..Svc::new("sw-e")
-        },
-    )
-    .await;
+    let trigger = create_burner(&d, "sw-e").await;
     let rig = rig(&sock, "sw-e", cpu_policy(50.0, 3, 3)).await;
     let b = backend(&sock, "");
     wait_ready(&b, "sw-e", 1, 60).await;
@@ -252,17 +259,7 @@ async fn swarm_bench_reaction_time() {
         return;
     };
     let d = docker(&sock).await;
-    let trigger = tempfile::tempdir_in("/tmp").expect("trigger dir");
-    let mount = trigger.path().to_str().expect("utf-8 path").to_string();
-    create(
-        &d,
-        &Svc {
-            cmd: BURN_ON_TRIGGER,
-            mount: Some(&mount),
-            ..Svc::new("sw-b")
-        },
-    )
-    .await;
+    let trigger = create_burner(&d, "sw-b").await;
     let b = backend(&sock, "");
     wait_ready(&b, "sw-b", 1, 60).await;
     let burn = trigger.path().join("burn");

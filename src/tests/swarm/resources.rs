@@ -3,59 +3,16 @@
 //! something else between our observation and our write is kept; a concurrent change of the
 //! resources themselves is reported, not overwritten.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use bollard::models::ServiceSpec;
-use bollard::Docker;
 use ebb::model::auth::Role;
 use ebb::model::resources::ResourcesView;
-use ebb::server::orchestrator::swarm::SwarmBackend;
-use ebb::server::orchestrator::{
-    Orchestrator, OrchestratorError, ResourceSpec, ScaleOutcome, WorkloadObservation, WorkloadRef,
-};
 
 use super::rig::{backend, create, docker, other_update, socket, spec, wait_ready, Svc};
-use crate::support::{as_browser, send, session_for, state};
-
-/// The Swarm backend, with another operator's `docker service update` run right before our
-/// first write (after our observation).
-struct Meddled {
-    inner: SwarmBackend,
-    docker: Docker,
-    change: fn(&mut ServiceSpec),
-    done: Mutex<bool>,
-}
-
-#[async_trait]
-impl Orchestrator for Meddled {
-    async fn list_workloads(&self) -> Result<Vec<WorkloadRef>, OrchestratorError> {
-        self.inner.list_workloads().await
-    }
-    async fn observe(&self, w: &str) -> Result<WorkloadObservation, OrchestratorError> {
-        self.inner.observe(w).await
-    }
-    async fn scale(&self, w: &str, n: u32, t: &str) -> Result<ScaleOutcome, OrchestratorError> {
-        self.inner.scale(w, n, t).await
-    }
-    async fn resources(&self, w: &str) -> Result<(ResourceSpec, String), OrchestratorError> {
-        self.inner.resources(w).await
-    }
-    async fn set_resources(
-        &self,
-        w: &str,
-        r: &ResourceSpec,
-        token: &str,
-    ) -> Result<String, OrchestratorError> {
-        let first = !std::mem::replace(&mut *self.done.lock().expect("lock"), true);
-        if first {
-            other_update(&self.docker, w, self.change).await;
-        }
-        self.inner.set_resources(w, r, token).await
-    }
-}
+use crate::support::{as_browser, send, session_for, state, MeddleBeforeWrite};
 
 fn post(body: String) -> Request<Body> {
     Request::post("/api/set_resources")
@@ -116,18 +73,18 @@ async fn swarm_resources_from_the_form_reach_the_service_and_keep_other_changes(
         .insert_workload(bid, "sw-r", None, 15, "{}", now)
         .await
         .expect("workload");
-    let meddled = Arc::new(Meddled {
-        inner: backend(&sock, ""),
-        docker: d.clone(),
-        change: |s| {
+    // Another operator's `docker service update` right before our first write.
+    let other = d.clone();
+    let meddled = MeddleBeforeWrite::new(Arc::new(backend(&sock, "")), async move {
+        other_update(&other, "sw-r", |s| {
             let c = s
                 .task_template
                 .as_mut()
                 .and_then(|t| t.container_spec.as_mut())
                 .expect("container");
             c.env = Some(vec!["ADDED_BY_SOMEONE=1".into()]);
-        },
-        done: Mutex::new(false),
+        })
+        .await
     });
     state.backends().insert(bid, meddled);
     let cookie = session_for(&state, "ed", Role::Editor).await;
@@ -164,12 +121,11 @@ async fn swarm_resources_from_the_form_reach_the_service_and_keep_other_changes(
 
     // Someone changes the reservation itself between our observation and our write: theirs
     // stays, ours is refused with what the values are now.
+    let other = d.clone();
     state.backends().insert(
         bid,
-        Arc::new(Meddled {
-            inner: backend(&sock, ""),
-            docker: d.clone(),
-            change: |s| {
+        MeddleBeforeWrite::new(Arc::new(backend(&sock, "")), async move {
+            other_update(&other, "sw-r", |s| {
                 let res = s
                     .task_template
                     .as_mut()
@@ -177,8 +133,8 @@ async fn swarm_resources_from_the_form_reach_the_service_and_keep_other_changes(
                     .and_then(|r| r.reservations.as_mut())
                     .expect("reservations");
                 res.nano_cpus = Some(300_000_000);
-            },
-            done: Mutex::new(false),
+            })
+            .await
         }),
     );
     let (status, text) = submit(&app, wid, ["0.4", "0.5", "64M", "256M"]).await;
