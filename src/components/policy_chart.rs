@@ -48,7 +48,7 @@ pub fn WhatIfChart(whatif: WhatIf) -> impl IntoView {
     .to_string();
     let at = |secs: f64| {
         chrono::DateTime::from_timestamp(secs as i64, 0)
-            .map(|t| crate::components::time::utc_text(&t.to_rfc3339()))
+            .map(crate::components::time::utc_of)
             .unwrap_or_default()
     };
     let (start, end) = (at(t0), at(t1));

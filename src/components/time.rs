@@ -4,26 +4,27 @@
 
 use leptos::prelude::*;
 
-/// `2026-11-27T14:05:42.123Z` → `2026-11-27 14:05:42 UTC`.
+/// `2026-11-27T14:05:42.123Z` → `2026-11-27 14:05:42 UTC`; text that is not a time is kept.
 pub fn utc_text(iso: &str) -> String {
-    use chrono::{Datelike, Timelike};
     match chrono::DateTime::parse_from_rfc3339(iso) {
-        // Written out rather than through `format`, which would bring chrono's strftime
-        // parser into the browser bundle.
-        Ok(t) => {
-            let t = t.with_timezone(&chrono::Utc);
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            )
-        }
+        Ok(t) => utc_of(t.with_timezone(&chrono::Utc)),
         Err(_) => iso.to_string(),
     }
+}
+
+/// An instant as `2026-11-27 14:05:42 UTC`. Written out rather than through `format`, which
+/// would bring chrono's strftime parser into the browser bundle.
+pub fn utc_of(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// A `<time>` element: UTC as rendered, local time once `local-time.js` has run, UTC on hover.
