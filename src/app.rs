@@ -52,6 +52,39 @@ fn set_page_csp() {
     }
 }
 
+/// The document title for a page title such as a workload's name. leptos_meta writes the
+/// title into `<title>` without escaping it, so on the server it is escaped here: a name
+/// holding `</title><meta …>` stays text. (The browser never renders it: pages are not
+/// islands.)
+pub fn title_text(page: String) -> String {
+    let text = if page.is_empty() {
+        "ebb".to_string()
+    } else {
+        format!("{page} · ebb")
+    };
+    if cfg!(feature = "ssr") {
+        escape_html(&text)
+    } else {
+        text
+    }
+}
+
+/// `text` with `& < > " '` replaced by their character references.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The root component: metadata, layout and routes.
 #[component]
 pub fn App() -> impl IntoView {
@@ -61,9 +94,7 @@ pub fn App() -> impl IntoView {
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Meta name="description" content="ebb scaling control plane"/>
         <Meta name="color-scheme" content="light dark"/>
-        <Title formatter=|page: String| {
-            if page.is_empty() { "ebb".to_string() } else { format!("{page} · ebb") }
-        }/>
+        <Title formatter=title_text/>
         <Router>
             <Layout>
                 <Routes fallback=pages::not_found::NotFound>

@@ -5,6 +5,7 @@ mod access;
 mod backends;
 mod controller;
 mod faults;
+mod hostile;
 mod http;
 mod migrate;
 mod policies;
