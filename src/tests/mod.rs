@@ -6,6 +6,7 @@ mod backends;
 mod controller;
 mod faults;
 mod http;
+mod lifecycle;
 mod migrate;
 mod policies;
 mod replay;
