@@ -28,11 +28,41 @@ use super::wire::{
 /// What the issue promises: gone within 5 s of the signal.
 const EXIT_BUDGET: Duration = Duration::from_secs(5);
 
-/// `ebb serve` running on a temporary database; killed if a test leaves it running.
+/// A temporary database with the viewer `watcher`, made by `ebb user add`.
+struct Site {
+    dir: tempfile::TempDir,
+    password: String,
+}
+
+impl Site {
+    fn new() -> Site {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = ebb(&dir)
+            .args(["user", "add", "watcher", "--role", "viewer"])
+            .output()
+            .expect("run ebb user add");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let password = text
+            .split("one-time password ")
+            .nth(1)
+            .map(|p| p.trim().to_string())
+            .unwrap_or_else(|| panic!("no password printed: {text}"));
+        Site { dir, password }
+    }
+}
+
+/// The built binary, run in `dir` on the database there.
+fn ebb(dir: &tempfile::TempDir) -> Command {
+    let db = format!("sqlite://{}", dir.path().join("ebb.db").display());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ebb"));
+    cmd.current_dir(dir.path()).args(["--database-url", &db]);
+    cmd
+}
+
+/// `ebb serve` running on a site's database; killed if a test leaves it running.
 struct Process {
     child: Child,
     addr: SocketAddr,
-    _dir: tempfile::TempDir,
 }
 
 impl Drop for Process {
@@ -42,55 +72,47 @@ impl Drop for Process {
     }
 }
 
-/// Creates user `watcher` with `ebb user add`, starts `ebb serve` with `flags` on a free port,
-/// and returns the process with the user's password.
-fn start(flags: &[&str]) -> (Process, String) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = format!("sqlite://{}", dir.path().join("ebb.db").display());
-    let ebb = || {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ebb"));
-        cmd.current_dir(dir.path()).args(["--database-url", &db]);
-        cmd
-    };
-    let out = ebb()
-        .args(["user", "add", "watcher", "--role", "viewer"])
-        .output()
-        .expect("run ebb user add");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let password = text
-        .split("one-time password ")
-        .nth(1)
-        .map(|p| p.trim().to_string())
-        .unwrap_or_else(|| panic!("no password printed: {text}"));
-    let mut child = ebb()
-        .args(["--bind", "127.0.0.1:0", "--traces-dir", "no-traces"])
-        .args(flags)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start ebb");
-    let lines = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    // Reads the log to its end, so the process never blocks on a full pipe.
-    std::thread::spawn(move || {
-        for line in BufReader::new(lines).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
+impl Process {
+    /// Starts `ebb serve` with `flags` on a free port of `site`.
+    fn start(site: &Site, flags: &[&str]) -> Process {
+        let mut child = ebb(&site.dir)
+            .args(["--bind", "127.0.0.1:0", "--traces-dir", "no-traces"])
+            .args(flags)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start ebb");
+        let lines = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        // Reads the log to its end, so the process never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(lines).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let addr = rx
+            .iter()
+            .find_map(|l| {
+                let rest = l.split("ebb listening on http://").nth(1)?;
+                rest.split(' ').next()?.parse().ok()
+            })
+            .expect("ebb logs its address");
+        Process { child, addr }
+    }
+
+    /// Sends `signal`, then waits up to `budget` for the exit; the status and how long it took.
+    async fn stop(&mut self, signal: i32, budget: Duration) -> Option<(i32, Duration)> {
+        let pid = i32::try_from(self.child.id()).expect("pid");
+        // SAFETY: kill(2) on our own child's pid has no memory effects.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0, "signal sent");
+        let started = Instant::now();
+        while started.elapsed() < budget {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return Some((status.code().unwrap_or(-1), started.elapsed()));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-    });
-    let addr = rx
-        .iter()
-        .find_map(|l| {
-            l.split("ebb listening on http://")
-                .nth(1)
-                .map(str::to_string)
-        })
-        .and_then(|rest| rest.split(' ').next()?.parse().ok())
-        .expect("ebb logs its address");
-    let process = Process {
-        child,
-        addr,
-        _dir: dir,
-    };
-    (process, password)
+        None
+    }
 }
 
 /// Signs `watcher` in over HTTP; returns the session cookie's value.
@@ -114,24 +136,13 @@ async fn sign_in(addr: SocketAddr, password: &str) -> String {
         .unwrap_or_else(|| panic!("not signed in: {res:?}"))
 }
 
-/// Waits for the process to exit; its status and how long it took.
-async fn exit_within(p: &mut Process, budget: Duration) -> Option<(i32, Duration)> {
-    let started = Instant::now();
-    while started.elapsed() < budget {
-        if let Some(status) = p.child.try_wait().expect("wait") {
-            return Some((status.code().unwrap_or(-1), started.elapsed()));
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    None
-}
-
 #[tokio::test]
 async fn the_process_exits_promptly_on_a_signal_with_streams_and_requests_open() {
     let cases = [("SIGTERM", libc::SIGTERM), ("SIGINT", libc::SIGINT)];
     for (name, signal) in cases {
-        let (mut p, password) = start(&[]);
-        let sid = sign_in(p.addr, &password).await;
+        let site = Site::new();
+        let mut p = Process::start(&site, &[]);
+        let sid = sign_in(p.addr, &site.password).await;
         let mut streams = Vec::new();
         for _ in 0..3 {
             let mut live = connect(p.addr).await;
@@ -147,10 +158,7 @@ async fn the_process_exits_promptly_on_a_signal_with_streams_and_requests_open()
         send(&mut half, "GET /healthz HTTP/1.1\r\nHost: loc").await;
         tokio::time::sleep(Duration::from_millis(300)).await;
 
-        let pid = i32::try_from(p.child.id()).expect("pid");
-        // SAFETY: kill(2) on our own child's pid has no memory effects.
-        assert_eq!(unsafe { libc::kill(pid, signal) }, 0, "{name} sent");
-        let exited = exit_within(&mut p, EXIT_BUDGET).await;
+        let exited = p.stop(signal, EXIT_BUDGET).await;
         let (code, took) = exited.unwrap_or_else(|| panic!("still running 5 s after {name}"));
         eprintln!("{name}: exited with {code} after {took:?}");
         assert_eq!(code, 0, "{name}: exit status");
@@ -162,8 +170,14 @@ async fn the_process_exits_promptly_on_a_signal_with_streams_and_requests_open()
 
 #[tokio::test]
 async fn live_streams_outlast_short_header_and_request_timeouts_in_the_binary() {
-    let (mut p, password) = start(&["--header-read-timeout", "1", "--request-timeout", "1"]);
-    let sid = sign_in(p.addr, &password).await;
+    let site = Site::new();
+    // Signed in with the default timeouts: a password check in a debug build under a busy
+    // test run may take longer than the 1 s timeouts below.
+    let mut p = Process::start(&site, &[]);
+    let sid = sign_in(p.addr, &site.password).await;
+    assert!(p.stop(libc::SIGTERM, EXIT_BUDGET).await.is_some());
+    let flags = ["--header-read-timeout", "1", "--request-timeout", "1"];
+    let mut p = Process::start(&site, &flags);
     let mut live = connect(p.addr).await;
     send(&mut live, &get_request("/api/live", Some(&sid))).await;
     assert!(read_until(&mut live, "event: hello", Duration::from_secs(10)).await);
@@ -177,10 +191,7 @@ async fn live_streams_outlast_short_header_and_request_timeouts_in_the_binary() 
         closed_within(&mut half, Duration::from_millis(100)).await,
         "--header-read-timeout 1 did not close a half-sent head within 2.5 s"
     );
-    let pid = i32::try_from(p.child.id()).expect("pid");
-    // SAFETY: kill(2) on our own child's pid has no memory effects.
-    unsafe { libc::kill(pid, libc::SIGTERM) };
-    assert!(exit_within(&mut p, EXIT_BUDGET).await.is_some());
+    assert!(p.stop(libc::SIGTERM, EXIT_BUDGET).await.is_some());
 }
 
 /// The simulator behind a gate: `observe` waits until the test opens it, and every `scale`
