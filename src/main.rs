@@ -20,6 +20,9 @@ async fn main() {
         eprintln!("ebb: {e:#}");
         std::process::exit(1);
     }
+    // Not by returning: the runtime would wait for blocking tasks still running (a DNS lookup
+    // for an unreachable backend), and shutdown must not outlive its few seconds.
+    std::process::exit(0);
 }
 
 #[cfg(not(feature = "ssr"))]

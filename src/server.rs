@@ -1,5 +1,5 @@
 //! Server-only code (feature `ssr`): configuration, application state, the store, the HTTP
-//! router with its layers, the controller and the cluster backends, and process lifecycle.
+//! router with its layers, the listener, the controller and the cluster backends, and process lifecycle.
 //! Browser code never reaches in here.
 
 pub mod auth;
@@ -9,6 +9,7 @@ pub mod config;
 pub mod controller;
 pub mod export;
 pub mod http;
+pub mod listen;
 pub mod live;
 pub mod orchestrator;
 pub mod replay;

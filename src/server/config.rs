@@ -85,6 +85,17 @@ pub struct ServeConfig {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout_secs: u64,
 
+    /// Seconds a client has to send a complete request head; a connection that has not (a slow
+    /// or idle client, including an idle keep-alive connection) is closed.
+    #[arg(long = "header-read-timeout", env = "EBB_HEADER_READ_TIMEOUT", default_value_t = 10, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout_secs: u64,
+
+    /// Connections served at once; further ones wait in the listen queue until one closes.
+    #[arg(long = "max-connections", env = "EBB_MAX_CONNECTIONS", default_value_t = 1000, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+
     /// Folder of load traces (CSV `timestamp,value`) the demo seed replays when present.
     #[arg(
         long,
@@ -219,5 +230,39 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("--database-url"), "{err}");
+    }
+
+    #[test]
+    fn listener_limits_parse_and_bad_values_name_the_option() {
+        let cli = Cli::try_parse_from(["ebb"]).expect("defaults parse");
+        assert_eq!(cli.serve.header_read_timeout_secs, 10);
+        assert_eq!(cli.serve.max_connections, 1000);
+        let cli = Cli::try_parse_from([
+            "ebb",
+            "--header-read-timeout",
+            "3",
+            "--max-connections",
+            "2",
+        ])
+        .expect("flags parse");
+        assert_eq!(cli.serve.header_read_timeout_secs, 3);
+        assert_eq!(cli.serve.max_connections, 2);
+        let bad: &[(&str, &str)] = &[
+            ("--header-read-timeout", "0"),
+            ("--header-read-timeout", "ten"),
+            ("--header-read-timeout", "3601"),
+            ("--max-connections", "0"),
+            ("--max-connections", "-5"),
+            ("--max-connections", "many"),
+        ];
+        for (flag, value) in bad {
+            let err = Cli::try_parse_from(["ebb".to_string(), format!("{flag}={value}")])
+                .expect_err(&format!("{flag} {value} must be refused"))
+                .to_string();
+            assert!(
+                err.contains(flag) && err.contains(value),
+                "{flag} {value}: {err}"
+            );
+        }
     }
 }

@@ -26,6 +26,20 @@ const REFRESH: Duration = Duration::from_secs(5);
 /// How often old history is pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
+/// Resolves once `shutdown` is true (or can no longer change).
+async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
+}
+
+/// What the loop carries from one round to the next.
+struct Rounds {
+    /// When each workload is next due.
+    due: HashMap<i64, Instant>,
+    workloads: Vec<WorkloadRow>,
+    refreshed: Option<Instant>,
+    pruned: Instant,
+}
+
 /// Evaluates workloads against their backends.
 pub struct Controller {
     store: Store,
@@ -73,49 +87,59 @@ impl Controller {
         &self.backends
     }
 
-    /// Runs until `shutdown` turns true. Store errors are logged and retried on the next
-    /// round; they never stop the loop.
+    /// Runs until `shutdown` turns true (or its sender is gone). Store errors are logged and retried on the next
+    /// round; they never stop the loop. Shutdown cancels the round in progress at its next
+    /// await, so no backend call starts after the signal; a tick cut short is the crash case
+    /// every tick already handles (an open intent is settled on the next start).
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
-        let mut due: HashMap<i64, Instant> = HashMap::new();
-        let mut workloads: Vec<WorkloadRow> = Vec::new();
-        let mut refreshed: Option<Instant> = None;
-        let mut pruned = Instant::now();
+        let mut rounds = Rounds {
+            due: HashMap::new(),
+            workloads: Vec::new(),
+            refreshed: None,
+            pruned: Instant::now(),
+        };
         loop {
-            if refreshed.is_none_or(|t| t.elapsed() >= REFRESH) {
-                match self.store.workloads().await {
-                    Ok(list) => workloads = list,
-                    Err(e) => tracing::error!("controller: cannot read workloads: {e}"),
-                }
-                // Backends registered from the dashboard since the last refresh.
-                let (store, clock) = (&self.store, self.clock.clone());
-                if let Err(e) = crate::server::backends::connect_missing(&self, store, clock).await
-                {
-                    tracing::error!("controller: cannot read backends: {e}");
-                }
-                refreshed = Some(Instant::now());
-            }
-            self.evaluate_due(&workloads, &mut due).await;
-            if pruned.elapsed() >= PRUNE_EVERY {
-                pruned = Instant::now();
-                if let Err(e) = self.store.prune(&self.retention, self.clock.now()).await {
-                    tracing::error!("controller: pruning history failed: {e}");
-                }
-            }
-            let next = due
-                .values()
-                .min()
-                .copied()
-                .unwrap_or_else(|| Instant::now() + REFRESH);
-            let wake = next.min(Instant::now() + Duration::from_secs(1));
+            let wake = tokio::select! {
+                wake = self.round(&mut rounds) => wake,
+                () = stopped(&mut shutdown) => break,
+            };
             tokio::select! {
                 _ = tokio::time::sleep_until(wake) => {}
-                _ = shutdown.changed() => {}
-            }
-            if *shutdown.borrow() {
-                break;
+                () = stopped(&mut shutdown) => break,
             }
         }
         tracing::info!("controller stopped");
+    }
+
+    /// One round: refreshes the workload list when due, evaluates what is due, prunes when due;
+    /// returns when to wake for the next round.
+    async fn round(&self, r: &mut Rounds) -> Instant {
+        if r.refreshed.is_none_or(|t| t.elapsed() >= REFRESH) {
+            match self.store.workloads().await {
+                Ok(list) => r.workloads = list,
+                Err(e) => tracing::error!("controller: cannot read workloads: {e}"),
+            }
+            // Backends registered from the dashboard since the last refresh.
+            let (store, clock) = (&self.store, self.clock.clone());
+            if let Err(e) = crate::server::backends::connect_missing(self, store, clock).await {
+                tracing::error!("controller: cannot read backends: {e}");
+            }
+            r.refreshed = Some(Instant::now());
+        }
+        self.evaluate_due(&r.workloads, &mut r.due).await;
+        if r.pruned.elapsed() >= PRUNE_EVERY {
+            r.pruned = Instant::now();
+            if let Err(e) = self.store.prune(&self.retention, self.clock.now()).await {
+                tracing::error!("controller: pruning history failed: {e}");
+            }
+        }
+        let next = r
+            .due
+            .values()
+            .min()
+            .copied()
+            .unwrap_or_else(|| Instant::now() + REFRESH);
+        next.min(Instant::now() + Duration::from_secs(1))
     }
 
     /// Evaluates every enabled workload whose time has come.

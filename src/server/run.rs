@@ -1,5 +1,6 @@
 //! Process lifecycle of `ebb serve`: logging, store, state, listener, and graceful shutdown on
-//! SIGINT/SIGTERM (in-flight requests finish, then the store closes).
+//! SIGINT/SIGTERM: the controller stops and live streams end at once, in-flight requests get a
+//! few seconds to finish, then the store closes and the process exits.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -7,8 +8,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use leptos::prelude::get_configuration;
 use tracing_subscriber::EnvFilter;
-
-use tokio::sync::watch;
 
 use crate::server::clock::{Clock, TokioClock};
 use crate::server::config::ServeConfig;
@@ -59,6 +58,13 @@ pub async fn build_state(config: &ServeConfig) -> anyhow::Result<AppState> {
     ))
 }
 
+/// How long shutdown waits for in-flight requests before closing their connections. With the
+/// controller (stopped at the signal) and the store closing after it, the process is gone
+/// within 5 s of SIGTERM or SIGINT, well inside an orchestrator's grace period.
+const DRAIN: Duration = Duration::from_secs(3);
+/// The longest wait for the controller's last round, and then for the store, to close.
+const WIND_DOWN: Duration = Duration::from_millis(750);
+
 /// Runs the server and the controller until a shutdown signal arrives.
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let started = Instant::now();
@@ -72,16 +78,12 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             config.traces_dir.display()
         );
     }
-    let controller = Arc::new(Controller::with_registry(
-        store.clone(),
-        clock.clone(),
-        state.inner.live.clone(),
-        state.backends().clone(),
-    ));
-    crate::server::backends::connect_all(&controller, &store, clock).await?;
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let control_loop = tokio::spawn(controller.run(stop_rx));
-    let app = crate::server::http::router(state, Duration::from_secs(config.request_timeout_secs));
+    let signal = shutdown_signal().context("cannot watch for SIGTERM and SIGINT")?;
+    let control_loop = start_controller(&state, clock).await?;
+    let app = crate::server::http::router(
+        state.clone(),
+        Duration::from_secs(config.request_timeout_secs),
+    );
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("--bind: cannot listen on {}", config.bind))?;
@@ -90,35 +92,83 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         listener.local_addr()?,
         started.elapsed().as_millis()
     );
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    let _ = stop_tx.send(true);
-    let _ = control_loop.await;
-    store.close().await;
+    let stop = state.clone();
+    tokio::spawn(async move {
+        signal.await;
+        tracing::info!(
+            "shutdown signal received, finishing in-flight requests (at most {} s)",
+            DRAIN.as_secs()
+        );
+        stop.stop();
+    });
+    let mut stopping = state.stopping();
+    let stopped = async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
+    crate::server::listen::serve(listener, app, limits(&config), stopped).await;
+    wind_down(control_loop, &store).await;
     tracing::info!("ebb stopped");
     Ok(())
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Connects the stored backends and starts the control loop, which stops when `state` does.
+async fn start_controller(
+    state: &AppState,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let store = state.store();
+    let controller = Arc::new(Controller::with_registry(
+        store.clone(),
+        clock.clone(),
+        state.inner.live.clone(),
+        state.backends().clone(),
+    ));
+    crate::server::backends::connect_all(&controller, store, clock).await?;
+    Ok(tokio::spawn(controller.run(state.stopping())))
+}
+
+/// The listener limits `config` asks for.
+fn limits(config: &ServeConfig) -> crate::server::listen::Limits {
+    crate::server::listen::Limits {
+        header_read_timeout: Duration::from_secs(config.header_read_timeout_secs),
+        max_connections: usize::try_from(config.max_connections).unwrap_or(usize::MAX),
+        drain: DRAIN,
+    }
+}
+
+/// After the listener has drained: waits briefly for the controller (stopped at the signal)
+/// and the store, abandoning either rather than outliving the shutdown budget.
+async fn wind_down(control_loop: tokio::task::JoinHandle<()>, store: &Store) {
+    let abort = control_loop.abort_handle();
+    if tokio::time::timeout(WIND_DOWN, control_loop).await.is_err() {
+        abort.abort();
+        tracing::warn!("the controller did not stop in time; abandoned");
+    }
+    if tokio::time::timeout(WIND_DOWN, store.close())
+        .await
+        .is_err()
+    {
+        // SQLite's journal makes an unclosed database safe; the next start recovers it.
+        tracing::warn!("the database did not close in time");
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM. The handlers are installed before this returns, so a signal
+/// that arrives at any later moment is caught.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutdown signal received, finishing in-flight requests");
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// `ebb user add NAME --role ROLE`: creates the account and prints its one-time password.

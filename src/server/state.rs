@@ -30,6 +30,8 @@ pub struct Inner {
     /// The live orchestrator of every backend, shared with the controller: server functions
     /// act through it (resources) and replace or drop entries (backend edits and removals).
     pub backends: Arc<Registry>,
+    /// Turns true once when shutdown begins: live streams end, the controller stops.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
                 tls_dir,
                 live: tokio::sync::broadcast::channel(256).0,
                 backends: Arc::new(Registry::new()),
+                stopping: tokio::sync::watch::channel(false).0,
             }),
         }
     }
@@ -61,6 +64,16 @@ impl AppState {
     /// The backend registry the controller evaluates through.
     pub fn backends(&self) -> &Arc<Registry> {
         &self.inner.backends
+    }
+
+    /// Begins shutdown: everything watching [`AppState::stopping`] winds down.
+    pub fn stop(&self) {
+        self.inner.stopping.send_replace(true);
+    }
+
+    /// Watches for shutdown; the value turns true once [`AppState::stop`] is called.
+    pub fn stopping(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.inner.stopping.subscribe()
     }
 }
 

@@ -1,0 +1,294 @@
+//! Shutdown of the real process: the built `ebb` binary on a temporary database, signed in over
+//! real HTTP, exits with status 0 within 5 s of SIGTERM or SIGINT although live streams, a
+//! request in flight and a half-sent request head are open; and the controller starts no
+//! backend call once shutdown has begun.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ebb::server::clock::{Clock, TokioClock};
+use ebb::server::config::DatabaseUrl;
+use ebb::server::controller::Controller;
+use ebb::server::orchestrator::simulator::{DemandSpec, SimWorkloadSpec, SimulatorBackend};
+use ebb::server::orchestrator::{
+    Orchestrator, OrchestratorError, ResourceSpec, ScaleOutcome, WorkloadObservation, WorkloadRef,
+};
+use ebb::server::store::policies::Authorship;
+use ebb::server::store::Store;
+
+use super::support::cpu_policy;
+use super::wire::{
+    closed_within, connect, get_request, post_head, read_response, read_until, send,
+};
+
+/// What the issue promises: gone within 5 s of the signal.
+const EXIT_BUDGET: Duration = Duration::from_secs(5);
+
+/// A temporary database with the viewer `watcher`, made by `ebb user add`.
+struct Site {
+    dir: tempfile::TempDir,
+    password: String,
+}
+
+impl Site {
+    fn new() -> Site {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = ebb(&dir)
+            .args(["user", "add", "watcher", "--role", "viewer"])
+            .output()
+            .expect("run ebb user add");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let password = text
+            .split("one-time password ")
+            .nth(1)
+            .map(|p| p.trim().to_string())
+            .unwrap_or_else(|| panic!("no password printed: {text}"));
+        Site { dir, password }
+    }
+}
+
+/// The built binary, run in `dir` on the database there.
+fn ebb(dir: &tempfile::TempDir) -> Command {
+    let db = format!("sqlite://{}", dir.path().join("ebb.db").display());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ebb"));
+    cmd.current_dir(dir.path()).args(["--database-url", &db]);
+    cmd
+}
+
+/// `ebb serve` running on a site's database; killed if a test leaves it running.
+struct Process {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Process {
+    /// Starts `ebb serve` with `flags` on a free port of `site`.
+    fn start(site: &Site, flags: &[&str]) -> Process {
+        let mut child = ebb(&site.dir)
+            .args(["--bind", "127.0.0.1:0", "--traces-dir", "no-traces"])
+            .args(flags)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start ebb");
+        let lines = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        // Reads the log to its end, so the process never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(lines).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let addr = rx
+            .iter()
+            .find_map(|l| {
+                let rest = l.split("ebb listening on http://").nth(1)?;
+                rest.split(' ').next()?.parse().ok()
+            })
+            .expect("ebb logs its address");
+        Process { child, addr }
+    }
+
+    /// Sends `signal`, then waits up to `budget` for the exit; the status and how long it took.
+    async fn stop(&mut self, signal: i32, budget: Duration) -> Option<(i32, Duration)> {
+        let pid = i32::try_from(self.child.id()).expect("pid");
+        // SAFETY: kill(2) on our own child's pid has no memory effects.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0, "signal sent");
+        let started = Instant::now();
+        while started.elapsed() < budget {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return Some((status.code().unwrap_or(-1), started.elapsed()));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
+    }
+}
+
+/// Signs `watcher` in over HTTP; returns the session cookie's value.
+async fn sign_in(addr: SocketAddr, password: &str) -> String {
+    let body = format!("username=watcher&password={password}");
+    let mut c = connect(addr).await;
+    send(
+        &mut c,
+        &post_head("/login", &addr.to_string(), None, body.len()),
+    )
+    .await;
+    send(&mut c, &body).await;
+    let res = read_response(&mut c, Duration::from_secs(30))
+        .await
+        .expect("sign-in answered");
+    let cookie = format!("{}=", ebb::server::auth::COOKIE);
+    res.header("set-cookie")
+        .and_then(|v| v.strip_prefix(&cookie))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("not signed in: {res:?}"))
+}
+
+#[tokio::test]
+async fn the_process_exits_promptly_on_a_signal_with_streams_and_requests_open() {
+    let cases = [("SIGTERM", libc::SIGTERM), ("SIGINT", libc::SIGINT)];
+    for (name, signal) in cases {
+        let site = Site::new();
+        let mut p = Process::start(&site, &[]);
+        let sid = sign_in(p.addr, &site.password).await;
+        let mut streams = Vec::new();
+        for _ in 0..3 {
+            let mut live = connect(p.addr).await;
+            send(&mut live, &get_request("/api/live", Some(&sid))).await;
+            assert!(read_until(&mut live, "event: hello", Duration::from_secs(10)).await);
+            streams.push(live);
+        }
+        let host = p.addr.to_string();
+        let mut slow = connect(p.addr).await;
+        send(&mut slow, &post_head("/logout", &host, Some(&sid), 100)).await;
+        send(&mut slow, "a=").await;
+        let mut half = connect(p.addr).await;
+        send(&mut half, "GET /healthz HTTP/1.1\r\nHost: loc").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+
+        let exited = p.stop(signal, EXIT_BUDGET).await;
+        let (code, took) = exited.unwrap_or_else(|| panic!("still running 5 s after {name}"));
+        eprintln!("{name}: exited with {code} after {took:?}");
+        assert_eq!(code, 0, "{name}: exit status");
+        for live in &mut streams {
+            assert!(closed_within(live, Duration::from_millis(100)).await);
+        }
+    }
+}
+
+#[tokio::test]
+async fn live_streams_outlast_short_header_and_request_timeouts_in_the_binary() {
+    let site = Site::new();
+    // Signed in with the default timeouts: a password check in a debug build under a busy
+    // test run may take longer than the 1 s timeouts below.
+    let mut p = Process::start(&site, &[]);
+    let sid = sign_in(p.addr, &site.password).await;
+    assert!(p.stop(libc::SIGTERM, EXIT_BUDGET).await.is_some());
+    let flags = ["--header-read-timeout", "1", "--request-timeout", "1"];
+    let mut p = Process::start(&site, &flags);
+    let mut live = connect(p.addr).await;
+    send(&mut live, &get_request("/api/live", Some(&sid))).await;
+    assert!(read_until(&mut live, "event: hello", Duration::from_secs(10)).await);
+    let mut half = connect(p.addr).await;
+    send(&mut half, "GET /healthz HTTP/1.1\r\nHost: loc").await;
+    assert!(
+        !closed_within(&mut live, Duration::from_millis(2500)).await,
+        "the live stream was cut"
+    );
+    assert!(
+        closed_within(&mut half, Duration::from_millis(100)).await,
+        "--header-read-timeout 1 did not close a half-sent head within 2.5 s"
+    );
+    assert!(p.stop(libc::SIGTERM, EXIT_BUDGET).await.is_some());
+}
+
+/// The simulator behind a gate: `observe` waits until the test opens it, and every `scale`
+/// is recorded.
+struct Gated {
+    inner: Arc<SimulatorBackend>,
+    observing: tokio::sync::Notify,
+    open: tokio::sync::Semaphore,
+    scaled: Mutex<Vec<u32>>,
+}
+
+#[async_trait::async_trait]
+impl Orchestrator for Gated {
+    async fn list_workloads(&self) -> Result<Vec<WorkloadRef>, OrchestratorError> {
+        self.inner.list_workloads().await
+    }
+    async fn observe(&self, w: &str) -> Result<WorkloadObservation, OrchestratorError> {
+        self.observing.notify_one();
+        let _ = self.open.acquire().await;
+        self.inner.observe(w).await
+    }
+    async fn scale(&self, w: &str, n: u32, token: &str) -> Result<ScaleOutcome, OrchestratorError> {
+        self.scaled.lock().expect("lock").push(n);
+        self.inner.scale(w, n, token).await
+    }
+    async fn resources(&self, w: &str) -> Result<(ResourceSpec, String), OrchestratorError> {
+        self.inner.resources(w).await
+    }
+    async fn set_resources(
+        &self,
+        w: &str,
+        r: &ResourceSpec,
+        token: &str,
+    ) -> Result<String, OrchestratorError> {
+        self.inner.set_resources(w, r, token).await
+    }
+}
+
+#[tokio::test]
+async fn the_controller_starts_no_backend_call_after_shutdown_begins() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(&DatabaseUrl::SqliteFile(dir.path().join("s.db")))
+        .await
+        .expect("store");
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
+    let now = clock.now();
+    let backend = store
+        .insert_backend("sim", "simulator", "{}", now)
+        .await
+        .expect("backend");
+    let who = Authorship {
+        author: "test",
+        comment: "",
+        at: now,
+    };
+    let policy = store
+        .create_policy("p", &cpu_policy(70.0, 20, 300), who)
+        .await
+        .expect("policy");
+    store
+        .insert_workload(backend, "web", Some(policy), 1, "{}", now)
+        .await
+        .expect("workload");
+    // 600 units on one instance of 100: the policy wants to scale up at once.
+    let sim = Arc::new(SimulatorBackend::new(clock.clone()));
+    let spec = SimWorkloadSpec {
+        capacity_per_instance: 100.0,
+        initial_replicas: 1,
+        demand: DemandSpec::Constant { value: 600.0 },
+        ..Default::default()
+    };
+    sim.add_workload("web", spec).expect("sim");
+    let gated = Arc::new(Gated {
+        inner: sim,
+        observing: tokio::sync::Notify::new(),
+        open: tokio::sync::Semaphore::new(0),
+        scaled: Mutex::new(Vec::new()),
+    });
+    let controller = Arc::new(Controller::new(
+        store.clone(),
+        clock,
+        tokio::sync::broadcast::channel(16).0,
+    ));
+    controller.register_backend(backend, gated.clone());
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(controller.run(stopping));
+    tokio::time::timeout(Duration::from_secs(10), gated.observing.notified())
+        .await
+        .expect("the controller observes the workload");
+    // The signal arrives while the backend is being asked; then the backend answers.
+    stop.send(true).expect("stop");
+    gated.open.add_permits(100);
+    tokio::time::timeout(Duration::from_secs(1), task)
+        .await
+        .expect("the loop stops at once")
+        .expect("no panic");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let scaled = gated.scaled.lock().expect("lock").clone();
+    assert!(scaled.is_empty(), "scaled to {scaled:?} after the signal");
+}
