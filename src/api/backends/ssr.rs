@@ -79,21 +79,9 @@ impl Drop for NewFiles {
     }
 }
 
-/// Checks the backend name: 1–100 letters, digits, '-', '_' or '.'.
+/// Checks the backend name (see [`crate::model::names::backend`]).
 pub fn check_name(name: &str) -> Result<(), ApiError> {
-    let ok = !name.is_empty()
-        && name.len() <= 100
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            "name",
-            "1–100 letters, digits, '-', '_' or '.'",
-        ))
-    }
+    crate::model::names::backend(name).map_err(|m| ApiError::invalid("name", m))
 }
 
 /// Checked settings from `form`. `existing` (an edit) supplies the TLS files whose fields are
