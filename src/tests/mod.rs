@@ -2,11 +2,13 @@
 //! with real HTTP requests, plus the store's migration guarantees.
 
 mod access;
+mod backend_errors;
 mod backends;
 mod controller;
 mod faults;
 mod http;
 mod migrate;
+mod names;
 mod policies;
 mod replay;
 mod resources;
