@@ -8,6 +8,7 @@ pub mod chart;
 pub mod decision;
 pub mod error;
 pub mod live;
+pub mod names;
 pub mod overrides;
 pub mod policies;
 pub mod policy_diff;

@@ -89,12 +89,7 @@ pub async fn list_tokens() -> Result<Vec<TokenInfo>, ApiError> {
 pub async fn create_token(name: String) -> Result<String, ApiError> {
     let me = crate::api::require(Role::Viewer)?;
     let name = name.trim();
-    if name.is_empty() || name.len() > 100 {
-        return Err(ApiError::invalid(
-            "name",
-            "name the token (1 to 100 characters), e.g. ci-deploy",
-        ));
-    }
+    crate::model::names::token(name).map_err(|m| ApiError::invalid("name", m))?;
     let token = format!("ebb_{}", crate::server::auth::secrets::random_hex(24));
     let digest = crate::server::auth::secrets::digest(&token);
     crate::api::state()?
@@ -140,12 +135,7 @@ pub async fn list_users() -> Result<Vec<UserInfo>, ApiError> {
 pub async fn add_user(username: String, role: String) -> Result<String, ApiError> {
     let me = crate::api::require(Role::Admin)?;
     let name = username.trim();
-    if name.is_empty() || name.len() > 64 || name.chars().any(char::is_whitespace) {
-        return Err(ApiError::invalid(
-            "username",
-            "use 1 to 64 characters without spaces",
-        ));
-    }
+    crate::model::names::user(name).map_err(|m| ApiError::invalid("username", m))?;
     let role = Role::parse(&role)
         .ok_or_else(|| ApiError::invalid("role", "choose viewer, operator, editor or admin"))?;
     let store = crate::api::state()?.store().clone();

@@ -37,6 +37,14 @@ pub struct ServiceInfo {
     pub policy: Option<String>,
 }
 
+/// What /backends learned from one Swarm backend within the probe deadline: its services, or
+/// why not (its class; the backend's own words for admins only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceProbe {
+    pub backend_id: i64,
+    pub services: Result<Vec<ServiceInfo>, crate::model::ApiError>,
+}
+
 /// Whether a Swarm TLS field holds a file path or pasted PEM contents.
 pub fn is_pem(value: &str) -> bool {
     value.contains("-----BEGIN")

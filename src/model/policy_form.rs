@@ -132,12 +132,10 @@ impl FormFields {
     /// Errors of the fields a save needs besides the policy: a name and a comment.
     pub fn save_errors(&self) -> Vec<FieldError> {
         let mut out = Vec::new();
-        let name = self.get(NAME);
-        if name.is_empty() {
+        if self.get(NAME).is_empty() {
             out.push(err(NAME, "give the policy a name"));
-        } else if name.len() > 100 || name.chars().any(char::is_control) {
-            out.push(err(NAME, "use at most 100 printable characters"));
         }
+        out.extend(self.name_errors());
         if self.get(COMMENT).is_empty() {
             out.push(err(
                 COMMENT,
@@ -145,6 +143,21 @@ impl FormFields {
             ));
         }
         out
+    }
+
+    /// The name's error by the policy name rule ([`crate::model::names::policy`]), when a new
+    /// policy is named (the name is set once: saving a version of an existing one keeps it).
+    /// Checked as the user types and again by the server.
+    pub fn name_errors(&self) -> Vec<FieldError> {
+        let name = self.get(NAME);
+        if name.is_empty() || !self.get(ID).is_empty() {
+            return Vec::new();
+        }
+        crate::model::names::policy(name)
+            .err()
+            .map(|why| err(NAME, why))
+            .into_iter()
+            .collect()
     }
 
     /// The same fields without the submit button and comment, for a form shown again.

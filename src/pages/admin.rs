@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use crate::api::account::{list_users, AddUser, UpdateUser};
 use crate::components::time::Time;
 use crate::model::auth::Role;
+use crate::model::names;
 
 /// `/admin`.
 #[component]
@@ -66,7 +67,8 @@ fn AddUserForm() -> impl IntoView {
             <h2 id="add-title">"Add a user"</h2>
             <ActionForm action=add attr:class="filters">
                 <div class="form-row"><label for="new-user">"User name"</label>
-                    <input id="new-user" name="username" type="text" required maxlength="64"/></div>
+                    <input id="new-user" name="username" type="text" required maxlength="64"
+                        pattern=names::USER_PATTERN title=names::USER_RULE/></div>
                 <div class="form-row"><label for="new-role">"Role"</label>
                     <select id="new-role" name="role">{roles()}</select></div>
                 <div class="form-row"><button type="submit" class="button primary">"Add user"</button></div>

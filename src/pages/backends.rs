@@ -10,7 +10,7 @@ mod register;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::backends::{backend_services, list_backends, test_backend, AttachPolicy};
+use crate::api::backends::{list_backends, probe_services, test_backend, AttachPolicy};
 use crate::api::policies::list_policies;
 use crate::model::backends::{BackendInfo, ServiceInfo};
 use crate::model::policies::PolicyRow;
@@ -25,7 +25,8 @@ pub fn Backends() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     // Everything is loaded here, above the Suspense (resources created inside a Suspense's
     // children can leave a server render waiting for ever, leptos#4866): the backends, the
-    // services of each Swarm backend, and the connection test asked for with `?test=ID`.
+    // services of each Swarm backend (all asked at once, each with a short deadline, so dead
+    // backends cannot hold the page), and the connection test asked for with `?test=ID`.
     let backends = Resource::new(
         move || {
             (
@@ -36,10 +37,11 @@ pub fn Backends() -> impl IntoView {
         },
         |_| async move {
             let list = list_backends().await?;
-            let mut services = Vec::new();
-            for b in list.iter().filter(|b| b.kind == "swarm") {
-                services.push((b.id, backend_services(b.id).await));
-            }
+            let services = probe_services()
+                .await?
+                .into_iter()
+                .map(|p| (p.backend_id, p.services))
+                .collect::<Vec<_>>();
             Ok::<_, ApiError>((list, services))
         },
     );
@@ -135,7 +137,7 @@ fn Services(
                 </tbody>
             </table>
         }.into_any()),
-        Some(Err(e)) => Some(view! { <p class="inline-error" role="alert">{e.to_string()}</p> }.into_any()),
+        Some(Err(e)) => Some(view! { <p class="inline-error backend-down" role="alert">{e.to_string()}</p> }.into_any()),
     };
     view! {
         <h3>"Services"</h3>

@@ -7,6 +7,7 @@
 //! resourceVersion; simulator: a counter). `scale` is "set replicas to N", never "add N", so a
 //! repeated call after a crash is harmless.
 
+pub mod fault;
 pub mod simulator;
 pub mod swarm;
 mod to_engine;
@@ -105,12 +106,22 @@ pub struct ScaleOutcome {
     pub token: String,
 }
 
-/// Why a backend call failed.
+/// Why a backend call failed. The text is the backend's and may hold anything its target
+/// answered: show it only to admins and the log; everyone else gets its [`fault::Fault`].
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 pub enum OrchestratorError {
     /// The backend cannot be reached (daemon down, network); retry with back-off.
     #[error("backend unreachable: {0}")]
     Unreachable(String),
+    /// The TLS connection could not be set up (unusable files, handshake refused).
+    #[error("TLS failed: {0}")]
+    Tls(String),
+    /// The backend refused ebb's credentials (HTTP 401 or 403).
+    #[error("not authorized by the backend: {0}")]
+    Auth(String),
+    /// The backend answered with an HTTP error status the other variants do not cover.
+    #[error("the backend answered HTTP {0}: {1}")]
+    Status(u16, String),
     /// The workload changed since it was observed (token mismatch); re-observe and retry.
     #[error("concurrent change: {0}")]
     Conflict(String),

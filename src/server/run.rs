@@ -183,10 +183,9 @@ pub async fn user_command(
     match cmd {
         UserCommand::Add { name, role } => {
             let name = name.trim();
-            anyhow::ensure!(
-                !name.is_empty() && name.len() <= 64,
-                "user add: the name must be 1 to 64 characters"
-            );
+            if let Err(why) = crate::model::names::user(name) {
+                anyhow::bail!("user add: {why}");
+            }
             let password = crate::server::auth::users::add_user(&store, name, role, "ebb user add")
                 .await
                 .with_context(|| {

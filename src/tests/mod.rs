@@ -2,6 +2,7 @@
 //! with real HTTP requests, plus the store's migration guarantees.
 
 mod access;
+mod backend_errors;
 mod backends;
 mod controller;
 mod faults;
@@ -10,6 +11,7 @@ mod http;
 mod lifecycle;
 mod listener;
 mod migrate;
+mod names;
 mod policies;
 mod replay;
 mod resources;

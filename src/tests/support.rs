@@ -1,6 +1,7 @@
 //! Shared helpers: a server configuration on a temporary database, the full router signed in
-//! as a user of a chosen role (or nobody), request shortcuts, and a backend wrapper that lets
-//! someone else change a workload between our observation and our write.
+//! as a user of a chosen role (or nobody), request shortcuts, a backend wrapper that lets
+//! someone else change a workload between our observation and our write, one whose calls fail
+//! with errors the test chooses, and network targets that never answer or answer badly.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -19,6 +20,9 @@ use ebb::server::orchestrator::{
 use ebb::server::state::AppState;
 use futures::future::BoxFuture;
 use tower::ServiceExt;
+
+mod targets;
+pub use targets::{answering, black_hole};
 
 /// A configuration whose database lives in `dir`.
 pub fn config_in(dir: &tempfile::TempDir) -> ServeConfig {
@@ -196,6 +200,63 @@ impl Orchestrator for MeddleBeforeWrite {
         if let Some(meddle) = meddle {
             meddle.await;
         }
+        self.inner.set_resources(w, r, token).await
+    }
+}
+
+/// A backend whose calls fail on demand with errors the test chooses (e.g. text holding a
+/// secret, as a hostile or careless target answers), and otherwise run on `inner`.
+pub struct Faulty {
+    inner: Arc<dyn Orchestrator>,
+    /// The error of every reading call (list, observe, resources), while set.
+    pub reads: Mutex<Option<OrchestratorError>>,
+    /// The error of every writing call (scale, set_resources), while set.
+    pub writes: Mutex<Option<OrchestratorError>>,
+}
+
+impl Faulty {
+    /// Wraps `inner`; nothing fails until an error is set.
+    pub fn new(inner: Arc<dyn Orchestrator>) -> Arc<Faulty> {
+        Arc::new(Faulty {
+            inner,
+            reads: Mutex::new(None),
+            writes: Mutex::new(None),
+        })
+    }
+
+    fn failing(slot: &Mutex<Option<OrchestratorError>>) -> Result<(), OrchestratorError> {
+        match slot.lock().expect("fault lock").clone() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Orchestrator for Faulty {
+    async fn list_workloads(&self) -> Result<Vec<WorkloadRef>, OrchestratorError> {
+        Faulty::failing(&self.reads)?;
+        self.inner.list_workloads().await
+    }
+    async fn observe(&self, w: &str) -> Result<WorkloadObservation, OrchestratorError> {
+        Faulty::failing(&self.reads)?;
+        self.inner.observe(w).await
+    }
+    async fn scale(&self, w: &str, n: u32, token: &str) -> Result<ScaleOutcome, OrchestratorError> {
+        Faulty::failing(&self.writes)?;
+        self.inner.scale(w, n, token).await
+    }
+    async fn resources(&self, w: &str) -> Result<(ResourceSpec, String), OrchestratorError> {
+        Faulty::failing(&self.reads)?;
+        self.inner.resources(w).await
+    }
+    async fn set_resources(
+        &self,
+        w: &str,
+        r: &ResourceSpec,
+        token: &str,
+    ) -> Result<String, OrchestratorError> {
+        Faulty::failing(&self.writes)?;
         self.inner.set_resources(w, r, token).await
     }
 }

@@ -1,6 +1,5 @@
 //! Server-side helpers of the backend functions: settings from the registration and edit forms
-//! (pasted PEM contents saved as private files), the page's view of a stored backend, and a
-//! Swarm client for one.
+//! (pasted PEM contents saved as private files) and the page's view of a stored backend.
 //!
 //! Pasted key material goes to the state's TLS folder (beside the database), one folder per
 //! backend, readable by ebb's user only: a new file with a random name, never over an existing
@@ -14,7 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::model::backends::{is_pem, BackendInfo};
 use crate::model::ApiError;
 use crate::server::orchestrator::swarm::settings::SettingsError;
-use crate::server::orchestrator::swarm::{SwarmBackend, SwarmSettings, TlsFiles};
+use crate::server::orchestrator::swarm::{SwarmSettings, TlsFiles};
 use crate::server::store::workloads::BackendRow;
 
 /// The page's view of `b` (no secrets: whether TLS files are set, never their paths).
@@ -79,21 +78,9 @@ impl Drop for NewFiles {
     }
 }
 
-/// Checks the backend name: 1–100 letters, digits, '-', '_' or '.'.
+/// Checks the backend name (see [`crate::model::names::backend`]).
 pub fn check_name(name: &str) -> Result<(), ApiError> {
-    let ok = !name.is_empty()
-        && name.len() <= 100
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            "name",
-            "1–100 letters, digits, '-', '_' or '.'",
-        ))
-    }
+    crate::model::names::backend(name).map_err(|m| ApiError::invalid("name", m))
 }
 
 /// Checked settings from `form`. `existing` (an edit) supplies the TLS files whose fields are
@@ -218,23 +205,4 @@ pub fn forget_files(old: Option<&SwarmSettings>, new: Option<&SwarmSettings>, tl
             let _ = std::fs::remove_dir(dir);
         }
     }
-}
-
-/// A Swarm client for stored backend `id` (a fresh one: tests and listings do not disturb
-/// the controller's connection).
-pub async fn swarm(id: i64) -> Result<SwarmBackend, ApiError> {
-    let store = crate::api::state()?.store().clone();
-    let Some(b) = store.backend(id).await? else {
-        return Err(ApiError::NotFound(format!("there is no backend {id}")));
-    };
-    if b.kind != "swarm" {
-        return Err(ApiError::Conflict(format!(
-            "backend {} is a {} backend, not Swarm",
-            b.name, b.kind
-        )));
-    }
-    let settings = SwarmSettings::from_json(&b.settings).map_err(|e| {
-        ApiError::Internal(format!("stored settings of {} unreadable: {e}", b.name))
-    })?;
-    Ok(SwarmBackend::new(settings))
 }

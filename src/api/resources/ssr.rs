@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::model::resources::{Resources, ResourcesView};
 use crate::model::ApiError;
+use crate::server::orchestrator::fault::Fault;
 use crate::server::orchestrator::{Orchestrator, OrchestratorError, ResourceSpec};
 use crate::server::state::AppState;
 use crate::server::store::resources::ResourceChange;
@@ -176,23 +177,27 @@ impl Live {
         Ok(())
     }
 
+    /// What the form shows of backend error `e`: its class (the backend's own text may hold
+    /// secrets and goes to the server log).
     fn error(&self, e: OrchestratorError) -> ApiError {
         let (b, w) = (&self.backend, &self.workload.name);
+        tracing::warn!("resources of {w} on backend {b}: {e}");
+        let class = Fault::of(&e).describe();
         match e {
-            OrchestratorError::Unreachable(m) => ApiError::Unavailable(format!(
-                "backend {b} is unreachable ({m}); nothing was changed: check that it runs and \
+            OrchestratorError::Conflict(_) => ApiError::Conflict(format!(
+                "{w} kept changing while the change was written ({class}); nothing was changed: \
                  try again"
             )),
-            OrchestratorError::Conflict(m) => ApiError::Conflict(format!(
-                "{w} kept changing while the change was written ({m}); nothing was changed: try \
-                 again"
+            OrchestratorError::NotFound(_) => {
+                ApiError::NotFound(format!("backend {b} has no workload {w} ({class})"))
+            }
+            OrchestratorError::Rejected(_) => ApiError::invalid(
+                "resources",
+                format!("backend {b} refused the change ({class}); the server log has its answer"),
+            ),
+            _ => ApiError::Unavailable(format!(
+                "backend {b} failed ({class}); nothing was changed: try again once it works"
             )),
-            OrchestratorError::NotFound(m) => {
-                ApiError::NotFound(format!("backend {b} has no workload {w} ({m})"))
-            }
-            OrchestratorError::Rejected(m) => {
-                ApiError::invalid("resources", format!("backend {b} refused: {m}"))
-            }
         }
     }
 

@@ -147,6 +147,28 @@ fn save_needs_a_name_and_a_comment() {
 }
 
 #[test]
+fn a_new_policy_name_follows_the_name_rule() {
+    let long = "p".repeat(101);
+    let cases: &[(&str, &str, &str, bool)] = &[
+        ("plain", "", "Web tier", true),
+        ("rtl override", "", "web\u{202E}gpj", false),
+        ("newline", "", "web\nx", false),
+        ("over-long", "", &long, false),
+        // Saving a version keeps the stored name; the form only echoes it.
+        ("existing policy", "7", "web\u{202E}gpj", true),
+    ];
+    for (case, id, name, ok) in cases {
+        let form = FormFields::from_pairs([("id", *id), ("name", *name), ("comment", "c")]);
+        assert_eq!(form.save_errors().is_empty(), *ok, "{case}");
+        assert_eq!(
+            form.name_errors().is_empty(),
+            *ok,
+            "{case}: the browser's check"
+        );
+    }
+}
+
+#[test]
 fn rows_are_added_and_removed_with_renumbering() {
     let mut form = FormFields::from_policy(&full_policy());
     assert_eq!(form.rows("metrics"), [0, 1]);

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::backends::{RemoveBackend, UpdateSwarm};
 use crate::model::backends::BackendInfo;
+use crate::model::names;
 use crate::model::ApiError;
 use crate::pages::workload::FieldError;
 
@@ -109,7 +110,8 @@ fn EditSwarmForm(b: BackendInfo, action: ServerAction<UpdateSwarm>) -> impl Into
                 <input type="hidden" name="id" value=b.id.to_string()/>
                 <div class="form-row">
                     <label for="ed-name">"Name"</label>
-                    <input id="ed-name" name="name" type="text" maxlength="100" required value=b.name.clone()/>
+                    <input id="ed-name" name="name" type="text" maxlength="63" required value=b.name.clone()
+                        pattern=names::BACKEND_PATTERN title=names::BACKEND_RULE/>
                     <FieldError msg=err("name")/>
                 </div>
                 <div class="form-row">

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::backends::RegisterSwarm;
+use crate::model::names;
 
 /// The registration form; errors appear beside their fields.
 #[component]
@@ -31,7 +32,8 @@ pub fn RegisterSwarmForm(action: ServerAction<RegisterSwarm>) -> impl IntoView {
             <ActionForm action attr:id="register-swarm">
                 <div class="form-row">
                     <label for="sw-name">"Name"</label>
-                    <input id="sw-name" name="name" type="text" maxlength="100" required placeholder="prod-swarm"/>
+                    <input id="sw-name" name="name" type="text" maxlength="63" required placeholder="prod-swarm"
+                        pattern=names::BACKEND_PATTERN title=names::BACKEND_RULE/>
                     <FieldError msg=error("name")/>
                 </div>
                 <div class="form-row">

@@ -103,6 +103,7 @@ fn EditorForm(data: EditorData, saved: Option<String>) -> impl IntoView {
     let recheck = move || {
         if let Some(f) = read_form(form_ref) {
             let mut c = f.check();
+            c.errors.extend(f.name_errors());
             if let (false, Some(p)) = (ebb_engine::schedule::ZONE_RULES, &c.policy) {
                 c.errors.extend(zones.with_value(|z| pf::zone_errors(p, z)));
             }
@@ -131,7 +132,7 @@ fn EditorForm(data: EditorData, saved: Option<String>) -> impl IntoView {
                 <section class="panel policy-fieldset">
                     <div class="field">
                         <label for="f-name">"Name"</label>
-                        <input id="f-name" name=pf::NAME type="text" required value=name readonly=!is_new
+                        <input id="f-name" name=pf::NAME type="text" required maxlength="100" value=name readonly=!is_new
                             aria-describedby="f-name-error"/>
                         {field_error(ctx, pf::NAME.into(), "f-name-error".into())}
                         {field_error(ctx, pf::BASE_VERSION.into(), "f-base-error".into())}

@@ -11,6 +11,7 @@ use ebb_engine::{decide, Decision, History};
 use super::convert::{count, direction_name, headline_load, instance_samples};
 use super::Controller;
 use crate::model::live::LiveEvent;
+use crate::server::orchestrator::fault::Fault;
 use crate::server::orchestrator::{
     engine_observation, ObservedState, OrchestratorError, WorkloadObservation,
 };
@@ -23,6 +24,17 @@ use crate::server::store::StoreError;
 
 /// Reason code recorded when the backend cannot be asked.
 pub const BACKEND_ERROR: &str = "BackendError";
+
+/// The history sentence of a backend failure of class `fault`, retried after `backoff` (the
+/// backend's own text goes to the server log only: it may hold anything its target answered).
+pub fn backend_sentence(fault: Fault, backoff: Duration) -> String {
+    format!(
+        "The backend call failed ({}: {}); holding, next try in {} s.",
+        fault.label(),
+        fault.hint(),
+        backoff.as_secs()
+    )
+}
 
 impl Controller {
     /// Evaluates workload `w` once; returns how long to wait before the next evaluation.
@@ -70,9 +82,9 @@ impl Controller {
                     self.store.set_outcome(id, "applied", None).await?;
                 }
                 Err(e) => {
-                    self.store
-                        .set_outcome(id, "failed", Some(&e.to_string()))
-                        .await?;
+                    // Stored and shown to every viewer: the class, never the backend's text.
+                    let class = Fault::of(&e).label();
+                    self.store.set_outcome(id, "failed", Some(&class)).await?;
                     failure = Some(e);
                 }
             }
@@ -86,7 +98,8 @@ impl Controller {
         match failure {
             // Someone changed the workload between our read and write: nothing is wrong with
             // the backend, so re-read and re-decide promptly instead of backing off.
-            Some(OrchestratorError::Conflict(_)) => {
+            Some(e @ OrchestratorError::Conflict(_)) => {
+                tracing::info!("workload {}: {e}; re-reading it", w.name);
                 self.record_observation(w, &obs, Some(&decision), recorded, &mut cs, now)
                     .await?;
                 return Ok(interval.min(Duration::from_secs(1)));
@@ -203,6 +216,7 @@ impl Controller {
         let backoff = interval.saturating_mul(1 << cs.error_count.min(7)).min(cap);
         cs.backoff_until = chrono::Duration::from_std(backoff).ok().map(|b| now + b);
         let mut recorded = None;
+        let fault = Fault::of(e);
         if cs.last_reason.as_deref() != Some(BACKEND_ERROR) {
             let current = obs.map(|o| o.replicas).unwrap_or(0);
             let row = NewDecision {
@@ -214,12 +228,9 @@ impl Controller {
                 desired_replicas: current,
                 direction: "none",
                 reason: BACKEND_ERROR.to_string(),
-                sentence: format!(
-                    "Could not reach the backend ({e}); holding, next try in {} s.",
-                    backoff.as_secs()
-                ),
+                sentence: backend_sentence(fault, backoff),
                 outcome: "error",
-                error: Some(e.to_string()),
+                error: Some(fault.label()),
                 detail: "{}".into(),
             };
             let id = self.store.insert_decision(&row).await?;
@@ -228,7 +239,7 @@ impl Controller {
             recorded = Some(id);
         }
         let status = StatusUpdate {
-            last_error: Some(e.to_string()),
+            last_error: Some(format!("backend {}", fault.describe())),
             metrics_ok: false,
             ..Default::default()
         };

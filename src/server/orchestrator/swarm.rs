@@ -68,10 +68,19 @@ impl SwarmBackend {
             .await
             .map_err(|e| classify("Docker version", e))?;
         let services = self.list_workloads().await?;
+        // Viewers read this line: the daemon's own strings only when they look like versions.
+        let version = |v: Option<String>| {
+            v.filter(|v| v.len() <= 40)
+                .filter(|v| {
+                    v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".-+~_".contains(c))
+                })
+                .unwrap_or_else(|| "(unknown version)".into())
+        };
         Ok(format!(
             "Docker {} (API {}) at {}, swarm manager, {} service(s) match the filter",
-            v.version.unwrap_or_default(),
-            v.api_version.unwrap_or_default(),
+            version(v.version),
+            version(v.api_version),
             self.client.settings().describe(),
             services.len()
         ))

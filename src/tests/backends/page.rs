@@ -100,3 +100,52 @@ async fn the_backends_page_works_without_javascript() {
             && page.contains(&format!("id=\"backend-{other}\""))
     );
 }
+
+/// Three backends whose daemons accept connections and never answer: the page still renders
+/// within the probe deadline (plus a margin), with every backend's panel, its Edit and Remove,
+/// and "not answering within N s" where its services would be; the remove form opens as fast.
+#[tokio::test]
+async fn black_holed_backends_cannot_hold_the_backends_page() {
+    let (state, _dir) = state().await;
+    let app = admin(&state).await;
+    let hole = crate::support::black_hole().await;
+    let settings = format!(r#"{{"host":"tcp://{hole}","label":""}}"#);
+    let mut ids = Vec::new();
+    for name in ["hole-a", "hole-b", "hole-c"] {
+        let id = state
+            .store()
+            .register_backend(name, "swarm", &settings, "t", chrono::Utc::now())
+            .await
+            .expect("backend");
+        ids.push(id);
+    }
+    let deadline = ebb::api::backends::PROBE_DEADLINE;
+    let budget = deadline + std::time::Duration::from_secs(2);
+    let first = ids[0];
+    for path in [
+        "/backends".to_string(),
+        format!("/backends?remove={first}&test={}", ids[1]),
+    ] {
+        let started = std::time::Instant::now();
+        let (res, page) = get(&app, &path).await;
+        let took = started.elapsed();
+        assert_eq!(res.status(), StatusCode::OK, "{path}: {page}");
+        assert!(took < budget, "{path} took {took:?} (budget {budget:?})");
+        let waited = format!("not answering within {} s", deadline.as_secs());
+        for id in &ids {
+            let start = page
+                .find(&format!("id=\"backend-{id}\""))
+                .unwrap_or_else(|| panic!("{path}: panel {id} missing"));
+            let panel = &page[start..];
+            let panel = &panel[..panel.find("</section>").unwrap_or(panel.len())];
+            assert!(
+                panel.contains(&format!("id=\"remove-backend-{id}\""))
+                    && panel.contains(&format!("id=\"edit-backend-{id}\""))
+                    && panel.contains(&waited),
+                "{path}: panel {id}: {panel}"
+            );
+        }
+    }
+    let (_, page) = get(&app, &format!("/backends?remove={first}")).await;
+    assert!(page.contains(&format!("id=\"remove-form-{first}\"")));
+}
