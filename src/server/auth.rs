@@ -5,6 +5,7 @@
 
 pub mod gate;
 pub mod login;
+pub mod proxies;
 pub mod secrets;
 pub mod users;
 
