@@ -7,6 +7,8 @@ pub mod gate;
 pub mod login;
 pub mod proxies;
 pub mod secrets;
+pub mod throttle;
+pub mod turns;
 pub mod users;
 
 /// Name of the session cookie.
