@@ -10,6 +10,7 @@ use tracing_subscriber::EnvFilter;
 
 use tokio::sync::watch;
 
+use crate::server::auth::sign_in::SignIn;
 use crate::server::clock::{Clock, TokioClock};
 use crate::server::config::ServeConfig;
 use crate::server::controller::Controller;
@@ -51,12 +52,11 @@ pub async fn build_state(config: &ServeConfig) -> anyhow::Result<AppState> {
             .join("backend-tls"),
         crate::server::config::DatabaseUrl::SqliteMemory => "data/backend-tls".into(),
     };
-    Ok(AppState::new(
-        leptos_options,
-        store,
-        config.traces_dir.clone(),
-        tls_dir,
-    ))
+    let sign_in = SignIn::new(config.trusted_proxies.clone());
+    Ok(
+        AppState::new(leptos_options, store, config.traces_dir.clone(), tls_dir)
+            .with_sign_in(sign_in),
+    )
 }
 
 /// Runs the server and the controller until a shutdown signal arrives.
@@ -65,6 +65,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let state = build_state(&config).await?;
     let store = state.store().clone();
     crate::server::auth::users::ensure_first_admin(&store).await?;
+    state
+        .sign_in
+        .prepare()
+        .await
+        .map_err(|e| anyhow::anyhow!("preparing sign-in: {e}"))?;
     let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
     if seed_demo(&store, &config.traces_dir, clock.now()).await? {
         tracing::info!(

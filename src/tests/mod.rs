@@ -10,6 +10,7 @@ mod migrate;
 mod policies;
 mod replay;
 mod resources;
+mod sign_in;
 mod simulator;
 mod support;
 mod swarm;
