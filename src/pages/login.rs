@@ -1,9 +1,19 @@
 //! Sign-in: a plain form posting to `/login` (works without JavaScript). Errors are generic:
-//! the page never says whether the name exists.
+//! the page never says whether the name exists; after failed sign-ins it says when to retry.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+
+/// What a sign-in refused by a delay says: when to try again, nothing about the name.
+fn wait_message(retry: Option<&str>) -> String {
+    let when = match retry.and_then(|r| r.parse::<u32>().ok()) {
+        Some(s) if s <= 90 => format!("in {} s", s.max(1)),
+        Some(s) => format!("in {} min", s.div_ceil(60)),
+        None => "in a little while".into(),
+    };
+    format!("Too many failed sign-ins. Your password was not checked; try again {when}.")
+}
 
 /// `/login`.
 #[component]
@@ -12,12 +22,9 @@ pub fn Login() -> impl IntoView {
     let next = move || query.with(|q| q.get("next").unwrap_or_else(|| "/".into()));
     let message = move || {
         query.with(|q| match q.get("error").as_deref() {
-            Some("failed") => Some(("inline-error", "Unknown user or wrong password.")),
-            Some("locked") => Some((
-                "inline-error",
-                "Too many failed sign-ins. Wait 15 minutes and try again.",
-            )),
-            Some("signed_out") => Some(("muted", "You are signed out.")),
+            Some("failed") => Some(("inline-error", "Unknown user or wrong password.".into())),
+            Some("wait") => Some(("inline-error", wait_message(q.get("retry").as_deref()))),
+            Some("signed_out") => Some(("muted", "You are signed out.".into())),
             _ => None,
         })
     };

@@ -1,11 +1,16 @@
 //! Accounts and access: argon2id passwords, database sessions behind an HttpOnly SameSite
 //! cookie, API tokens (`Authorization: Bearer`), the request gate that puts the signed-in user
 //! on every request, refuses cross-site writes (CSRF) and sends strangers to the login page,
-//! and the role checks server functions call.
+//! and the role checks server functions call. Failed sign-ins slow further ones down
+//! (`throttle`), never lock anyone out.
 
 pub mod gate;
 pub mod login;
+pub mod proxies;
 pub mod secrets;
+pub mod sign_in;
+pub mod throttle;
+pub mod turns;
 pub mod users;
 
 /// Name of the session cookie.
@@ -14,9 +19,3 @@ pub const COOKIE: &str = "ebb_session";
 pub const IDLE_SECS: i64 = 8 * 3600;
 /// A session ends this long after sign-in, whatever happens.
 pub const ABSOLUTE_SECS: i64 = 7 * 86400;
-/// Failed sign-ins per account within [`WINDOW_SECS`] before it is locked for the window.
-pub const MAX_FAILS_PER_ACCOUNT: i64 = 5;
-/// Failed sign-ins per address within [`WINDOW_SECS`] before it is refused for the window.
-pub const MAX_FAILS_PER_ADDRESS: i64 = 20;
-/// The rate-limit window.
-pub const WINDOW_SECS: i64 = 15 * 60;

@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::server::auth::proxies::TrustedProxies;
+
 /// Top-level command line of the `ebb` binary.
 #[derive(Debug, Parser)]
 #[command(name = "ebb", version, about = "Self-hosted scaling control plane")]
@@ -108,6 +110,17 @@ pub struct ServeConfig {
     /// Log filter in `tracing` syntax, e.g. `info` or `ebb=debug,tower_http=info`.
     #[arg(long, env = "EBB_LOG", default_value = "info", value_name = "FILTER")]
     pub log: String,
+
+    /// Reverse proxies (CIDR blocks, comma-separated) whose `X-Forwarded-For` names the client;
+    /// empty: the TCP peer is the client.
+    #[arg(
+        long,
+        env = "EBB_TRUSTED_PROXIES",
+        default_value = "",
+        value_name = "CIDR,...",
+        value_parser = TrustedProxies::from_str
+    )]
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// A validated database location.
@@ -264,5 +277,22 @@ mod tests {
                 "{flag} {value}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn trusted_proxies_default_to_none_and_a_bad_block_names_the_option() {
+        let cli = Cli::try_parse_from(["ebb"]).expect("defaults");
+        assert!(cli.serve.trusted_proxies.is_empty());
+        let cli = Cli::try_parse_from(["ebb", "--trusted-proxies", "10.0.0.0/8,fd00::/8"])
+            .expect("two blocks");
+        assert!(cli.serve.trusted_proxies.contains([10, 1, 2, 3].into()));
+        let err = Cli::try_parse_from(["ebb", "--trusted-proxies", "10.0.0.0/8,10.0.0.0/40"])
+            .unwrap_err()
+            .to_string();
+        let line = err.lines().next().unwrap_or_default();
+        assert!(
+            line.contains("--trusted-proxies") && line.contains("'10.0.0.0/40' is not"),
+            "{err}"
+        );
     }
 }

@@ -9,6 +9,7 @@ use anyhow::Context;
 use leptos::prelude::get_configuration;
 use tracing_subscriber::EnvFilter;
 
+use crate::server::auth::sign_in::SignIn;
 use crate::server::clock::{Clock, TokioClock};
 use crate::server::config::ServeConfig;
 use crate::server::controller::Controller;
@@ -50,12 +51,11 @@ pub async fn build_state(config: &ServeConfig) -> anyhow::Result<AppState> {
             .join("backend-tls"),
         crate::server::config::DatabaseUrl::SqliteMemory => "data/backend-tls".into(),
     };
-    Ok(AppState::new(
-        leptos_options,
-        store,
-        config.traces_dir.clone(),
-        tls_dir,
-    ))
+    let sign_in = SignIn::new(config.trusted_proxies.clone());
+    Ok(
+        AppState::new(leptos_options, store, config.traces_dir.clone(), tls_dir)
+            .with_sign_in(sign_in),
+    )
 }
 
 /// How long shutdown waits for in-flight requests before closing their connections. With the
@@ -71,6 +71,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let state = build_state(&config).await?;
     let store = state.store().clone();
     crate::server::auth::users::ensure_first_admin(&store).await?;
+    state
+        .sign_in
+        .prepare()
+        .await
+        .map_err(|e| anyhow::anyhow!("preparing sign-in: {e}"))?;
     let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
     if seed_demo(&store, &config.traces_dir, clock.now()).await? {
         tracing::info!(

@@ -7,6 +7,7 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
 use crate::model::live::LiveEvent;
+use crate::server::auth::sign_in::SignIn;
 use crate::server::backends::Registry;
 use crate::server::store::Store;
 
@@ -15,6 +16,8 @@ use crate::server::store::Store;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub inner: Arc<Inner>,
+    /// The sign-in form's settings and shared state (trusted proxies, delays, clock).
+    pub sign_in: Arc<SignIn>,
 }
 
 /// The parts of [`AppState`] that server functions reach through `use_context::<AppState>()`.
@@ -53,6 +56,15 @@ impl AppState {
                 backends: Arc::new(Registry::new()),
                 stopping: tokio::sync::watch::channel(false).0,
             }),
+            sign_in: Arc::new(SignIn::new(Default::default())),
+        }
+    }
+
+    /// The same state with these sign-in settings (`--trusted-proxies`; tests: delays, clock).
+    pub fn with_sign_in(self, sign_in: SignIn) -> AppState {
+        AppState {
+            sign_in: Arc::new(sign_in),
+            ..self
         }
     }
 

@@ -12,6 +12,7 @@ pub mod overrides;
 pub mod policies;
 pub mod resources;
 pub mod samples;
+pub mod sign_ins;
 pub mod status;
 pub mod time;
 pub mod workloads;

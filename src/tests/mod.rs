@@ -15,6 +15,7 @@ mod names;
 mod policies;
 mod replay;
 mod resources;
+mod sign_in;
 mod simulator;
 mod support;
 mod swarm;

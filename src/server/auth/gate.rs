@@ -1,7 +1,9 @@
 //! The request gate, in front of every route: finds the signed-in user (session cookie or
 //! bearer token) and puts it on the request; refuses state-changing requests that a browser
 //! sent from another site (CSRF: the cookie is SameSite=Strict, and Origin or Sec-Fetch-Site
-//! must name this site); sends strangers to the login page (pages) or answers 401 (the rest).
+//! must name this site); sends strangers to the login page (pages) or answers 401 (the rest);
+//! and finds the client address (the peer, or `X-Forwarded-For` from a trusted proxy) for
+//! the sign-in delays and the audit trail.
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
@@ -9,6 +11,7 @@ use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::proxies::{client_address, TrustedProxies};
 use super::secrets::digest;
 use super::{COOKIE, IDLE_SECS};
 use crate::model::auth::CurrentUser;
@@ -35,12 +38,30 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// The client address for rate limits and the audit trail.
+/// The client address the gate found for a request (see [`super::proxies`]).
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
+/// The client address for the sign-in delays and the audit trail: what the gate found,
+/// believing `X-Forwarded-For` only from trusted proxies; the TCP peer before the gate ran.
 pub fn address(req: &Request<Body>) -> String {
-    req.extensions()
+    match req.extensions().get::<ClientAddress>() {
+        Some(found) => found.0.clone(),
+        None => client_of(req, &TrustedProxies::default()),
+    }
+}
+
+fn client_of(req: &Request<Body>, trusted: &TrustedProxies) -> String {
+    let peer = req
+        .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+        .map(|c| c.0.ip());
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    client_address(peer, forwarded, trusted)
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -117,7 +138,8 @@ pub async fn gate(State(state): State<AppState>, mut req: Request<Body>, next: N
     if let Some(u) = user {
         req.extensions_mut().insert::<CurrentUser>(u);
     }
-    let client = address(&req);
+    let client = client_of(&req, state.sign_in.proxies());
+    req.extensions_mut().insert(ClientAddress(client.clone()));
     crate::server::store::audit::with_client_address(client, next.run(req)).await
 }
 

@@ -1,7 +1,8 @@
 //! Sign-in and sign-out over plain form posts (they work without JavaScript): `POST /login`
-//! checks the password with rate limits per account and per address and a generic error,
-//! starts a session and sets the cookie; `POST /logout` ends this session or, with
-//! `everywhere`, every session of the user.
+//! waits out the delays of earlier failures (`throttle`), checks the password at the same
+//! cost whether the name exists or not, answers with one generic error, starts a session
+//! and sets the cookie; `POST /logout` ends this session or, with `everywhere`, every
+//! session of the user.
 
 use axum::body::Body;
 use axum::extract::{Form, State};
@@ -9,8 +10,9 @@ use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::gate::{address, cookie, urlencode};
-use super::secrets::{digest, random_hex, verify_password};
-use super::{ABSOLUTE_SECS, COOKIE, MAX_FAILS_PER_ACCOUNT, MAX_FAILS_PER_ADDRESS, WINDOW_SECS};
+use super::secrets::{digest, random_hex};
+use super::{ABSOLUTE_SECS, COOKIE};
+use crate::model::auth::CurrentUser;
 use crate::server::state::AppState;
 
 /// The login form.
@@ -35,6 +37,16 @@ fn back_to_login(error: &str, next: &str) -> Response {
     Redirect::to(&format!("/login?error={error}&next={}", urlencode(next))).into_response()
 }
 
+/// Refused by a delay: the same answer for every name, saying when to try again.
+fn wait_and_retry(wait: chrono::Duration, next: &str) -> Response {
+    let secs = (wait.num_milliseconds() + 999) / 1000;
+    Redirect::to(&format!(
+        "/login?error=wait&retry={secs}&next={}",
+        urlencode(next)
+    ))
+    .into_response()
+}
+
 /// `POST /login`.
 pub async fn login(State(state): State<AppState>, req: Request<Body>) -> Response {
     let addr = address(&req);
@@ -51,35 +63,17 @@ pub async fn login(State(state): State<AppState>, req: Request<Body>) -> Respons
     if form.password.len() > 1024 {
         return back_to_login("failed", &next);
     }
-    let store = state.store();
-    let now = chrono::Utc::now();
-    let since = now - chrono::Duration::seconds(WINDOW_SECS);
-    match store.recent_failures(&username, &addr, since).await {
-        Ok((user, a)) if user >= MAX_FAILS_PER_ACCOUNT || a >= MAX_FAILS_PER_ADDRESS => {
-            return back_to_login("locked", &next);
-        }
-        Ok(_) => {}
+    let user = match attempt(&state, &username, &form.password, &addr).await {
+        Ok(Attempt::Refused(wait)) => return wait_and_retry(wait, &next),
+        Ok(Attempt::Failed) => return back_to_login("failed", &next),
+        Ok(Attempt::SignedIn(user)) => user,
         Err(e) => return internal(e),
-    }
-    let found = match store.user_for_login(&username).await {
-        Ok(found) => found,
-        Err(e) => return internal(e),
-    };
-    let user = found
-        .filter(|(_, hash)| verify_password(&form.password, hash))
-        .map(|(u, _)| u);
-    if let Err(e) = store
-        .record_login(&username, &addr, user.is_some(), now)
-        .await
-    {
-        return internal(e);
-    }
-    let Some(user) = user else {
-        return back_to_login("failed", &next);
     };
     let sid = random_hex(32);
     let absolute = chrono::Duration::seconds(ABSOLUTE_SECS);
-    if let Err(e) = store
+    let now = state.sign_in.now();
+    if let Err(e) = state
+        .store()
         .create_session(&digest(&sid), user.id, &addr, now, absolute)
         .await
     {
@@ -92,6 +86,47 @@ pub async fn login(State(state): State<AppState>, req: Request<Body>) -> Respons
         secure,
     );
     res
+}
+
+/// How one sign-in attempt ended.
+enum Attempt {
+    /// A delay runs: nothing was checked or recorded.
+    Refused(chrono::Duration),
+    /// Unknown name, disabled account or wrong password (recorded).
+    Failed,
+    SignedIn(CurrentUser),
+}
+
+/// Checks `password` for `username` once the delays of earlier failures allow it, taking
+/// turns with other attempts for this name or from this address, and records the result.
+async fn attempt(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    addr: &str,
+) -> Result<Attempt, crate::server::store::StoreError> {
+    let sign_in = &state.sign_in;
+    let store = state.store();
+    let _turns = sign_in.turns(username, addr).await;
+    let now = sign_in.now();
+    let delays = sign_in.delays();
+    let history = store
+        .sign_in_history(username, addr, now - delays.window, now - delays.known_for)
+        .await?;
+    if let Some(wait) = delays.wait(&history, now) {
+        tracing::debug!("sign-in as {username:?} from {addr} refused for {wait}");
+        return Ok(Attempt::Refused(wait));
+    }
+    let (user, hash) = match store.user_for_login(username).await? {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    let matches = sign_in.verify(password, hash).await;
+    let user = user.filter(|_| matches);
+    store
+        .record_login(username, addr, user.is_some(), now)
+        .await?;
+    Ok(user.map_or(Attempt::Failed, Attempt::SignedIn))
 }
 
 /// The logout form.

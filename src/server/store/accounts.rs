@@ -217,27 +217,6 @@ impl Store {
         Ok(())
     }
 
-    /// Failed attempts since `since` for this account and from this address.
-    pub async fn recent_failures(
-        &self,
-        username: &str,
-        address: &str,
-        since: DateTime<Utc>,
-    ) -> Result<(i64, i64), StoreError> {
-        let q = "SELECT COUNT(*) FROM login_attempts WHERE success = 0 AND at >= ?";
-        let by_user: i64 = sqlx::query_scalar(&format!("{q} AND username = ?"))
-            .bind(ts(since))
-            .bind(username)
-            .fetch_one(self.pool())
-            .await?;
-        let by_addr: i64 = sqlx::query_scalar(&format!("{q} AND address = ?"))
-            .bind(ts(since))
-            .bind(address)
-            .fetch_one(self.pool())
-            .await?;
-        Ok((by_user, by_addr))
-    }
-
     /// Starts a session stored under `id_hash`.
     pub async fn create_session(
         &self,
