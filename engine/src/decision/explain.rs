@@ -86,6 +86,8 @@ fn describe(run: &Run<'_>, p: &Proposal, out: &mut String) {
             num(out, p.target);
         }
     }
+    // What HPA's CPU readiness timing left out, and what it assumed, starts with "; ".
+    out.s(&p.readiness);
 }
 
 /// A value with two decimals, or "?".

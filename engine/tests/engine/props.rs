@@ -54,6 +54,7 @@ fn instance() -> impl Strategy<Value = Instance> {
                     memory: None,
                 },
                 metrics,
+                ..Default::default()
             }
         })
 }
@@ -199,6 +200,8 @@ fn policy() -> impl Strategy<Value = Policy> {
                     scale_down_secs: cd,
                 },
                 warmup_secs: cu,
+                cpu_initialization_period_secs: cd,
+                initial_readiness_delay_secs: cu / 10,
                 fallback: Fallback {
                     after_failures: fa,
                     action: if fixed % 2 == 0 {
@@ -236,6 +239,7 @@ fn history() -> impl Strategy<Value = History> {
             recommendations,
             scale_events,
             metric_failures,
+            ..Default::default()
         })
 }
 

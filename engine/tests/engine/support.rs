@@ -29,6 +29,7 @@ pub fn pod(cpu: Option<f64>, req: f64) -> Instance {
             memory: None,
         },
         metrics,
+        ..Default::default()
     }
 }
 
