@@ -11,9 +11,9 @@ mod total;
 use chrono::{DateTime, Utc};
 
 use crate::decision::{Proposal, ProposalKind};
-use group::Source;
 use crate::observation::Observation;
 use crate::policy::{MetricSource, MetricSpec, MetricTarget, Policy, ResourceName};
+use group::Source;
 
 pub(crate) use step::{adjust, lookup_value};
 

@@ -99,20 +99,28 @@ impl Groups {
     }
 }
 
-/// Groups the observation's instances for `src`. A request error (HPA: every pod needs one)
+/// Groups the observation's instances for `src` into `g` (filled in place: it is large and
+/// this runs for every metric of every target). A request error (HPA: every pod needs one)
 /// fails the metric once some instance is ready.
-pub(super) fn group(ctx: &Ctx<'_>, src: Source<'_>, measure: Measure) -> Result<Groups, String> {
+pub(super) fn group(
+    ctx: &Ctx<'_>,
+    src: Source<'_>,
+    measure: Measure,
+    g: &mut Groups,
+) -> Result<(), String> {
     if ctx.obs.instances.is_empty() {
         return Err("no instances to measure".into());
     }
     let warmup = Duration::seconds(i64::from(ctx.policy.warmup_secs));
-    let cpu = (src.resource == Some(ResourceName::Cpu)).then(|| CpuTiming::new(ctx.policy, ctx.now));
-    let mut g = Groups::default();
+    let cpu =
+        (src.resource == Some(ResourceName::Cpu)).then(|| CpuTiming::new(ctx.policy, ctx.now));
     let mut failure = None;
     for inst in &ctx.obs.instances {
         let request = match needs(inst, src, measure) {
             Ok(r) => r,
-            Err(e) => {
+            // HPA's metrics client fails first when a pod lacks the container.
+            Err(Lack::Container(e)) => return Err(e),
+            Err(Lack::Request(e)) => {
                 failure.get_or_insert(e);
                 0
             }
@@ -167,18 +175,31 @@ pub(super) fn group(ctx: &Ctx<'_>, src: Source<'_>, measure: Measure) -> Result<
     }
     match failure {
         Some(e) if g.counts.ready > 0 => Err(e),
-        _ => Ok(g),
+        _ => Ok(()),
     }
 }
 
-/// The milli request a measure needs from `inst` (0 when it needs none), or why it is
-/// missing; a named container must exist in every instance either way.
-fn needs(inst: &Instance, src: Source<'_>, measure: Measure) -> Result<i128, String> {
+/// What an instance lacks for a metric.
+enum Lack {
+    /// The named container (fails the metric at once).
+    Container(String),
+    /// A request (fails it once some instance is ready).
+    Request(String),
+}
+
+/// The milli request a measure needs from `inst` (0 when it needs none), or what it lacks; a
+/// named container must exist in every instance either way.
+#[inline]
+fn needs(inst: &Instance, src: Source<'_>, measure: Measure) -> Result<i128, Lack> {
+    if let Some(name) = src.container {
+        if find(inst, name).is_none() {
+            return Err(Lack::Container(not_found(inst, name)));
+        }
+    }
     match (measure, src.resource) {
-        (Measure::Utilization(_), Some(res)) => requests::request(inst, res, src.container),
-        _ => match src.container {
-            Some(name) if find(inst, name).is_none() => Err(not_found(inst, name)),
-            _ => Ok(0),
-        },
+        (Measure::Utilization(_), Some(res)) => {
+            requests::request(inst, res, src.container).map_err(Lack::Request)
+        }
+        _ => Ok(0),
     }
 }

@@ -32,10 +32,10 @@ pub(super) fn propose(
             _ => return p.failed(format!("target {amount} is too small")),
         },
     };
-    let g = match group(ctx, src, measure) {
-        Ok(g) => g,
-        Err(e) => return p.failed(e),
-    };
+    let mut g = Groups::default();
+    if let Err(e) = group(ctx, src, measure, &mut g) {
+        return p.failed(e);
+    }
     p.counts = g.counts;
     let c = g.counts;
     if c.initializing + c.never_ready + c.assumed > 0 {

@@ -47,12 +47,15 @@ impl CpuTiming {
         let period = Duration::seconds(i64::from(policy.cpu_initialization_period_secs));
         CpuTiming {
             now,
-            young_after: now.checked_sub_signed(period).unwrap_or(DateTime::<Utc>::MIN_UTC),
+            young_after: now
+                .checked_sub_signed(period)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
             delay: Duration::seconds(i64::from(policy.initial_readiness_delay_secs)),
         }
     }
 
     /// The verdict on `inst` (running: ready or not ready) and the assumptions it needed.
+    #[inline]
     pub fn verdict(&self, inst: &Instance) -> (Verdict, u8) {
         let ready = inst.state == InstanceState::Ready;
         let transition = inst

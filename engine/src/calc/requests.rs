@@ -20,6 +20,7 @@ fn pick(r: &Resources, res: ResourceName) -> Option<f64> {
 }
 
 /// Milli value of one resource, `None` when absent or unusable.
+#[inline]
 fn milli_of(r: &Resources, res: ResourceName) -> Option<i128> {
     pick(r, res).and_then(milli)
 }
@@ -44,6 +45,7 @@ pub(super) fn find<'a>(inst: &'a Instance, name: &str) -> Option<&'a Container> 
 
 /// The milli request of `inst` for `res` (of container `container` when set), or a sentence
 /// naming the instance and container that lack it.
+#[inline]
 pub(super) fn request(
     inst: &Instance,
     res: ResourceName,
@@ -142,6 +144,7 @@ fn add(acc: &mut Option<i128>, x: Option<i128>) {
 /// The milli usage of `inst` for metric `key`: the instance's own value, else (for a
 /// resource) the sum over its running containers, missing if any of them reports none; for
 /// a named container, that container's usage.
+#[inline]
 pub(super) fn usage(
     inst: &Instance,
     key: &str,

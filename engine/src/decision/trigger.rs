@@ -27,11 +27,11 @@ pub(super) fn trigger(run: &Run<'_>, cur: u32, up: bool) -> Option<Trigger> {
             let value = p.value?;
             Some((p, value, step_threshold(rule, value, cur, up)?))
         });
-    let all = metrics.chain(steps);
-    let pick = if up {
-        all.min_by(|a, b| rel(a).total_cmp(&rel(b)))
+    // Most policies have no step rules: keep their path free of the chain.
+    let pick = if run.policy.step_rules.is_empty() {
+        best(metrics, up)
     } else {
-        all.max_by_key(|(p, _, _)| p.replicas.unwrap_or(0))
+        best(metrics.chain(steps), up)
     };
     pick.map(|(p, _, t)| Trigger {
         metric: p.name.clone(),
@@ -39,7 +39,20 @@ pub(super) fn trigger(run: &Run<'_>, cur: u32, up: bool) -> Option<Trigger> {
     })
 }
 
+/// Up: the threshold closest to its signal's value; down: the binding signal's.
+fn best<'a>(
+    all: impl Iterator<Item = (&'a Proposal, f64, f64)>,
+    up: bool,
+) -> Option<(&'a Proposal, f64, f64)> {
+    if up {
+        all.min_by(|a, b| rel(a).total_cmp(&rel(b)))
+    } else {
+        all.max_by_key(|(p, _, _)| p.replicas.unwrap_or(0))
+    }
+}
+
 /// Up: the value above which the metric proposes more than `cur`; down: below which fewer.
+#[inline]
 fn metric_threshold(run: &Run<'_>, p: &Proposal, cur: u32, up: bool) -> Option<f64> {
     let tol = run.policy.tolerance;
     let spec = run.policy.metrics.iter().find(|m| m.name == p.name)?;

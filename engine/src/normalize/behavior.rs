@@ -42,7 +42,12 @@ fn stabilize(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut Trace) -> 
         let (reason, which, secs, direction) = if desired >= args.current {
             (Reason::ScaleUpStabilized, "lowest", up_secs, "scale-up")
         } else {
-            (Reason::ScaleDownStabilized, "highest", down_secs, "scale-down")
+            (
+                Reason::ScaleDownStabilized,
+                "highest",
+                down_secs,
+                "scale-down",
+            )
         };
         let mut detail = String::with_capacity(80);
         detail
@@ -135,5 +140,6 @@ fn describe(out: &mut String, p: Option<&RatePolicy>, direction: &str) {
 }
 
 pub(crate) fn clamp_u32(x: i64) -> u32 {
-    u32::try_from(x.clamp(0, i64::from(crate::num::MAX_REPLICAS))).unwrap_or(crate::num::MAX_REPLICAS)
+    u32::try_from(x.clamp(0, i64::from(crate::num::MAX_REPLICAS)))
+        .unwrap_or(crate::num::MAX_REPLICAS)
 }

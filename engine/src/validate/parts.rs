@@ -212,7 +212,10 @@ pub(super) fn schedules(p: &Policy, e: &mut Errors) {
                 "max_replicas must be at least 1",
             );
         }
-        for (name, v) in [("min_replicas", s.min_replicas), ("max_replicas", s.max_replicas)] {
+        for (name, v) in [
+            ("min_replicas", s.min_replicas),
+            ("max_replicas", s.max_replicas),
+        ] {
             if let Some(n) = v.filter(|n| *n > MAX_REPLICAS) {
                 e.push(format!("{path}.{name}"), too_many(name, n));
             }

@@ -1,8 +1,13 @@
 //! Integration tests of ebb-engine: named case tables per rule and property tests.
 
 mod calc;
+mod first;
+mod next;
 mod normalize;
+mod overflow;
+mod pods;
 mod props;
+mod requests;
 mod rules;
 mod support;
 mod validate;
