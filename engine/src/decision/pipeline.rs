@@ -293,7 +293,8 @@ impl Run<'_> {
             policy: self.policy,
             history: self.history,
             initial: self.initial,
-            watch_start: self.history.watching_since.or(self.initial.map(|r| r.at)),
+            // A new attachment starts watching now, whatever an earlier one recorded.
+            watch_start: self.initial.map(|r| r.at).or(self.history.watching_since),
             now: self.now,
             current,
             limits: lim,

@@ -169,3 +169,20 @@ fn a_stored_history_without_the_flag_is_not_a_first_evaluation() {
     let (p, o) = scale_down();
     assert_eq!(decide(&p, &o, &h, t(0)).desired_replicas, 3);
 }
+
+/// A new attachment watches from its own first evaluation, not from an earlier one.
+#[test]
+fn a_new_attachment_watches_from_now() {
+    let (p, o) = scale_down();
+    let h = History {
+        watching_since: Some(t(-3600)),
+        ..History::attached()
+    };
+    let d = decide(&p, &o, &h, t(0));
+    assert!(
+        d.sentence
+            .contains("watching since 2024-01-01 12:00:00 UTC"),
+        "{}",
+        d.sentence
+    );
+}
