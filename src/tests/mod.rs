@@ -5,6 +5,7 @@ mod access;
 mod backends;
 mod controller;
 mod faults;
+mod first_evaluation;
 mod hostile;
 mod http;
 mod migrate;
