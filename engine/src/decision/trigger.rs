@@ -7,16 +7,17 @@
 use super::pipeline::Run;
 use super::{Proposal, ProposalKind, Trigger};
 use crate::calc::adjust;
-use crate::policy::{MetricSource, MetricTarget, StepRule};
+use crate::policy::{MetricSource, MetricSpec, MetricTarget, StepRule};
 
 /// The trigger for a move from `cur` up or down, if any signal can trigger it.
 pub(super) fn trigger(run: &Run<'_>, cur: u32, up: bool) -> Option<Trigger> {
+    // Proposals come in policy order: the metrics', then the step rules'.
     let metrics = run
         .proposals
         .iter()
-        .filter(|p| p.error.is_none() && p.kind != ProposalKind::Step)
-        .filter_map(|p| Some((p, p.value?, metric_threshold(run, p, cur, up)?)));
-    // Step rule proposals follow the metrics' in policy order.
+        .zip(&run.policy.metrics)
+        .filter(|(p, _)| p.error.is_none())
+        .filter_map(|(p, spec)| Some((p, p.value?, metric_threshold(run, spec, p, cur, up)?)));
     let steps = run
         .proposals
         .iter()
@@ -53,9 +54,14 @@ fn best<'a>(
 
 /// Up: the value above which the metric proposes more than `cur`; down: below which fewer.
 #[inline]
-fn metric_threshold(run: &Run<'_>, p: &Proposal, cur: u32, up: bool) -> Option<f64> {
+fn metric_threshold(
+    run: &Run<'_>,
+    spec: &MetricSpec,
+    p: &Proposal,
+    cur: u32,
+    up: bool,
+) -> Option<f64> {
     let tol = run.policy.tolerance;
-    let spec = run.policy.metrics.iter().find(|m| m.name == p.name)?;
     let target = p.target?;
     let avg_total = matches!(
         (&spec.source, spec.target),
