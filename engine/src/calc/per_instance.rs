@@ -49,14 +49,19 @@ pub(super) fn propose(
         );
         p.readiness = note;
     }
-    compute(ctx, p, &g, measure)
+    // Filled in place: a proposal is large, and this runs for every metric of every target.
+    compute(ctx, &mut p, &g, measure);
+    p
 }
 
-fn compute(ctx: &Ctx<'_>, mut p: Proposal, g: &Groups, measure: Measure) -> Proposal {
+fn compute(ctx: &Ctx<'_>, p: &mut Proposal, g: &Groups, measure: Measure) {
     let current = ctx.current();
     let tol = ctx.policy.tolerance;
     let Some((ratio, value)) = measure.ratio(&g.ready) else {
-        return p.failed("no ready instance reported a value (instances may be unready)");
+        return fail(
+            p,
+            "no ready instance reported a value (instances may be unready)",
+        );
     };
     p.value = Some(value);
     p.ratio = Some(ratio);
@@ -83,7 +88,7 @@ fn compute(ctx: &Ctx<'_>, mut p: Proposal, g: &Groups, measure: Measure) -> Prop
         sums.add(u.value, u.request, u.n);
     }
     let Some((new_ratio, _)) = measure.ratio(&sums) else {
-        return p.failed("no usable values after filling in missing instances");
+        return fail(p, "no usable values after filling in missing instances");
     };
     p.ratio = Some(new_ratio);
     let demand = ceil_u32(new_ratio * f64::from(sums.n));
@@ -120,8 +125,14 @@ enum Hold {
     WrongWay,
 }
 
+/// Marks the proposal failed.
+fn fail(p: &mut Proposal, error: &str) {
+    p.error = Some(error.to_string());
+    p.replicas = None;
+}
+
 /// Fills in the proposal; a hold keeps the current count.
-fn settle(mut p: Proposal, current: u32, demand: u32, hold: Hold, note: &str) -> Proposal {
+fn settle(p: &mut Proposal, current: u32, demand: u32, hold: Hold, note: &str) {
     p.demand = Some(demand);
     p.within_tolerance = hold != Hold::No;
     p.replicas = Some(if hold == Hold::No { demand } else { current });
@@ -138,5 +149,4 @@ fn settle(mut p: Proposal, current: u32, demand: u32, hold: Hold, note: &str) ->
             .n(current),
     };
     p.detail = d;
-    p
 }
