@@ -3,7 +3,7 @@
 //! (no value) or ready, and its request is summed where the measure needs one. Milli-unit
 //! sums with integer division, as Kubernetes does.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use super::readiness::{CpuTiming, Verdict};
 use super::requests::{self, find, not_found};
@@ -111,9 +111,13 @@ pub(super) fn group(
     if ctx.obs.instances.is_empty() {
         return Err("no instances to measure".into());
     }
-    let warmup = Duration::seconds(i64::from(ctx.policy.warmup_secs));
-    let cpu =
-        (src.resource == Some(ResourceName::Cpu)).then(|| CpuTiming::new(ctx.policy, ctx.now));
+    let rules = Rules {
+        src,
+        measure,
+        warmup: Duration::seconds(i64::from(ctx.policy.warmup_secs)),
+        cpu: (src.resource == Some(ResourceName::Cpu)).then(|| CpuTiming::new(ctx.policy, ctx.now)),
+        now: ctx.now,
+    };
     let mut failure = None;
     for inst in &ctx.obs.instances {
         let request = match needs(inst, src, measure) {
@@ -125,24 +129,44 @@ pub(super) fn group(
                 0
             }
         };
+        rules.place(inst, request, g);
+    }
+    match failure {
+        Some(e) if g.counts.ready > 0 => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// What decides an instance's group, computed once per metric.
+struct Rules<'a> {
+    src: Source<'a>,
+    measure: Measure,
+    warmup: Duration,
+    cpu: Option<CpuTiming>,
+    now: DateTime<Utc>,
+}
+
+impl Rules<'_> {
+    /// Puts `inst` (with milli request `request`) into its group.
+    #[inline]
+    fn place(&self, inst: &Instance, request: i128, g: &mut Groups) {
         match inst.state {
             InstanceState::Failed | InstanceState::Terminating => {
                 g.counts.ignored += 1;
-                continue;
+                return;
             }
-            InstanceState::Starting => {
-                g.unready(request);
-                continue;
-            }
+            InstanceState::Starting => return g.unready(request),
             InstanceState::Ready | InstanceState::NotReady => {}
         }
+        let src = self.src;
         let Some(value) = requests::usage(inst, src.key, src.resource, src.container) else {
             g.counts.missing += 1;
             g.missing_zero.add(0, request, 1);
-            g.missing_high.add(measure.fallback(request), request, 1);
-            continue;
+            g.missing_high
+                .add(self.measure.fallback(request), request, 1);
+            return;
         };
-        if let Some(t) = &cpu {
+        if let Some(t) = &self.cpu {
             let (verdict, bits) = t.verdict(inst);
             if bits != 0 {
                 g.counts.assumed += 1;
@@ -150,32 +174,22 @@ pub(super) fn group(
             }
             match verdict {
                 Verdict::Ready => {}
-                Verdict::Initializing => {
-                    g.counts.initializing += 1;
-                    g.unready(request);
-                    continue;
-                }
-                Verdict::NeverReady => {
-                    g.counts.never_ready += 1;
-                    g.unready(request);
-                    continue;
-                }
+                Verdict::Initializing => g.counts.initializing += 1,
+                Verdict::NeverReady => g.counts.never_ready += 1,
+            }
+            if verdict != Verdict::Ready {
+                return g.unready(request);
             }
         }
         let warming = inst.state == InstanceState::Ready
-            && warmup > Duration::zero()
-            && inst.ready_since.is_some_and(|t| ctx.now - t < warmup);
+            && self.warmup > Duration::zero()
+            && inst.ready_since.is_some_and(|t| self.now - t < self.warmup);
         if warming {
             g.counts.warming += 1;
-            g.unready(request);
-            continue;
+            return g.unready(request);
         }
         g.counts.ready += 1;
         g.ready.add(value, request, 1);
-    }
-    match failure {
-        Some(e) if g.counts.ready > 0 => Err(e),
-        _ => Ok(()),
     }
 }
 
