@@ -8,6 +8,7 @@ mod overflow;
 mod pods;
 mod props;
 mod requests;
+mod resource_scale;
 mod rules;
 mod support;
 mod validate;
