@@ -83,7 +83,7 @@ pub use decision::{
 pub use history::{History, Recommendation, ScaleEvent};
 pub use num::MAX_REPLICAS;
 pub use observation::{
-    Container, ContainerKind, Instance, InstanceState, Observation, Override, OverrideKind,
+    Container, ContainerKind, Detail, Instance, InstanceState, Observation, Override, OverrideKind,
     Resources,
 };
 pub use policy::{

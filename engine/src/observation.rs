@@ -43,22 +43,44 @@ pub struct Instance {
     /// When its readiness last changed, either way (Kubernetes: the Ready condition's
     /// `lastTransitionTime`). Empty: `ready_since` for a ready instance, else unknown.
     pub ready_changed_at: Option<DateTime<Utc>>,
+    /// The instance's own requests: Kubernetes pod-level `spec.resources.requests` where the
+    /// pod sets them, or the per-instance request of a backend that reports no containers.
+    pub requests: Resources,
+    /// `"cpu"` (cores used), `"memory"` (bytes used) or Pods metric names; absent = missing.
+    /// A resource absent here is summed from the containers' usage.
+    pub metrics: BTreeMap<String, f64>,
+    /// What a backend that sees inside the instance adds: the resource sample's time and
+    /// window, the containers and the pod overhead. `None` when it reports none of them.
+    // Boxed: every evaluation walks every instance, and these would double its size.
+    pub detail: Option<Box<Detail>>,
+}
+
+/// The inside of an instance (Kubernetes: `PodMetrics` and the pod spec).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Detail {
     /// When its resource metrics were sampled (Kubernetes: `PodMetrics.timestamp`). Empty:
     /// taken as the evaluation instant.
     pub sample_at: Option<DateTime<Utc>>,
     /// Seconds the resource sample averages over (Kubernetes: `PodMetrics.window`). Empty:
     /// taken as 60 s, the metrics API's default window.
     pub sample_window_secs: Option<f64>,
-    /// The instance's own requests: Kubernetes pod-level `spec.resources.requests` where the
-    /// pod sets them, or the per-instance request of a backend that reports no containers.
-    pub requests: Resources,
+    /// Containers with their requests and usage.
+    pub containers: Vec<Container>,
     /// Kubernetes pod overhead (`spec.overhead`), added to pod-level requests.
     pub overhead: Resources,
-    /// Containers with their requests and usage; empty for backends that report none.
-    pub containers: Vec<Container>,
-    /// `"cpu"` (cores used), `"memory"` (bytes used) or Pods metric names; absent = missing.
-    /// A resource absent here is summed from the containers' usage.
-    pub metrics: BTreeMap<String, f64>,
+}
+
+impl Instance {
+    /// Its containers; empty when the backend reports none.
+    pub fn containers(&self) -> &[Container] {
+        self.detail.as_deref().map_or(&[], |d| &d.containers)
+    }
+
+    /// Its detail, created empty on first use (for backends and tests that fill it in).
+    pub fn detail_mut(&mut self) -> &mut Detail {
+        self.detail.get_or_insert_with(Box::default)
+    }
 }
 
 /// Instance lifecycle (HPA: Pending, Running not-ready, Running ready, Failed, deleted).

@@ -98,7 +98,8 @@ impl CpuTiming {
     /// ready at `since`.
     fn fresh(&self, inst: &Instance, since: DateTime<Utc>, assumed: bool) -> (Verdict, u8) {
         let mut bits = if assumed { ASSUMED_TRANSITION } else { 0 };
-        let window = match inst.sample_window_secs {
+        let detail = inst.detail.as_deref();
+        let window = match detail.and_then(|d| d.sample_window_secs) {
             Some(w) if w.is_finite() && w >= 0.0 => {
                 Duration::milliseconds((w.min(1e12) * 1000.0).round() as i64)
             }
@@ -107,7 +108,7 @@ impl CpuTiming {
                 Duration::seconds(DEFAULT_WINDOW_SECS)
             }
         };
-        let sample = inst.sample_at.unwrap_or_else(|| {
+        let sample = detail.and_then(|d| d.sample_at).unwrap_or_else(|| {
             bits |= ASSUMED_SAMPLE;
             self.now
         });

@@ -27,15 +27,9 @@ fn milli_of(r: &Resources, res: ResourceName) -> Option<i128> {
 
 /// The running containers in the order HPA walks them: regular ones, then sidecars.
 fn running(inst: &Instance) -> impl Iterator<Item = &Container> {
-    let regular = inst
-        .containers
-        .iter()
-        .filter(|c| c.kind == ContainerKind::Regular);
-    regular.chain(
-        inst.containers
-            .iter()
-            .filter(|c| c.kind == ContainerKind::Sidecar),
-    )
+    let all = inst.containers();
+    let regular = all.iter().filter(|c| c.kind == ContainerKind::Regular);
+    regular.chain(all.iter().filter(|c| c.kind == ContainerKind::Sidecar))
 }
 
 /// The running container named `name`, if the instance has one.
@@ -56,7 +50,7 @@ pub(super) fn request(
         let c = find(inst, name).ok_or_else(|| not_found(inst, name))?;
         return milli_of(&c.requests, res).ok_or_else(|| missing(inst, &c.name, key));
     }
-    if inst.containers.is_empty() {
+    if inst.containers().is_empty() {
         return milli_of(&inst.requests, res)
             .ok_or_else(|| format!("instance {} has no {key} request", inst.id));
     }
@@ -98,7 +92,10 @@ fn pod_level(inst: &Instance, res: ResourceName) -> Option<i128> {
         Some(v) => milli(v),
         None => aggregate(inst, res),
     };
-    let overhead = milli_of(&inst.overhead, res);
+    let overhead = inst
+        .detail
+        .as_ref()
+        .and_then(|d| milli_of(&d.overhead, res));
     match (base, overhead) {
         (None, None) => None,
         (b, o) => Some(b.unwrap_or(0).saturating_add(o.unwrap_or(0))),
@@ -111,7 +108,7 @@ fn aggregate(inst: &Instance, res: ResourceName) -> Option<i128> {
     let mut sum: Option<i128> = None;
     let mut sidecars: Option<i128> = None;
     let mut init_max: Option<i128> = None;
-    for c in &inst.containers {
+    for c in inst.containers() {
         let r = milli_of(&c.requests, res);
         let need = match c.kind {
             ContainerKind::Regular => {

@@ -364,9 +364,12 @@ fn timed_instance() -> impl Strategy<Value = Instance> {
                 i.started_at = start;
                 i.ready_since = ready;
                 i.ready_changed_at = changed;
-                i.sample_at = sample;
-                i.sample_window_secs = window;
-                i.containers = containers;
+                if sample.is_some() || window.is_some() || !containers.is_empty() {
+                    let d = i.detail_mut();
+                    d.sample_at = sample;
+                    d.sample_window_secs = window;
+                    d.containers = containers;
+                }
                 i.requests.cpu = pod_cpu;
                 if i.metrics.len() % 2 == 0 {
                     i.metrics.remove("cpu");

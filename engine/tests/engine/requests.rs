@@ -40,7 +40,7 @@ fn pod_level(mut p: Instance, cpu: Option<f64>) -> Instance {
 }
 
 fn overhead(mut p: Instance, cpu: f64) -> Instance {
-    p.overhead.cpu = Some(cpu);
+    p.detail_mut().overhead.cpu = Some(cpu);
     p
 }
 
@@ -232,7 +232,7 @@ fn cases() -> Vec<Case> {
 /// Sets every running container's usage so the instance uses half of `request` cores.
 fn half_used(mut p: Instance, container: Option<&str>, request: f64) -> Instance {
     let running: Vec<usize> = p
-        .containers
+        .containers()
         .iter()
         .enumerate()
         .filter(|(_, c)| c.kind != ContainerKind::Init)
@@ -241,7 +241,7 @@ fn half_used(mut p: Instance, container: Option<&str>, request: f64) -> Instance
         .collect();
     let share = request / 2.0 / running.len().max(1) as f64;
     for i in running {
-        p.containers[i].usage.cpu = Some(share);
+        p.detail_mut().containers[i].usage.cpu = Some(share);
     }
     p
 }
@@ -335,7 +335,7 @@ fn usage_is_summed_over_running_containers() {
     );
     assert_eq!(d.proposals[0].value, Some(50.0), "{:?}", d.proposals[0]);
     let mut partial = full;
-    partial.containers[1].usage.cpu = None;
+    partial.detail_mut().containers[1].usage.cpu = None;
     let d = decide(
         &hpa(cpu(50.0)),
         &obs(1, vec![partial]),

@@ -21,8 +21,9 @@ pub(super) fn fake_pod(i: usize, usage: [Option<i64>; 2]) -> Instance {
         &format!("test-pod-{i}"),
         vec![c(1, usage[0]), c(2, usage[1])],
     );
-    p.sample_at = Some(t(0));
-    p.sample_window_secs = Some(60.0);
+    let d = p.detail_mut();
+    d.sample_at = Some(t(0));
+    d.sample_window_secs = Some(60.0);
     p
 }
 

@@ -130,8 +130,11 @@ pub fn timed(
     i.started_at = start.map(t);
     i.ready_since = None;
     i.ready_changed_at = changed.map(t);
-    i.sample_at = sample.map(|(s, _)| t(s));
-    i.sample_window_secs = sample.map(|(_, w)| w);
+    if let Some((s, w)) = sample {
+        let d = i.detail_mut();
+        d.sample_at = Some(t(s));
+        d.sample_window_secs = Some(w);
+    }
     i
 }
 
@@ -165,7 +168,10 @@ pub fn pod_of(id: &str, containers: Vec<Container>) -> Instance {
         started_at: Some(t(-3600)),
         ready_since: Some(t(-3600)),
         ready_changed_at: Some(t(-3600)),
-        containers,
+        detail: Some(Box::new(Detail {
+            containers,
+            ..Default::default()
+        })),
         ..Default::default()
     }
 }

@@ -3,9 +3,9 @@
 //! workload's per-instance resources otherwise, timing fields pass through, and missing
 //! metrics stay missing. Operator overrides are the caller's to add.
 
-use ebb_engine::{Instance, InstanceState, Observation, Resources};
+use ebb_engine::{Detail, Instance, InstanceState, Observation, Resources};
 
-use super::{ObservedState, WorkloadObservation};
+use super::{ObservedInstance, ObservedState, WorkloadObservation};
 
 /// The engine's view of `obs` (no overrides).
 pub fn engine_observation(obs: &WorkloadObservation) -> Observation {
@@ -24,8 +24,6 @@ pub fn engine_observation(obs: &WorkloadObservation) -> Observation {
                 started_at: i.started_at,
                 ready_since: i.ready_since,
                 ready_changed_at: i.ready_changed_at,
-                sample_at: i.sample_at,
-                sample_window_secs: i.sample_window_secs,
                 // With containers, the engine reads an instance's own requests as pod-level
                 // ones (which replace the containers' sum), so only real pod-level ones go there.
                 requests: match (&i.pod_requests, i.containers.is_empty()) {
@@ -33,15 +31,30 @@ pub fn engine_observation(obs: &WorkloadObservation) -> Observation {
                     (None, true) => requests,
                     (None, false) => Resources::default(),
                 },
-                overhead: i.overhead.unwrap_or_default(),
-                containers: i.containers.clone(),
                 metrics: i.metrics.clone(),
+                detail: detail(i),
             })
             .collect(),
         external: obs.external.clone(),
         overrides: Vec::new(),
         ready_change_note: obs.ready_change_note.clone(),
     }
+}
+
+/// What the backend saw inside the instance, if anything.
+fn detail(i: &ObservedInstance) -> Option<Box<Detail>> {
+    let any = i.sample_at.is_some()
+        || i.sample_window_secs.is_some()
+        || !i.containers.is_empty()
+        || i.overhead.is_some();
+    any.then(|| {
+        Box::new(Detail {
+            sample_at: i.sample_at,
+            sample_window_secs: i.sample_window_secs,
+            containers: i.containers.clone(),
+            overhead: i.overhead.unwrap_or_default(),
+        })
+    })
 }
 
 /// The engine's lifecycle state for an observed one.
@@ -58,7 +71,7 @@ pub fn engine_state(state: ObservedState) -> InstanceState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::orchestrator::{ObservedInstance, ResourceSpec};
+    use crate::server::orchestrator::ResourceSpec;
 
     fn instance(containers: Vec<ebb_engine::Container>) -> ObservedInstance {
         ObservedInstance {
@@ -102,7 +115,8 @@ mod tests {
         assert_eq!(e.instances[0].requests.cpu, Some(0.5));
         assert_eq!(e.instances[1].requests, Resources::default());
         assert_eq!(e.instances[0].state, InstanceState::Terminating);
-        assert_eq!(e.instances[0].sample_window_secs, Some(15.0));
+        let d = e.instances[0].detail.as_deref().expect("detail");
+        assert_eq!(d.sample_window_secs, Some(15.0));
         assert_eq!(e.ready_change_note.as_deref(), Some("note"));
     }
 }
