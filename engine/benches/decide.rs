@@ -68,6 +68,7 @@ fn observation(n: u32, seed: u32) -> Observation {
                     memory: Some(1.0e9),
                 },
                 metrics,
+                ..Default::default()
             }
         })
         .collect();
@@ -92,6 +93,7 @@ fn history() -> History {
             to: 10,
         }],
         metric_failures: 0,
+        ..Default::default()
     }
 }
 

@@ -1,7 +1,10 @@
 //! Per-signal replica proposals (HPA's replica calculator, AWS step rules): one
 //! [`Proposal`] per metric and per step rule, each with its inputs or an error.
 
+mod group;
 mod per_instance;
+mod readiness;
+mod requests;
 mod step;
 mod total;
 
@@ -10,8 +13,9 @@ use chrono::{DateTime, Utc};
 use crate::decision::{Proposal, ProposalKind};
 use crate::observation::Observation;
 use crate::policy::{MetricSource, MetricSpec, MetricTarget, Policy, ResourceName};
+use group::Source;
 
-pub(crate) use step::lookup_value;
+pub(crate) use step::{adjust, lookup_value};
 
 /// Shared inputs of every calculation.
 pub(crate) struct Ctx<'a> {
@@ -38,24 +42,20 @@ pub(crate) fn propose(ctx: &Ctx<'_>) -> Vec<Proposal> {
 
 fn metric(ctx: &Ctx<'_>, spec: &MetricSpec) -> Proposal {
     match &spec.source {
-        MetricSource::Resource { resource } => {
-            let p = Proposal::new(&spec.name, ProposalKind::Resource);
-            let cpu = *resource == ResourceName::Cpu;
-            match spec.target {
-                MetricTarget::Value(_) => {
-                    p.failed("a Resource metric needs a Utilization or AverageValue target")
-                }
-                target => {
-                    per_instance::propose(ctx, p, resource.key(), Some(*resource), cpu, target)
-                }
-            }
-        }
+        MetricSource::Resource { resource } => resource_metric(ctx, spec, *resource, None),
+        MetricSource::ContainerResource {
+            resource,
+            container,
+        } => resource_metric(ctx, spec, *resource, Some(container)),
         MetricSource::Pods { metric } => {
             let p = Proposal::new(&spec.name, ProposalKind::Pods);
+            let src = Source {
+                key: metric,
+                resource: None,
+                container: None,
+            };
             match spec.target {
-                MetricTarget::AverageValue(_) => {
-                    per_instance::propose(ctx, p, metric, None, false, spec.target)
-                }
+                MetricTarget::AverageValue(_) => per_instance::propose(ctx, p, src, spec.target),
                 _ => p.failed("a Pods metric needs an AverageValue target"),
             }
         }
@@ -72,4 +72,23 @@ fn metric(ctx: &Ctx<'_>, spec: &MetricSpec) -> Proposal {
             spec.target,
         ),
     }
+}
+
+/// A Resource metric, or a ContainerResource metric on `container`.
+fn resource_metric(
+    ctx: &Ctx<'_>,
+    spec: &MetricSpec,
+    resource: ResourceName,
+    container: Option<&str>,
+) -> Proposal {
+    let p = Proposal::new(&spec.name, ProposalKind::Resource);
+    if let MetricTarget::Value(_) = spec.target {
+        return p.failed("a Resource metric needs a Utilization or AverageValue target");
+    }
+    let src = Source {
+        key: resource.key(),
+        resource: Some(resource),
+        container,
+    };
+    per_instance::propose(ctx, p, src, spec.target)
 }

@@ -7,6 +7,7 @@ mod next;
 mod pipeline;
 mod reason;
 pub(crate) mod trace;
+mod trigger;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,10 @@ pub struct Decision {
     pub next: NextAction,
     /// The raw (pre-stabilization) recommendation for [`crate::History`].
     pub recommendation: Recommendation,
+    /// On a target's first evaluation, the current count recorded as a recommendation (as HPA
+    /// does when it first sees an HPA), so nothing scales down inside the first window.
+    #[serde(default)]
+    pub initial_recommendation: Option<Recommendation>,
     /// False when the metrics could not be read (counts toward fallback).
     pub metrics_ok: bool,
     /// The effective bounds this decision was held within (policy and schedules).
@@ -93,19 +98,30 @@ pub enum ProposalKind {
     Step,
 }
 
-/// Instance counts behind a per-instance proposal.
+/// Instance counts behind a per-instance proposal; every instance is in exactly one of
+/// `ready`, `unready`, `missing` and `ignored`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct Counts {
     /// Ready instances with a value.
     pub ready: u32,
-    /// Starting, not-ready (CPU) or warming-up instances.
+    /// Starting, warming-up or (for CPU) not yet usable instances.
     pub unready: u32,
     /// Instances whose value is missing.
     pub missing: u32,
-    /// Failed instances, ignored.
+    /// Failed or terminating instances, ignored.
     pub ignored: u32,
     /// Of `unready`, ready instances still inside the warm-up.
     pub warming: u32,
+    /// Of `unready`, instances inside the CPU initialization period whose CPU sample is not
+    /// used (not ready, or sampled less than a window after becoming ready).
+    pub initializing: u32,
+    /// Of `unready`, not-ready instances past the CPU initialization period that were never
+    /// ready since they started.
+    pub never_ready: u32,
+    /// Instances whose readiness timing was partly unknown and assumed (see
+    /// [`Proposal::readiness`]).
+    pub assumed: u32,
 }
 
 /// One signal's proposal and its inputs.
@@ -133,6 +149,10 @@ pub struct Proposal {
     pub error: Option<String>,
     /// Short human explanation of how the number was reached.
     pub detail: String,
+    /// What HPA's CPU readiness timing left out and assumed ("; 2 in their first 300s not
+    /// counted for cpu …"), empty when it changed nothing.
+    #[serde(default)]
+    pub readiness: String,
 }
 
 impl Proposal {
@@ -149,6 +169,7 @@ impl Proposal {
             within_tolerance: false,
             error: None,
             detail: String::new(),
+            readiness: String::new(),
         }
     }
 
@@ -193,8 +214,10 @@ pub struct NextStep {
 /// A metric threshold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trigger {
-    /// Metric name.
+    /// Metric name (a step rule's: the metric its bands read).
     pub metric: String,
-    /// Threshold in the proposal's value units.
+    /// Threshold in the proposal's value units: up, the move happens above it (a step band at
+    /// or above); down, below it. A threshold at the current value means the signal already
+    /// asks for the move and only `earliest` holds it.
     pub value: f64,
 }

@@ -1,6 +1,7 @@
 //! The recent past the engine needs and the caller stores: raw recommendations (for
-//! stabilization windows), scale events (for rate limits and cooldowns) and the count of
-//! consecutive metric failures (for fallback).
+//! stabilization windows), scale events (for rate limits and cooldowns), the count of
+//! consecutive metric failures (for fallback), and whether the target's first evaluation under
+//! its policy is still to come (HPA seeds its recommendations then).
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,13 @@ pub struct History {
     pub scale_events: Vec<ScaleEvent>,
     /// Consecutive evaluations whose metrics could not be read.
     pub metric_failures: u32,
+    /// True until the first evaluation after a policy is attached to the target (set by the
+    /// caller, see [`History::attached`]): that evaluation records the current count as a
+    /// recommendation, as HPA does when it first sees an HPA, so nothing scales down inside
+    /// the first stabilization window. False for an existing history, empty or not.
+    pub first_evaluation: bool,
+    /// When that first evaluation happened ("watching since"); `None` if not known.
+    pub watching_since: Option<DateTime<Utc>>,
 }
 
 /// A raw recommendation at an instant.
@@ -51,9 +59,20 @@ impl ScaleEvent {
 }
 
 impl History {
-    /// Records one decision: appends its recommendation (only when metrics were read, as HPA
-    /// records nothing on a failed evaluation), its scale event when `applied` and the count
-    /// changed, updates `metric_failures`, and prunes entries no window of `policy` needs.
+    /// The history of a target a policy was just attached to: its next evaluation is its
+    /// first.
+    pub fn attached() -> History {
+        History {
+            first_evaluation: true,
+            ..History::default()
+        }
+    }
+
+    /// Records one decision: the first evaluation's initial recommendation (always, as HPA
+    /// records it before reading metrics), its recommendation (only when metrics were read, as
+    /// HPA records nothing on a failed evaluation), its scale event when `applied` and the
+    /// count changed, updates `metric_failures`, and prunes entries no window of `policy`
+    /// needs.
     pub fn record(
         &mut self,
         decision: &Decision,
@@ -61,6 +80,11 @@ impl History {
         policy: &Policy,
         now: DateTime<Utc>,
     ) {
+        if let Some(initial) = decision.initial_recommendation {
+            self.recommendations.push(initial);
+            self.watching_since = Some(initial.at);
+            self.first_evaluation = false;
+        }
         if decision.metrics_ok {
             self.recommendations.push(decision.recommendation);
             self.metric_failures = 0;

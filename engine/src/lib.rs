@@ -8,19 +8,26 @@
 //!
 //! Where the Kubernetes HPA (autoscaling/v2) defines a behaviour, the engine reproduces it
 //! with the same defaults: usage ratio and tolerance, utilization from usage and requests in
-//! milli-units with integer percent, missing instances at 100 % (of `max(target, request)`)
-//! on a scale-down and 0 % on a scale-up, unready instances at 0 % on a scale-up, the
-//! recomputation that may not flip the direction, the multi-metric maximum, the legacy
-//! scale-up limit, stabilization windows over the recommendation history, rate policies over
-//! the scale events inside each period with `select_policy`, the min/max clamp, and HPA's
-//! condition reasons.
+//! milli-units with integer percent, pod requests as Kubernetes computes them (containers and
+//! sidecars summed, or the pod-level request where the pod sets one; a missing request fails
+//! the metric naming the instance and container), `ContainerResource` metrics on one named
+//! container, failed and terminating instances ignored, the CPU readiness timing (initialization
+//! period and initial readiness delay, per policy), missing instances at 100 % (of
+//! `max(target, request)`) on a scale-down and 0 % on a scale-up, unready instances at 0 % on
+//! a scale-up, the recomputation that may not flip the direction, the multi-metric maximum,
+//! counts saturating at the int32 maximum, the legacy scale-up limit, stabilization windows
+//! over the recommendation history (seeded with the current count on a target's first
+//! evaluation), rate policies over the scale events inside each period with `select_policy`,
+//! the min/max clamp, and HPA's condition reasons.
 //!
 //! ## Order of rules
 //!
 //! Each rule that changes the number appends a [`Limit`] to [`Decision::limits`], in order:
 //!
 //! 1. **Proposals** — one per metric (HPA replica calculator) and per step rule (AWS step
-//!    scaling); a metric inside its tolerance proposes the current count (`Tolerance`).
+//!    scaling); a metric inside its tolerance proposes the current count (`Tolerance`). A
+//!    proposal's `readiness` says which instances the CPU readiness timing left out and what
+//!    it assumed for timing fields the backend could not give; the sentence quotes it.
 //! 2. **Max** — the largest proposal wins. If every signal failed, or some failed and the
 //!    rest would scale down, the metrics count as failed (HPA never scales down on partial
 //!    metrics).
@@ -34,7 +41,10 @@
 //!    limit `max(2 × current, 4)`, min/max. With `behavior`: stabilization between the
 //!    scale-up and scale-down windows, rate policies, min/max. If the current count is
 //!    already outside the bounds it goes straight to the bound. The min/max used here are the
-//!    *effective* bounds: the policy's, overridden by active schedules (`Schedule`).
+//!    *effective* bounds: the policy's, overridden by active schedules (`Schedule`). On the
+//!    first evaluation after a policy is attached ([`History::attached`]) the current count
+//!    joins the recommendations, so nothing scales down inside the first window ("watching
+//!    since …; scale-down possible from …").
 //! 7. **Cooldown** — no scale in a direction until its cooldown after the last scale event.
 //! 8. **Pauses** — policy pauses and operator pause overrides hold a direction.
 //! 9. **Final clamp** — into the effective bounds (a hold never keeps the count outside).
@@ -71,7 +81,11 @@ pub use decision::{
     ProposalKind, Reason, Rule, Trigger,
 };
 pub use history::{History, Recommendation, ScaleEvent};
-pub use observation::{Instance, InstanceState, Observation, Override, OverrideKind, Resources};
+pub use num::MAX_REPLICAS;
+pub use observation::{
+    Container, ContainerKind, Detail, Instance, InstanceState, Observation, Override, OverrideKind,
+    Resources,
+};
 pub use policy::{
     Activation, Adjustment, Behavior, Cooldown, Fallback, FallbackAction, Headroom, MetricSource,
     MetricSpec, MetricTarget, Pause, PauseDirection, Policy, RatePolicy, RatePolicyKind,

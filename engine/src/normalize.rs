@@ -9,10 +9,11 @@ mod rate;
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::decision::trace::Trace;
-use crate::history::History;
+use crate::history::{History, Recommendation};
+use crate::num::{utc, Text};
 use crate::policy::{behavior_defaults, RatePolicy, ScalingRules};
 use crate::Policy;
 
@@ -42,9 +43,45 @@ pub(crate) fn effective_policies(rules: &ScalingRules, up: bool) -> Cow<'_, [Rat
 pub(crate) struct Args<'a> {
     pub policy: &'a Policy,
     pub history: &'a History,
+    /// On the first evaluation, the current count as a recommendation at `now`.
+    pub initial: Option<Recommendation>,
+    /// When the engine started watching the target, if known.
+    pub watch_start: Option<DateTime<Utc>>,
     pub now: DateTime<Utc>,
     pub current: u32,
     pub limits: &'a bounds::Limits,
+}
+
+impl Args<'_> {
+    /// The recommendations the stabilization windows look at: the history's and, on the first
+    /// evaluation, the initial one.
+    pub fn recommendations(&self) -> impl Iterator<Item = &Recommendation> + '_ {
+        self.history
+            .recommendations
+            .iter()
+            .chain(self.initial.as_ref())
+    }
+
+    /// Appends " (watching since …; scale-down possible from …)" while the start of watching
+    /// lies inside the `secs` window that held the count: HPA's first recommendation (the
+    /// count it found) holds it until then.
+    pub fn watch_note(&self, secs: u32, direction: &str, out: &mut String) {
+        let Some(since) = self.watch_start else {
+            return;
+        };
+        let Some(until) = since.checked_add_signed(Duration::seconds(i64::from(secs))) else {
+            return;
+        };
+        if until > self.now {
+            out.s(" (watching since ")
+                .s(&utc(since))
+                .s("; ")
+                .s(direction)
+                .s(" possible from ")
+                .s(&utc(until))
+                .s(")");
+        }
+    }
 }
 
 /// Normalizes `desired` as HPA does: legacy path without `behavior`, behavior path with it.

@@ -1,5 +1,21 @@
-//! Numeric helpers that never panic: milli-unit conversion (as Kubernetes quantities) and
-//! saturating float-to-count conversion.
+//! Numeric helpers that never panic: milli-unit conversion (as Kubernetes quantities),
+//! saturating float-to-count conversion (counts are Kubernetes int32s) and instant text.
+
+use chrono::{DateTime, Utc};
+
+/// The largest replica count: Kubernetes counts are int32, so proposals saturate here.
+pub const MAX_REPLICAS: u32 = i32::MAX as u32;
+
+/// `n` capped at [`MAX_REPLICAS`].
+pub(crate) fn replicas(n: u32) -> u32 {
+    n.min(MAX_REPLICAS)
+}
+
+/// An instant as explanations print it: `2026-11-27 18:09:26 UTC` (second precision; the
+/// exact instant is in the decision's data).
+pub(crate) fn utc(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
 
 /// A usable metric value: finite and not negative. Anything else counts as missing.
 pub(crate) fn usable(v: f64) -> Option<f64> {
@@ -125,12 +141,13 @@ fn digit(n: u64) -> char {
     char::from(b'0' + (n % 10) as u8)
 }
 
-/// `ceil(x)` as a replica count: NaN and negatives give 0, huge values saturate.
+/// `ceil(x)` as a replica count: NaN and negatives give 0, huge values saturate at
+/// [`MAX_REPLICAS`] (HPA caps a proposal at the int32 maximum).
 pub(crate) fn ceil_u32(x: f64) -> u32 {
     if x.is_nan() || x <= 0.0 {
         0
-    } else if x >= f64::from(u32::MAX) {
-        u32::MAX
+    } else if x >= f64::from(MAX_REPLICAS) {
+        MAX_REPLICAS
     } else {
         x.ceil() as u32
     }

@@ -18,6 +18,11 @@ pub use metric::{MetricSource, MetricSpec, MetricTarget, ResourceName};
 
 use serde::{Deserialize, Serialize};
 
+/// HPA's default CPU initialization period (5 min).
+pub const CPU_INITIALIZATION_PERIOD_SECS: u32 = 300;
+/// HPA's default initial readiness delay (30 s).
+pub const INITIAL_READINESS_DELAY_SECS: u32 = 30;
+
 /// A complete scaling policy for one target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -41,6 +46,14 @@ pub struct Policy {
     pub cooldown: Cooldown,
     /// A new instance is not counted until it has been ready this long.
     pub warmup_secs: u32,
+    /// HPA `--horizontal-pod-autoscaler-cpu-initialization-period`: while an instance is this
+    /// young, its CPU sample counts only if it is ready and was taken a full sample window
+    /// after it became ready.
+    pub cpu_initialization_period_secs: u32,
+    /// HPA `--horizontal-pod-autoscaler-initial-readiness-delay`: after the initialization
+    /// period, a not-ready instance whose readiness last changed within this long of its start
+    /// has never been ready, and its CPU sample is not used.
+    pub initial_readiness_delay_secs: u32,
     /// What to do when metrics cannot be read.
     pub fallback: Fallback,
     /// Capacity kept above current demand for bursts.
@@ -64,6 +77,8 @@ impl Default for Policy {
             schedules: Vec::new(),
             cooldown: Cooldown::default(),
             warmup_secs: 0,
+            cpu_initialization_period_secs: CPU_INITIALIZATION_PERIOD_SECS,
+            initial_readiness_delay_secs: INITIAL_READINESS_DELAY_SECS,
             fallback: Fallback::default(),
             headroom: None,
             activation: None,

@@ -6,6 +6,7 @@ mod parts;
 
 use serde::{Deserialize, Serialize};
 
+use crate::num::MAX_REPLICAS;
 use crate::policy::Policy;
 
 pub use lint::lint;
@@ -57,6 +58,9 @@ fn bounds(p: &Policy, e: &mut Errors) {
     if p.max_replicas == 0 {
         e.push("max_replicas", "max_replicas must be at least 1");
     }
+    if p.max_replicas > MAX_REPLICAS {
+        e.push("max_replicas", too_many("max_replicas", p.max_replicas));
+    }
     if p.min_replicas > p.max_replicas {
         e.push(
             "min_replicas",
@@ -72,6 +76,13 @@ fn bounds(p: &Policy, e: &mut Errors) {
     if p.metrics.is_empty() && p.step_rules.is_empty() && p.schedules.is_empty() {
         e.push("metrics", "add at least one metric, step rule or schedule");
     }
+}
+
+/// "max_replicas 3000000000 is above 2147483647 …": counts are Kubernetes int32s.
+pub(crate) fn too_many(name: &str, n: u32) -> String {
+    format!(
+        "{name} {n} is above {MAX_REPLICAS}, the largest replica count Kubernetes can hold (int32); lower it"
+    )
 }
 
 /// True for a finite number.

@@ -42,6 +42,24 @@ pub fn policy_fieldsets(ctx: EditorCtx, f: &FormFields) -> AnyView {
         </fieldset>
         {extras(ctx, f)}
         {pauses(ctx, f)}
+        {advanced(ctx, f)}
+    }
+    .into_any()
+}
+
+/// Settings most policies keep at HPA's defaults.
+fn advanced(ctx: EditorCtx, f: &FormFields) -> AnyView {
+    view! {
+        <fieldset class="panel policy-fieldset" id="fs-advanced">
+            <legend>"Advanced settings"</legend>
+            <p class="hint">"HPA's CPU readiness timing: a young instance's CPU sample counts only once it is ready and was sampled a full window later; afterwards only a not-ready instance that was never ready is left out."</p>
+            <div class="field-row">
+                {input(ctx, f, Input::num("CPU initialization period (s)", "cpu_initialization_period_secs", "cpu_initialization_period_secs").placeholder("300")
+                    .hint("HPA --horizontal-pod-autoscaler-cpu-initialization-period"))}
+                {input(ctx, f, Input::num("Initial readiness delay (s)", "initial_readiness_delay_secs", "initial_readiness_delay_secs").placeholder("30")
+                    .hint("HPA --horizontal-pod-autoscaler-initial-readiness-delay"))}
+            </div>
+        </fieldset>
     }
     .into_any()
 }

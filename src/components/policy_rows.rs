@@ -33,11 +33,13 @@ pub fn metrics(ctx: EditorCtx, f: &FormFields) -> AnyView {
                         {input(ctx, f, Input::text("Name", k("name"), p("name")).placeholder("cpu"))}
                         {select(ctx, f, "Source", k("source"), p("source"), &[
                             ("resource", "resource (per instance, vs request)"),
+                            ("container_resource", "container resource (one container, vs its request)"),
                             ("pods", "pods (per-instance metric)"),
                             ("object", "object (one total)"),
                             ("external", "external (one total)"),
                         ])}
                         {select(ctx, f, "Resource", k("resource"), p("source"), &[("cpu", "cpu"), ("memory", "memory")])}
+                        {input(ctx, f, Input::text("Container", k("container"), p("source.container")).hint("for container resource"))}
                         {input(ctx, f, Input::text("Metric name", k("metric"), p("source.metric")).hint("for pods, object, external"))}
                     </div>
                     <div class="field-row">

@@ -47,10 +47,13 @@ pub enum ObservedState {
     Starting,
     /// Running and ready to serve.
     Ready,
-    /// Running but not ready (failing readiness, draining).
+    /// Running but not ready (failing readiness).
     NotReady,
     /// Crashed or rejected; the backend may restart it.
     Failed,
+    /// Being removed (draining after a scale-in, a Kubernetes pod being deleted); ignored by
+    /// the scaling calculations, as HPA ignores pods being deleted.
+    Terminating,
 }
 
 /// One instance (container, task, pod) of a workload.
@@ -65,6 +68,27 @@ pub struct ObservedInstance {
     pub metrics: BTreeMap<String, f64>,
     /// How often the backend restarted this instance.
     pub restarts: u32,
+    /// When its readiness last changed, either way (Kubernetes: the Ready condition's
+    /// `lastTransitionTime`); `None` when the backend cannot know (see
+    /// [`WorkloadObservation::ready_change_note`] for a stand-in).
+    #[serde(default)]
+    pub ready_changed_at: Option<DateTime<Utc>>,
+    /// When its cpu/memory sample was taken and the seconds it averages over (Kubernetes:
+    /// `PodMetrics.timestamp` and `window`); `None` when unknown.
+    #[serde(default)]
+    pub sample_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub sample_window_secs: Option<f64>,
+    /// Its containers with kind (regular, init, sidecar), requests and usage (Kubernetes: the
+    /// pod spec and `PodMetrics`); empty for backends that see one container per instance.
+    #[serde(default)]
+    pub containers: Vec<ebb_engine::Container>,
+    /// Pod-level requests and pod overhead where the instance sets them (Kubernetes
+    /// `spec.resources.requests`, `spec.overhead`).
+    #[serde(default)]
+    pub pod_requests: Option<ebb_engine::Resources>,
+    #[serde(default)]
+    pub overhead: Option<ebb_engine::Resources>,
 }
 
 /// Everything the controller needs to know about a workload at one moment.
@@ -86,6 +110,10 @@ pub struct WorkloadObservation {
     /// no CPU reservation: set one with ..."); shown with the workload when a signal fails.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// How the backend filled `ready_changed_at` when it knows no real readiness transitions
+    /// (Docker Swarm); the explanation of HPA's CPU readiness timing quotes it.
+    #[serde(default)]
+    pub ready_change_note: Option<String>,
 }
 
 /// The simulator's ground truth about load.

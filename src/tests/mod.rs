@@ -6,6 +6,7 @@ mod backend_errors;
 mod backends;
 mod controller;
 mod faults;
+mod first_evaluation;
 mod hostile;
 mod http;
 mod lifecycle;

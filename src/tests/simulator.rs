@@ -122,6 +122,11 @@ fn new_instances_are_ready_after_the_startup_delay() {
     assert_eq!(states(&obs), vec![ObservedState::Ready; 3]);
     assert_eq!(obs.demand.map(|d| d.capacity), Some(300.0));
     assert_eq!(obs.instances[1].ready_since, Some(secs(40)));
+    // The fields HPA's CPU readiness timing reads: the Ready transition, and a sample taken
+    // now over one model step.
+    assert_eq!(obs.instances[1].ready_changed_at, Some(secs(40)));
+    assert_eq!(obs.instances[1].sample_at, Some(secs(40)));
+    assert_eq!(obs.instances[1].sample_window_secs, Some(1.0));
 }
 
 #[test]
@@ -134,7 +139,7 @@ fn scale_in_drains_then_removes() {
     c.scale("web", 1, &obs.token, secs(5)).expect("scale");
     let obs = c.observe("web", secs(24)).expect("observe");
     assert_eq!(obs.replicas, 1);
-    assert_eq!(count(&obs, ObservedState::NotReady), 2);
+    assert_eq!(count(&obs, ObservedState::Terminating), 2);
     assert_eq!(count(&obs, ObservedState::Ready), 1);
     assert_eq!(
         obs.instances[0].id, "sim-0",

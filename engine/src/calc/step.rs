@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use crate::decision::{Proposal, ProposalKind};
-use crate::num::usable;
+use crate::num::{replicas, usable, MAX_REPLICAS};
 use crate::policy::{Adjustment, StepRule};
 
 /// Value of a named signal: a computed proposal's value, else `Observation::external`.
@@ -46,10 +46,10 @@ fn band(lower: Option<f64>, upper: Option<f64>) -> String {
     format!("[{l}, {u})")
 }
 
-/// Applies an adjustment to `current` (never below zero, saturating above).
+/// Applies an adjustment to `current` (never below zero, saturating at the int32 maximum).
 pub(crate) fn adjust(current: u32, adj: Adjustment, min_magnitude: Option<u32>) -> u32 {
     let change: i64 = match adj {
-        Adjustment::ExactCapacity(n) => return n,
+        Adjustment::ExactCapacity(n) => return replicas(n),
         Adjustment::ChangeInCapacity(n) => i64::from(n),
         Adjustment::PercentChangeInCapacity(pct) => {
             let raw = if pct.is_finite() {
@@ -67,8 +67,8 @@ pub(crate) fn adjust(current: u32, adj: Adjustment, min_magnitude: Option<u32>) 
             c
         }
     };
-    let to = (i64::from(current) + change).max(0);
-    u32::try_from(to).unwrap_or(u32::MAX)
+    let to = (i64::from(current) + change).clamp(0, i64::from(MAX_REPLICAS));
+    u32::try_from(to).unwrap_or(MAX_REPLICAS)
 }
 
 /// AWS rounding of a fractional change: toward zero, but at least one instance if non-zero.

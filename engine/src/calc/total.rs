@@ -73,7 +73,7 @@ fn by_average(ctx: &Ctx<'_>, mut p: Proposal, usage: i128, target: i128) -> Prop
         ctx.obs
             .instances
             .iter()
-            .filter(|i| i.state != InstanceState::Failed)
+            .filter(|i| !matches!(i.state, InstanceState::Failed | InstanceState::Terminating))
             .count(),
     );
     let ratio = f(usage) / (f(target) * f64::from(status));

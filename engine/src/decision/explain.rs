@@ -53,8 +53,8 @@ fn driver(run: &Run<'_>, out: &mut String) {
         out.push(')');
         return;
     }
-    match run.driver.and_then(|i| run.proposals.get(i)) {
-        Some(p) => describe(run, p, out),
+    match run.driver.and_then(|i| Some((i, run.proposals.get(i)?))) {
+        Some((i, p)) => describe(run, i, p, out),
         None if run.proposals.is_empty() => {
             out.s("no metrics configured");
         }
@@ -64,13 +64,14 @@ fn driver(run: &Run<'_>, out: &mut String) {
     }
 }
 
-fn describe(run: &Run<'_>, p: &Proposal, out: &mut String) {
+/// The driving proposal `p`, the `i`th (proposals come in policy order, metrics first).
+fn describe(run: &Run<'_>, i: usize, p: &Proposal, out: &mut String) {
     if p.kind == ProposalKind::Step {
         out.s(&p.name).s(" ");
         num(out, p.value).s(": ").s(&p.detail);
         return;
     }
-    let spec = run.policy.metrics.iter().find(|m| m.name == p.name);
+    let spec = run.policy.metrics.get(i);
     out.s(&p.name);
     match spec.map(|s| s.target) {
         Some(MetricTarget::Utilization(_)) => {
@@ -86,6 +87,8 @@ fn describe(run: &Run<'_>, p: &Proposal, out: &mut String) {
             num(out, p.target);
         }
     }
+    // What HPA's CPU readiness timing left out, and what it assumed, starts with "; ".
+    out.s(&p.readiness);
 }
 
 /// A value with two decimals, or "?".

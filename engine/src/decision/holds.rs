@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::pipeline::Run;
 use super::{Reason, Rule};
+use crate::num::utc;
 use crate::observation::OverrideKind;
 use crate::policy::PauseDirection;
 
@@ -118,10 +119,4 @@ impl Run<'_> {
         self.trace.note(Reason::Pinned);
         n
     }
-}
-
-/// An instant as the explanations print it: `2026-11-27 18:09:26 UTC` (second precision; the
-/// exact instant is in the decision's data).
-fn utc(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }

@@ -1,18 +1,18 @@
 //! The dashboard's "next possible action": per direction, the earliest instant no cooldown,
 //! pause, pin, stabilization window or rate limit blocks a scale, and the metric value that
-//! would trigger it. Computed as if this decision were applied.
+//! would trigger it (see [`super::trigger`]). Computed as if this decision were applied.
 
 use std::borrow::Cow;
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::pipeline::Run;
-use super::{NextAction, NextStep, Proposal, ProposalKind, Trigger};
+use super::{NextAction, NextStep};
 use crate::history::ScaleEvent;
 use crate::normalize::{
     effective_policies, scale_down_limit, scale_up_limit, window_secs, LEGACY_DOWNSCALE_WINDOW_SECS,
 };
-use crate::policy::{MetricSource, MetricTarget, SelectPolicy};
+use crate::policy::SelectPolicy;
 
 pub(super) fn next_action(run: &Run<'_>, desired: u32, raw: u32) -> NextAction {
     let events: Cow<'_, [ScaleEvent]> = if desired != run.current {
@@ -71,7 +71,7 @@ impl Next<'_, '_> {
         earliest = earliest.max(self.rate_until(up)?);
         Some(NextStep {
             earliest,
-            trigger: trigger(run, self.cur, up),
+            trigger: super::trigger::trigger(run, self.cur, up),
         })
     }
 
@@ -93,6 +93,7 @@ impl Next<'_, '_> {
             .history
             .recommendations
             .iter()
+            .chain(run.initial.as_ref())
             .map(|r| (r.at, r.replicas))
             .chain(this_tick);
         // The newest holding recommendation ends the window (adding after `max` saves a
@@ -143,56 +144,4 @@ impl Next<'_, '_> {
 
 fn secs_dur(secs: u32) -> Duration {
     Duration::seconds(i64::from(secs))
-}
-
-/// Up: the closest metric threshold above which some metric proposes more than `cur`.
-/// Down: the threshold below which the binding (largest) metric proposes fewer.
-fn trigger(run: &Run<'_>, cur: u32, up: bool) -> Option<Trigger> {
-    let tol = run.policy.tolerance;
-    let candidates = run
-        .proposals
-        .iter()
-        .filter(|p| p.error.is_none() && p.kind != ProposalKind::Step);
-    let with_threshold = candidates.filter_map(|p| {
-        let spec = run.policy.metrics.iter().find(|m| m.name == p.name)?;
-        let (value, target) = (p.value?, p.target?);
-        let avg_total = matches!(
-            (&spec.source, spec.target),
-            (
-                MetricSource::Object { .. } | MetricSource::External { .. },
-                MetricTarget::AverageValue(_)
-            )
-        );
-        let n = f64::from(p.counts.ready.max(1));
-        let c = f64::from(cur);
-        let t = if avg_total {
-            if up {
-                target * c.max(n * (1.0 + tol.scale_up))
-            } else {
-                target * (c - 1.0).min(n * (1.0 - tol.scale_down))
-            }
-        } else if up {
-            target * (1.0 + tol.scale_up).max(c / n)
-        } else {
-            target * (1.0 - tol.scale_down).min((c - 1.0) / n)
-        };
-        t.is_finite().then_some((p, value, t))
-    });
-    let pick = if up {
-        with_threshold.min_by(|a, b| rel(a).total_cmp(&rel(b)))
-    } else {
-        with_threshold.max_by_key(|(p, _, _)| p.replicas.unwrap_or(0))
-    };
-    pick.map(|(p, _, t)| Trigger {
-        metric: p.name.clone(),
-        value: t.max(0.0),
-    })
-}
-
-fn rel((_, value, t): &(&Proposal, f64, f64)) -> f64 {
-    if *value > 0.0 {
-        t / value
-    } else {
-        f64::INFINITY
-    }
 }

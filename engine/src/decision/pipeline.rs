@@ -29,6 +29,8 @@ pub(super) struct Run<'a> {
     pub policy: &'a Policy,
     pub obs: &'a Observation,
     pub history: &'a History,
+    /// On the first evaluation, the current count as a recommendation at `now`.
+    pub initial: Option<Recommendation>,
     pub now: DateTime<Utc>,
     pub current: u32,
     pub limits: Limits,
@@ -52,6 +54,10 @@ pub fn decide(
         policy,
         obs,
         history,
+        initial: history.first_evaluation.then_some(Recommendation {
+            at: now,
+            replicas: obs.current_replicas,
+        }),
         now,
         current: obs.current_replicas,
         limits: limits(policy, &active),
@@ -286,6 +292,9 @@ impl Run<'_> {
         let args = Args {
             policy: self.policy,
             history: self.history,
+            initial: self.initial,
+            // A new attachment starts watching now, whatever an earlier one recorded.
+            watch_start: self.initial.map(|r| r.at).or(self.history.watching_since),
             now: self.now,
             current,
             limits: lim,
@@ -307,6 +316,7 @@ impl Run<'_> {
                 at: self.now,
                 replicas: raw,
             },
+            initial_recommendation: self.initial,
             metrics_ok: self.metrics_ok,
             bounds: super::Bounds {
                 min: self.limits.min,
@@ -326,6 +336,6 @@ fn with_headroom(demand: u32, h: Headroom) -> u32 {
             crate::num::ceil_u32(f64::from(demand) * (1.0 + p / 100.0))
         }
         Headroom::Percent(_) => demand,
-        Headroom::Instances(n) => demand.saturating_add(n),
+        Headroom::Instances(n) => crate::num::replicas(demand.saturating_add(n)),
     }
 }

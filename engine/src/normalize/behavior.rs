@@ -29,7 +29,7 @@ fn stabilize(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut Trace) -> 
     let up_cutoff = args.now - Duration::seconds(i64::from(up_secs));
     let down_cutoff = args.now - Duration::seconds(i64::from(down_secs));
     let (mut up_rec, mut down_rec) = (desired, desired);
-    for r in &args.history.recommendations {
+    for r in args.recommendations() {
         if r.at > up_cutoff {
             up_rec = up_rec.min(r.replicas);
         }
@@ -39,10 +39,15 @@ fn stabilize(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut Trace) -> 
     }
     let stabilized = args.current.max(up_rec).min(down_rec);
     if stabilized != desired {
-        let (reason, which, secs) = if desired >= args.current {
-            (Reason::ScaleUpStabilized, "lowest", up_secs)
+        let (reason, which, secs, direction) = if desired >= args.current {
+            (Reason::ScaleUpStabilized, "lowest", up_secs, "scale-up")
         } else {
-            (Reason::ScaleDownStabilized, "highest", down_secs)
+            (
+                Reason::ScaleDownStabilized,
+                "highest",
+                down_secs,
+                "scale-down",
+            )
         };
         let mut detail = String::with_capacity(80);
         detail
@@ -53,6 +58,7 @@ fn stabilize(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut Trace) -> 
             .s(" recommendation of the last ")
             .n(secs)
             .s("s");
+        args.watch_note(secs, direction, &mut detail);
         trace.bind(Rule::Stabilization, desired, stabilized, reason, detail);
     }
     stabilized
@@ -134,5 +140,6 @@ fn describe(out: &mut String, p: Option<&RatePolicy>, direction: &str) {
 }
 
 pub(crate) fn clamp_u32(x: i64) -> u32 {
-    u32::try_from(x.max(0)).unwrap_or(u32::MAX)
+    u32::try_from(x.clamp(0, i64::from(crate::num::MAX_REPLICAS)))
+        .unwrap_or(crate::num::MAX_REPLICAS)
 }

@@ -6,7 +6,7 @@ use chrono::Duration;
 use super::{Args, LEGACY_DOWNSCALE_WINDOW_SECS};
 use crate::decision::trace::Trace;
 use crate::decision::{Reason, Rule};
-use crate::num::Text;
+use crate::num::{replicas, Text, MAX_REPLICAS};
 
 /// Factor of the legacy scale-up limit.
 const SCALE_UP_LIMIT_FACTOR: u64 = 2;
@@ -16,15 +16,13 @@ const SCALE_UP_LIMIT_MINIMUM: u64 = 4;
 /// The legacy scale-up limit for `current` replicas.
 pub(crate) fn legacy_scale_up_limit(current: u32) -> u32 {
     let limit = (u64::from(current) * SCALE_UP_LIMIT_FACTOR).max(SCALE_UP_LIMIT_MINIMUM);
-    u32::try_from(limit).unwrap_or(u32::MAX)
+    u32::try_from(limit).map_or(MAX_REPLICAS, replicas)
 }
 
 pub(super) fn normalize(args: &Args<'_>, desired: u32, trace: &mut Trace) -> u32 {
     let cutoff = args.now - Duration::seconds(i64::from(LEGACY_DOWNSCALE_WINDOW_SECS));
     let stabilized = args
-        .history
-        .recommendations
-        .iter()
+        .recommendations()
         .filter(|r| r.at > cutoff)
         .map(|r| r.replicas)
         .fold(desired, u32::max);
@@ -34,7 +32,7 @@ pub(super) fn normalize(args: &Args<'_>, desired: u32, trace: &mut Trace) -> u32
             desired,
             stabilized,
             Reason::ScaleDownStabilized,
-            held_detail(stabilized),
+            held_detail(args, stabilized),
         );
     }
     let up_limit = legacy_scale_up_limit(args.current);
@@ -68,8 +66,8 @@ pub(super) fn normalize(args: &Args<'_>, desired: u32, trace: &mut Trace) -> u32
     }
 }
 
-/// "held at N, the highest recommendation of the last 300s".
-fn held_detail(stabilized: u32) -> String {
+/// "held at N, the highest recommendation of the last 300s", with the watch note.
+fn held_detail(args: &Args<'_>, stabilized: u32) -> String {
     let mut detail = String::with_capacity(64);
     detail
         .s("held at ")
@@ -77,5 +75,6 @@ fn held_detail(stabilized: u32) -> String {
         .s(", the highest recommendation of the last ")
         .n(LEGACY_DOWNSCALE_WINDOW_SECS)
         .s("s");
+    args.watch_note(LEGACY_DOWNSCALE_WINDOW_SECS, "scale-down", &mut detail);
     detail
 }

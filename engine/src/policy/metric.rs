@@ -35,6 +35,14 @@ pub enum MetricSource {
         /// Which resource.
         resource: ResourceName,
     },
+    /// Usage of one named container in each instance, compared with that container's request
+    /// (HPA `ContainerResource`). An instance without that container fails the metric.
+    ContainerResource {
+        /// Which resource.
+        resource: ResourceName,
+        /// The container's name.
+        container: String,
+    },
     /// A per-instance metric (`Instance::metrics[metric]`), averaged over instances.
     Pods {
         /// Key in `Instance::metrics`.

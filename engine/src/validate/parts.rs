@@ -2,7 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use super::{finite, Errors};
+use super::{finite, too_many, Errors};
+use crate::num::MAX_REPLICAS;
 use crate::policy::{
     Adjustment, FallbackAction, Headroom, MetricSource, MetricTarget, Policy, ScalingRules,
 };
@@ -30,6 +31,15 @@ pub(super) fn metrics(p: &Policy, e: &mut Errors) {
         }
         let source_ok = match &m.source {
             MetricSource::Resource { .. } => true,
+            MetricSource::ContainerResource { container, .. } => {
+                if container.trim().is_empty() {
+                    e.push(
+                        format!("{path}.source.container"),
+                        "name the container whose usage to read",
+                    );
+                }
+                true
+            }
             MetricSource::Pods { metric }
             | MetricSource::Object { metric }
             | MetricSource::External { metric } => !metric.trim().is_empty(),
@@ -40,7 +50,7 @@ pub(super) fn metrics(p: &Policy, e: &mut Errors) {
         let kind_ok = matches!(
             (&m.source, m.target),
             (
-                MetricSource::Resource { .. },
+                MetricSource::Resource { .. } | MetricSource::ContainerResource { .. },
                 MetricTarget::Utilization(_) | MetricTarget::AverageValue(_)
             ) | (MetricSource::Pods { .. }, MetricTarget::AverageValue(_))
                 | (
@@ -51,7 +61,7 @@ pub(super) fn metrics(p: &Policy, e: &mut Errors) {
         if !kind_ok {
             e.push(
                 format!("{path}.target"),
-                "Resource takes Utilization or AverageValue, Pods takes AverageValue, Object and External take Value or AverageValue",
+                "Resource and ContainerResource take Utilization or AverageValue, Pods takes AverageValue, Object and External take Value or AverageValue",
             );
         }
         let t = m.target.amount();
@@ -201,6 +211,14 @@ pub(super) fn schedules(p: &Policy, e: &mut Errors) {
                 format!("{path}.max_replicas"),
                 "max_replicas must be at least 1",
             );
+        }
+        for (name, v) in [
+            ("min_replicas", s.min_replicas),
+            ("max_replicas", s.max_replicas),
+        ] {
+            if let Some(n) = v.filter(|n| *n > MAX_REPLICAS) {
+                e.push(format!("{path}.{name}"), too_many(name, n));
+            }
         }
     }
 }

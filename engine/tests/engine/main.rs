@@ -1,8 +1,14 @@
 //! Integration tests of ebb-engine: named case tables per rule and property tests.
 
 mod calc;
+mod first;
+mod next;
 mod normalize;
+mod overflow;
+mod pods;
 mod props;
+mod requests;
+mod resource_scale;
 mod rules;
 mod support;
 mod validate;

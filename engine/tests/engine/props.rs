@@ -54,6 +54,7 @@ fn instance() -> impl Strategy<Value = Instance> {
                     memory: None,
                 },
                 metrics,
+                ..Default::default()
             }
         })
 }
@@ -199,6 +200,8 @@ fn policy() -> impl Strategy<Value = Policy> {
                     scale_down_secs: cd,
                 },
                 warmup_secs: cu,
+                cpu_initialization_period_secs: cd,
+                initial_readiness_delay_secs: cu / 10,
                 fallback: Fallback {
                     after_failures: fa,
                     action: if fixed % 2 == 0 {
@@ -236,6 +239,7 @@ fn history() -> impl Strategy<Value = History> {
             recommendations,
             scale_events,
             metric_failures,
+            ..Default::default()
         })
 }
 
@@ -308,5 +312,130 @@ proptest! {
         let d = decide(&p, &o, &h, t(0));
         prop_assert!(!d.metrics_ok);
         prop_assert!(d.desired_replicas >= cur, "{}", d.sentence);
+    }
+}
+
+/// Any instant a backend might report: missing, near now (in the past or the future, before
+/// or after the others), or at the ends of time.
+fn instant() -> impl Strategy<Value = Option<chrono::DateTime<chrono::Utc>>> {
+    prop_oneof![
+        2 => Just(None),
+        6 => (-1000i64..1000).prop_map(|s| Some(t(s))),
+        1 => Just(Some(chrono::DateTime::<chrono::Utc>::MIN_UTC)),
+        1 => Just(Some(chrono::DateTime::<chrono::Utc>::MAX_UTC)),
+    ]
+}
+
+fn containers() -> impl Strategy<Value = Vec<Container>> {
+    let kind = prop_oneof![
+        Just(ContainerKind::Regular),
+        Just(ContainerKind::Init),
+        Just(ContainerKind::Sidecar)
+    ];
+    let one = (
+        prop_oneof![Just("app"), Just("proxy")],
+        kind,
+        proptest::option::of(any_f64()),
+        proptest::option::of(any_f64()),
+    )
+        .prop_map(|(name, kind, req, used)| Container {
+            name: name.into(),
+            kind,
+            requests: Resources {
+                cpu: req,
+                memory: req,
+            },
+            usage: Resources {
+                cpu: used,
+                memory: used,
+            },
+        });
+    proptest::collection::vec(one, 0..3)
+}
+
+fn timed_instance() -> impl Strategy<Value = Instance> {
+    (
+        (instance(), instant(), instant(), instant()),
+        (instant(), proptest::option::of(any_f64()), containers()),
+        proptest::option::of(any_f64()),
+    )
+        .prop_map(
+            |((mut i, start, ready, changed), (sample, window, containers), pod_cpu)| {
+                i.started_at = start;
+                i.ready_since = ready;
+                i.ready_changed_at = changed;
+                if sample.is_some() || window.is_some() || !containers.is_empty() {
+                    let d = i.detail_mut();
+                    d.sample_at = sample;
+                    d.sample_window_secs = window;
+                    d.containers = containers;
+                }
+                i.requests.cpu = pod_cpu;
+                if i.metrics.len() % 2 == 0 {
+                    i.metrics.remove("cpu");
+                }
+                i
+            },
+        )
+}
+
+fn cpu_metrics() -> impl Strategy<Value = Vec<MetricSpec>> {
+    let target = prop_oneof![
+        any_f64().prop_map(MetricTarget::Utilization),
+        any_f64().prop_map(MetricTarget::AverageValue),
+    ];
+    let source = prop_oneof![
+        Just(MetricSource::Resource {
+            resource: ResourceName::Cpu
+        }),
+        Just(MetricSource::ContainerResource {
+            resource: ResourceName::Cpu,
+            container: "app".into()
+        }),
+        Just(MetricSource::ContainerResource {
+            resource: ResourceName::Memory,
+            container: "proxy".into()
+        }),
+    ];
+    proptest::collection::vec(
+        (source, target).prop_map(|(source, target)| MetricSpec {
+            name: "m".into(),
+            source,
+            target,
+        }),
+        1..3,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// Timing fields in any state — missing, in the future, before the instance started, at the
+    /// ends of time — never panic, and every instance lands in exactly one group.
+    #[test]
+    fn any_timing_is_total_and_each_instance_is_in_one_group(
+        instances in proptest::collection::vec(timed_instance(), 0..8),
+        metrics in cpu_metrics(),
+        period in 0..900u32,
+        delay in 0..120u32,
+        first in any::<bool>(),
+        h in history(),
+        dt in -3600i64..3600,
+    ) {
+        let n = u32::try_from(instances.len()).unwrap_or(u32::MAX);
+        let mut p = hpa(cpu(50.0));
+        p.metrics = metrics;
+        p.cpu_initialization_period_secs = period;
+        p.initial_readiness_delay_secs = delay;
+        let h = History { first_evaluation: first, ..h };
+        let d = decide(&p, &obs(n, instances), &h, t(dt));
+        for prop in d.proposals.iter().filter(|p| p.error.is_none()) {
+            let c = prop.counts;
+            prop_assert_eq!(c.ready + c.unready + c.missing + c.ignored, n, "{:?}", prop);
+            prop_assert!(c.initializing + c.never_ready + c.warming <= c.unready, "{:?}", prop);
+        }
+        let mut h2 = h.clone();
+        h2.record(&d, true, &p, t(dt));
+        prop_assert!(!h2.first_evaluation);
     }
 }

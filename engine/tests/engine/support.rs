@@ -29,6 +29,7 @@ pub fn pod(cpu: Option<f64>, req: f64) -> Instance {
             memory: None,
         },
         metrics,
+        ..Default::default()
     }
 }
 
@@ -102,6 +103,75 @@ pub fn events(list: &[(i64, u32, u32)]) -> History {
             .iter()
             .map(|&(s, from, to)| ScaleEvent { at: t(s), from, to })
             .collect(),
+        ..Default::default()
+    }
+}
+
+/// HPA's testing CPU initialization period (`defaultTestingCPUInitializationPeriod`, 2 min)
+/// and initial readiness delay (`defaultTestingDelayOfInitialReadinessStatus`, 10 s), which
+/// its replica calculator tests run with.
+pub fn hpa_testing(mut p: Policy) -> Policy {
+    p.cpu_initialization_period_secs = 120;
+    p.initial_readiness_delay_secs = 10;
+    p
+}
+
+/// An instance with readiness timing, in seconds from `t(0)`: started at `start`, readiness
+/// last changed at `changed`, resource sample at `sample` over `window` seconds; `None` leaves
+/// a field unknown. It uses 1 core of a 1-core request.
+pub fn timed(
+    state: InstanceState,
+    start: Option<i64>,
+    changed: Option<i64>,
+    sample: Option<(i64, f64)>,
+) -> Instance {
+    let mut i = pod(Some(1.0), 1.0);
+    i.state = state;
+    i.started_at = start.map(t);
+    i.ready_since = None;
+    i.ready_changed_at = changed.map(t);
+    if let Some((s, w)) = sample {
+        let d = i.detail_mut();
+        d.sample_at = Some(t(s));
+        d.sample_window_secs = Some(w);
+    }
+    i
+}
+
+/// A regular container using `usage` cores of a `request`-core request (`None` = absent).
+pub fn container(name: &str, request: Option<f64>, usage: Option<f64>) -> Container {
+    Container {
+        name: name.into(),
+        kind: ContainerKind::Regular,
+        requests: Resources {
+            cpu: request,
+            memory: None,
+        },
+        usage: Resources {
+            cpu: usage,
+            memory: None,
+        },
+    }
+}
+
+/// The same container as another kind.
+pub fn kind(mut c: Container, kind: ContainerKind) -> Container {
+    c.kind = kind;
+    c
+}
+
+/// A ready instance `id` made of `containers`, without instance-level values.
+pub fn pod_of(id: &str, containers: Vec<Container>) -> Instance {
+    Instance {
+        id: id.into(),
+        state: InstanceState::Ready,
+        started_at: Some(t(-3600)),
+        ready_since: Some(t(-3600)),
+        ready_changed_at: Some(t(-3600)),
+        detail: Some(Box::new(Detail {
+            containers,
+            ..Default::default()
+        })),
         ..Default::default()
     }
 }

@@ -21,6 +21,14 @@ pub(super) fn emit(p: &Policy) -> FormFields {
                 f.set(k("resource"), resource_name(*resource));
                 ("resource", String::new())
             }
+            MetricSource::ContainerResource {
+                resource,
+                container,
+            } => {
+                f.set(k("resource"), resource_name(*resource));
+                f.set(k("container"), container.clone());
+                ("container_resource", String::new())
+            }
             MetricSource::Pods { metric } => ("pods", metric.clone()),
             MetricSource::Object { metric } => ("object", metric.clone()),
             MetricSource::External { metric } => ("external", metric.clone()),
@@ -80,6 +88,14 @@ pub(super) fn emit(p: &Policy) -> FormFields {
         p.cooldown.scale_down_secs.to_string(),
     );
     f.set("warmup_secs", p.warmup_secs.to_string());
+    f.set(
+        "cpu_initialization_period_secs",
+        p.cpu_initialization_period_secs.to_string(),
+    );
+    f.set(
+        "initial_readiness_delay_secs",
+        p.initial_readiness_delay_secs.to_string(),
+    );
     f.set(
         "fallback[after_failures]",
         p.fallback.after_failures.to_string(),

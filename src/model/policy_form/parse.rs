@@ -140,6 +140,16 @@ pub(super) fn parse(f: &FormFields) -> Result<Policy, Vec<FieldError>> {
             ),
         },
         warmup_secs: r.u32_or("warmup_secs", "warmup_secs", d.warmup_secs),
+        cpu_initialization_period_secs: r.u32_or(
+            "cpu_initialization_period_secs",
+            "cpu_initialization_period_secs",
+            d.cpu_initialization_period_secs,
+        ),
+        initial_readiness_delay_secs: r.u32_or(
+            "initial_readiness_delay_secs",
+            "initial_readiness_delay_secs",
+            d.initial_readiness_delay_secs,
+        ),
         fallback: fallback(&mut r),
         headroom: headroom(&mut r),
         activation: activation(&mut r),
@@ -159,9 +169,15 @@ pub(super) fn parse(f: &FormFields) -> Result<Policy, Vec<FieldError>> {
 fn metric(r: &mut Reader, i: usize) -> MetricSpec {
     let k = |n: &str| format!("metrics[{i}][{n}]");
     let p = format!("metrics[{i}]");
-    let kinds = [("resource", 0), ("pods", 1), ("object", 2), ("external", 3)];
+    let kinds = [
+        ("resource", 0),
+        ("pods", 1),
+        ("object", 2),
+        ("external", 3),
+        ("container_resource", 4),
+    ];
     let kind = r.choice(&k("source"), &format!("{p}.source"), &kinds, 0);
-    let source = if kind == 0 {
+    let source = if kind == 0 || kind == 4 {
         let names = [("cpu", ResourceName::Cpu), ("memory", ResourceName::Memory)];
         let resource = r.choice(
             &k("resource"),
@@ -169,7 +185,15 @@ fn metric(r: &mut Reader, i: usize) -> MetricSpec {
             &names,
             ResourceName::Cpu,
         );
-        MetricSource::Resource { resource }
+        if kind == 0 {
+            MetricSource::Resource { resource }
+        } else {
+            let container = r.text(&k("container"));
+            MetricSource::ContainerResource {
+                resource,
+                container,
+            }
+        }
     } else {
         let metric = r.text(&k("metric"));
         match kind {

@@ -60,6 +60,8 @@ fn full_policy() -> Policy {
             max_replicas: None,
         }],
         warmup_secs: 30,
+        cpu_initialization_period_secs: 120,
+        initial_readiness_delay_secs: 10,
         fallback: ebb_engine::Fallback {
             after_failures: 5,
             action: FallbackAction::Fixed(4),
@@ -236,4 +238,32 @@ fn zones_are_checked_against_the_servers_list() {
     assert!(zoned("not a zone!").is_empty());
     // Without a list nothing can be said.
     assert!(zone_errors(&p, &[]).is_empty());
+}
+
+#[test]
+fn container_resource_metrics_survive_a_round_trip() {
+    let mut p = full_policy();
+    p.metrics[1] = MetricSpec {
+        name: "app-memory".into(),
+        source: MetricSource::ContainerResource {
+            resource: ebb_engine::ResourceName::Memory,
+            container: "app".into(),
+        },
+        target: MetricTarget::AverageValue(5.0e8),
+    };
+    let form = FormFields::from_policy(&p);
+    assert_eq!(form.get("metrics[1][source]"), "container_resource");
+    assert_eq!(form.get("metrics[1][container]"), "app");
+    assert_eq!(form.to_policy().expect("parses"), p);
+    // Empty timing fields mean HPA's defaults.
+    let p = FormFields::from_pairs([("metrics[0][target_value]", "70")])
+        .to_policy()
+        .expect("parses");
+    assert_eq!(
+        (
+            p.cpu_initialization_period_secs,
+            p.initial_readiness_delay_secs
+        ),
+        (300, 30)
+    );
 }

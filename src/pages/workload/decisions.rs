@@ -44,8 +44,10 @@ pub fn decision_item(d: DecisionRow) -> impl IntoView {
             (None, Some(r)) => format!("proposes {r}"),
             (None, None) => "no proposal".into(),
         };
+        // The CPU readiness timing's note ("; 2 in their first 300s …") follows the detail.
+        let note = format!("{}{}", p.detail, p.readiness);
         view! { <li><strong>{p.name}</strong>" "{value}" — "{result}
-            {(!p.detail.is_empty()).then(|| view! { <span class="muted">" ("{p.detail.clone()}")"</span> })}</li> }
+            {(!note.is_empty()).then(|| view! { <span class="muted">" ("{note.clone()}")"</span> })}</li> }
     }).collect_view();
     let limits = detail.limits.into_iter().map(|l| view! {
         <li><span class="badge">{l.rule.code()}</span>" "{format!("{} → {}", l.from, l.to)}": "{l.detail}</li>

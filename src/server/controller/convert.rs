@@ -46,6 +46,7 @@ pub fn state_name(s: ObservedState) -> &'static str {
         ObservedState::Ready => "ready",
         ObservedState::NotReady => "not_ready",
         ObservedState::Failed => "failed",
+        ObservedState::Terminating => "terminating",
     }
 }
 

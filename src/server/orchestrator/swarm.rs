@@ -164,6 +164,7 @@ impl SwarmBackend {
             external: Default::default(),
             demand: None,
             notes,
+            ready_change_note: Some(observe::READY_CHANGE_NOTE.to_string()),
         })
     }
 

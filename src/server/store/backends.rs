@@ -99,6 +99,18 @@ impl Store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
+                if old_policy != Some(policy_id) {
+                    // A new attachment is a new HPA: its first evaluation seeds the
+                    // recommendations afresh (scale events stay, for cooldowns and rates).
+                    sqlx::query(
+                        "UPDATE workload_status SET history = json_set(history,
+                            '$.first_evaluation', json('true'), '$.recommendations', json('[]'))
+                         WHERE workload_id = ?",
+                    )
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 let before =
                     serde_json::json!({ "policy_id": old_policy, "interval_secs": old_interval });
                 (id, "workload.attach_policy", Some(before.to_string()))

@@ -49,7 +49,8 @@ pub struct StatusUpdate {
 }
 
 impl Store {
-    /// The controller state of workload `id` (empty for a workload never evaluated).
+    /// The controller state of workload `id` (empty, awaiting its first evaluation, for a
+    /// workload never evaluated).
     pub async fn controller_state(&self, id: i64) -> Result<ControllerState, StoreError> {
         type Row = (
             String,
@@ -67,7 +68,12 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let Some((history, errors, backoff, last_reason, last_decision_id, faults)) = row else {
-            return Ok(ControllerState::default());
+            // Never evaluated: its first evaluation is to come (HPA seeds its recommendations
+            // with the count it finds).
+            return Ok(ControllerState {
+                history: History::attached(),
+                ..ControllerState::default()
+            });
         };
         // A history that cannot be read is dropped rather than blocking the workload: the
         // engine then behaves as after a restart of the HPA (no stabilization memory).

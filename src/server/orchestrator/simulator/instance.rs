@@ -1,6 +1,6 @@
 //! One simulated instance's lifecycle, kept as instants (seconds since the workload was
 //! added) rather than stepped state: Starting until `ready_at`, then Ready; a crash makes it
-//! Failed until the orchestrator restarts it; a scale-in makes it NotReady until its drain
+//! Failed until the orchestrator restarts it; a scale-in makes it Terminating until its drain
 //! ends. State at any instant is exact whatever the model's step.
 
 use super::rng::{exp_secs, uniform, Stream};
@@ -75,7 +75,7 @@ impl SimInstance {
     /// Lifecycle state at `now` (after [`Self::settle`]).
     pub(crate) fn state(&self, now: f64) -> ObservedState {
         if self.drain_end.is_some() {
-            ObservedState::NotReady
+            ObservedState::Terminating
         } else if self.failed.is_some() {
             ObservedState::Failed
         } else if now < self.ready_at {

@@ -59,6 +59,7 @@ impl SimWorkload {
             external,
             demand: Some(reading(&load)),
             notes: Vec::new(),
+            ready_change_note: None,
         }
     }
 
@@ -66,16 +67,25 @@ impl SimWorkload {
         let state = i.state(now);
         let metrics = match (state, served) {
             (ObservedState::Ready, Some(rps)) => self.metrics(rps),
-            (ObservedState::NotReady, Some(_)) => self.metrics(0.0),
+            (ObservedState::Terminating, Some(_)) => self.metrics(0.0),
             _ => BTreeMap::new(),
         };
+        let ready_since = (state == ObservedState::Ready).then(|| self.instant(i.ready_at));
         ObservedInstance {
             id: format!("sim-{}", i.serial),
             state,
             started_at: Some(self.instant(i.created_at)),
-            ready_since: (state == ObservedState::Ready).then(|| self.instant(i.ready_at)),
+            ready_since,
             metrics,
             restarts: i.restarts,
+            ready_changed_at: ready_since,
+            // Samples are exact at the instant observed, averaged over one model step (until
+            // metric lag is modelled).
+            sample_at: Some(self.instant(now)),
+            sample_window_secs: Some(self.step),
+            containers: Vec::new(),
+            pod_requests: None,
+            overhead: None,
         }
     }
 

@@ -108,6 +108,10 @@ pub fn resource_notes(service: &str, r: &ResourceSpec) -> Vec<String> {
     notes
 }
 
+/// What the CPU readiness timing is told about Swarm's stand-in for Ready transitions.
+pub const READY_CHANGE_NOTE: &str =
+    "Docker Swarm reports no readiness changes, so a task's start of running is taken as its Ready transition";
+
 fn wanted(t: &Task) -> bool {
     matches!(t.desired_state, Some(TaskState::RUNNING | TaskState::READY))
 }
@@ -212,13 +216,22 @@ pub fn instances(
                 (ObservedState::Ready, Some(c)) => loads.get(c).copied(),
                 _ => None,
             };
+            let ready_since = (state == ObservedState::Ready).then_some(since).flatten();
             ObservedInstance {
                 id: instance_id(service, t),
                 state,
                 started_at: t.created_at,
-                ready_since: (state == ObservedState::Ready).then_some(since).flatten(),
+                ready_since,
                 metrics: load.map(|l| metrics(l, r)).unwrap_or_default(),
                 restarts,
+                // Swarm has no readiness: a task's start of running stands in for its Ready
+                // transition (see READY_CHANGE_NOTE).
+                ready_changed_at: ready_since,
+                sample_at: None,
+                sample_window_secs: None,
+                containers: Vec::new(),
+                pod_requests: None,
+                overhead: None,
             }
         })
         .collect();
@@ -301,5 +314,26 @@ mod tests {
         let i = instances("web", &third, &loads, &r, &f);
         assert_eq!(i[0].restarts, 4, "a, b, c and d");
         assert_eq!(i[0].state, ObservedState::Ready);
+    }
+
+    /// Swarm knows no readiness: a running task's start is its Ready transition, a starting
+    /// task has none, and the observation says so for the CPU readiness timing.
+    #[test]
+    fn a_running_tasks_start_stands_in_for_its_ready_transition() {
+        use TaskState::{RUNNING, STARTING};
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-02T12:00:00Z")
+            .expect("time")
+            .with_timezone(&chrono::Utc);
+        let mut running = task("a", 1, RUNNING, RUNNING);
+        if let Some(s) = running.status.as_mut() {
+            s.timestamp = Some(at);
+        }
+        let tasks = vec![running, task("b", 2, STARTING, RUNNING)];
+        let f = count_failures(&tasks, &mut HashMap::new());
+        let i = instances("web", &tasks, &HashMap::new(), &ResourceSpec::default(), &f);
+        assert_eq!(i[0].ready_changed_at, Some(at));
+        assert_eq!(i[0].ready_since, Some(at));
+        assert_eq!(i[1].ready_changed_at, None);
+        assert!(READY_CHANGE_NOTE.contains("start of running is taken as its Ready transition"));
     }
 }
