@@ -56,6 +56,7 @@ pub async fn build_state(config: &ServeConfig) -> anyhow::Result<AppState> {
         store,
         config.traces_dir.clone(),
         tls_dir,
+        config.max_replicas_cap,
     ))
 }
 
@@ -72,12 +73,15 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             config.traces_dir.display()
         );
     }
-    let controller = Arc::new(Controller::with_registry(
-        store.clone(),
-        clock.clone(),
-        state.inner.live.clone(),
-        state.backends().clone(),
-    ));
+    let controller = Arc::new(
+        Controller::with_registry(
+            store.clone(),
+            clock.clone(),
+            state.inner.live.clone(),
+            state.backends().clone(),
+        )
+        .with_max_replicas_cap(state.inner.max_replicas_cap),
+    );
     crate::server::backends::connect_all(&controller, &store, clock).await?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let control_loop = tokio::spawn(controller.run(stop_rx));

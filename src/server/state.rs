@@ -30,6 +30,8 @@ pub struct Inner {
     /// The live orchestrator of every backend, shared with the controller: server functions
     /// act through it (resources) and replace or drop entries (backend edits and removals).
     pub backends: Arc<Registry>,
+    /// `--max-replicas-cap`: no pin, policy or scale call goes above it.
+    pub max_replicas_cap: u32,
 }
 
 impl AppState {
@@ -39,6 +41,7 @@ impl AppState {
         store: Store,
         traces_dir: std::path::PathBuf,
         tls_dir: std::path::PathBuf,
+        max_replicas_cap: u32,
     ) -> AppState {
         AppState {
             leptos_options,
@@ -49,6 +52,7 @@ impl AppState {
                 tls_dir,
                 live: tokio::sync::broadcast::channel(256).0,
                 backends: Arc::new(Registry::new()),
+                max_replicas_cap,
             }),
         }
     }

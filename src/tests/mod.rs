@@ -7,6 +7,7 @@ mod controller;
 mod faults;
 mod http;
 mod migrate;
+mod pins;
 mod policies;
 mod replay;
 mod resources;

@@ -70,14 +70,17 @@ fn plain_form_post() -> bool {
 }
 
 async fn save(form: &FormFields) -> Result<SubmitOutcome, ApiError> {
+    let state = crate::api::state()?;
     let mut errors = form.save_errors();
     let check = form.check();
     errors.extend(check.errors);
+    if let Some(p) = &check.policy {
+        errors.extend(pf::cap_errors(p, state.inner.max_replicas_cap));
+    }
     let policy = match check.policy {
         Some(p) if errors.is_empty() => p,
         _ => return Err(ApiError::Invalid(errors)),
     };
-    let state = crate::api::state()?;
     let store = state.store();
     let actor = crate::api::actor_with(crate::model::auth::Role::Editor)?;
     let who = Authorship {
@@ -128,6 +131,16 @@ pub async fn rollback(id: i64, version: i64, reason: String) -> Result<SubmitOut
     }
     let state = crate::api::state()?;
     let actor = crate::api::actor_with(crate::model::auth::Role::Editor)?;
+    let old = state.store().policy_versions(id).await?;
+    if let Some(v) = old.iter().find(|v| v.version == version) {
+        let over = pf::cap_errors(&v.body, state.inner.max_replicas_cap);
+        if let Some(e) = over.first() {
+            return Err(ApiError::invalid(
+                "version",
+                format!("v{version} cannot be restored: {}", e.message),
+            ));
+        }
+    }
     match state
         .store()
         .rollback_policy(id, version, &reason, &actor, Utc::now())
