@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::error::FieldError;
 
-pub use limits::cap_errors;
+pub use limits::{cap_errors, MAX_DRAFT_BYTES, MAX_FORM_BYTES, MAX_FORM_FIELDS, MAX_POST_BYTES};
 
 /// Hidden field: the policy id (empty for a new policy).
 pub const ID: &str = "id";

@@ -8,6 +8,7 @@ use leptos::prelude::LeptosOptions;
 
 use crate::model::live::LiveEvent;
 use crate::server::backends::Registry;
+use crate::server::replay::gate::ReplayGate;
 use crate::server::store::Store;
 
 /// Shared state of the server process; cheap to clone.
@@ -32,6 +33,8 @@ pub struct Inner {
     pub backends: Arc<Registry>,
     /// `--max-replicas-cap`: no pin, policy or scale call goes above it.
     pub max_replicas_cap: u32,
+    /// Admission of what-if replays (one per user, a few in all).
+    pub replays: Arc<ReplayGate>,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
                 live: tokio::sync::broadcast::channel(256).0,
                 backends: Arc::new(Registry::new()),
                 max_replicas_cap,
+                replays: ReplayGate::for_this_machine(),
             }),
         }
     }

@@ -14,3 +14,4 @@ mod resources;
 mod simulator;
 mod support;
 mod swarm;
+mod whatif;
