@@ -3,6 +3,7 @@
 
 mod lint;
 mod parts;
+mod rows;
 
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +11,9 @@ use crate::num::MAX_REPLICAS;
 use crate::policy::Policy;
 
 pub use lint::lint;
+pub use rows::{
+    MAX_METRICS, MAX_PAUSES, MAX_RATE_POLICIES, MAX_SCHEDULES, MAX_STEPS, MAX_STEP_RULES,
+};
 
 /// A problem with one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +49,7 @@ impl Errors {
 pub fn validate(policy: &Policy) -> Vec<FieldError> {
     let mut e = Errors(Vec::new());
     bounds(policy, &mut e);
+    rows::counts(policy, &mut e);
     parts::metrics(policy, &mut e);
     parts::tolerance(policy, &mut e);
     parts::behavior(policy, &mut e);

@@ -38,6 +38,9 @@ pub enum ApiError {
     /// A system ebb depends on (a cluster backend) could not be reached; nothing was changed.
     #[error("{0}")]
     Unavailable(String),
+    /// Too much is running (for this user, or in all); nothing was done; retry shortly.
+    #[error("{0}")]
+    Busy(String),
     /// The server failed; details are in its log.
     #[error("the server could not complete the request ({0}); see the server log")]
     Internal(String),

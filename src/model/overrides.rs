@@ -26,6 +26,15 @@ pub struct OverrideRow {
     pub ended_at: Option<String>,
 }
 
+/// What the override form needs to know about a workload's pins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinLimits {
+    /// min and max of the workload's current policy (`None`: no policy attached).
+    pub bounds: Option<(u32, u32)>,
+    /// The installation's cap (`--max-replicas-cap`).
+    pub cap: u32,
+}
+
 /// Reads and checks a posted override form: the numbers, and every field error (path = form
 /// field name).
 pub fn parse(
@@ -62,9 +71,6 @@ pub fn parse(
     if kind == "pin" && replicas.is_none() && replicas_text.trim().is_empty() {
         err("replicas", "a pin needs the number of replicas to hold");
     }
-    if replicas.is_some_and(|r| r > 10_000) {
-        err("replicas", "at most 10000 replicas");
-    }
     if minutes == 0 || minutes > 7 * 24 * 60 {
         err(
             "minutes",
@@ -82,9 +88,133 @@ pub fn parse(
     (replicas, minutes, errs)
 }
 
+/// Form field of the override form: the confirmation that a pin outside the policy's bounds
+/// is meant (a checkbox; any non-empty value confirms).
+pub const CONFIRM_OUTSIDE: &str = "confirm_outside";
+
+/// What a pin of `n` replicas may not do, as field errors: exceed the installation's `cap`
+/// (nobody may), or leave the policy's `bounds` (min, max) unless `editor` and `confirmed`.
+pub fn pin_errors(
+    n: u32,
+    bounds: Option<(u32, u32)>,
+    cap: u32,
+    editor: bool,
+    confirmed: bool,
+) -> Vec<super::error::FieldError> {
+    let one = |path: &str, message: String| {
+        vec![super::error::FieldError {
+            path: path.into(),
+            message,
+        }]
+    };
+    if n > cap {
+        return one(
+            "replicas",
+            format!("at most {cap} replicas: that is this installation's cap (--max-replicas-cap)"),
+        );
+    }
+    let Some((min, max)) = bounds.filter(|(min, max)| n < *min || n > *max) else {
+        return Vec::new();
+    };
+    if !editor {
+        return one(
+            "replicas",
+            format!(
+                "{n} is outside the policy's bounds {min}..{max}; pin within them, or ask an \
+                 editor: a pin outside the bounds needs the editor role"
+            ),
+        );
+    }
+    if !confirmed {
+        return one(
+            CONFIRM_OUTSIDE,
+            format!(
+                "{n} is outside the policy's bounds {min}..{max}; tick \"{}\" to pin anyway",
+                confirm_label(min, max)
+            ),
+        );
+    }
+    Vec::new()
+}
+
+/// The confirmation checkbox's label.
+pub fn confirm_label(min: u32, max: u32) -> String {
+    format!("I know this is outside the policy's bounds {min}..{max}")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{parse, pin_errors, CONFIRM_OUTSIDE};
+
+    #[test]
+    fn pins_against_bounds_and_cap() {
+        // (name, replicas, policy bounds, editor, confirmed, error path)
+        type Case = (
+            &'static str,
+            u32,
+            Option<(u32, u32)>,
+            bool,
+            bool,
+            Option<&'static str>,
+        );
+        let cases: &[Case] = &[
+            ("within, operator", 10, Some((2, 15)), false, false, None),
+            (
+                "above max, operator",
+                16,
+                Some((2, 15)),
+                false,
+                true,
+                Some("replicas"),
+            ),
+            (
+                "below min, operator",
+                1,
+                Some((2, 15)),
+                false,
+                false,
+                Some("replicas"),
+            ),
+            (
+                "above max, editor unconfirmed",
+                40,
+                Some((2, 15)),
+                true,
+                false,
+                Some(CONFIRM_OUTSIDE),
+            ),
+            (
+                "above max, editor confirmed",
+                40,
+                Some((2, 15)),
+                true,
+                true,
+                None,
+            ),
+            (
+                "above the cap, editor confirmed",
+                1001,
+                Some((2, 15)),
+                true,
+                true,
+                Some("replicas"),
+            ),
+            ("no policy, operator", 500, None, false, false, None),
+            (
+                "no policy, above the cap",
+                10_000,
+                None,
+                true,
+                true,
+                Some("replicas"),
+            ),
+        ];
+        for (name, n, bounds, editor, confirmed, want) in cases {
+            let errs = pin_errors(*n, *bounds, 1000, *editor, *confirmed);
+            let got = errs.first().map(|e| e.path.as_str());
+            assert_eq!(got, *want, "{name}: {errs:?}");
+        }
+    }
 
     #[test]
     fn override_forms() {

@@ -13,6 +13,7 @@
 //! button's `op` and the what-if choices (`whatif[...]`); see the constants below.
 
 mod emit;
+mod limits;
 mod ops;
 mod parse;
 #[cfg(test)]
@@ -25,6 +26,8 @@ use ebb_engine::Policy;
 use serde::{Deserialize, Serialize};
 
 use crate::model::error::FieldError;
+
+pub use limits::{cap_errors, MAX_DRAFT_BYTES, MAX_FORM_BYTES, MAX_FORM_FIELDS, MAX_POST_BYTES};
 
 /// Hidden field: the policy id (empty for a new policy).
 pub const ID: &str = "id";

@@ -14,7 +14,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub use decisions::outcome_class;
 pub use overrides::FieldError;
 
-use crate::api::overrides::list_overrides;
+use crate::api::overrides::{get_pin_limits, list_overrides};
 use crate::api::resources::get_resources;
 use crate::api::workloads::{get_chart, get_workload};
 use crate::components::chart::TimeChart;
@@ -37,6 +37,7 @@ pub fn WorkloadPage() -> impl IntoView {
     let detail = Resource::new(id, get_workload);
     let chart = Resource::new(move || (id(), range()), |(id, r)| get_chart(id, r));
     let overrides = Resource::new(id, list_overrides);
+    let limits = Resource::new(id, get_pin_limits);
     let resources = Resource::new(id, get_resources);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading workload…"</p> }>
@@ -44,12 +45,13 @@ pub fn WorkloadPage() -> impl IntoView {
                 let d = detail.await?;
                 let c = chart.await?;
                 let rows = overrides.await?;
+                let limits = limits.await?;
                 let current = resources.await;
                 let id = d.summary.id;
                 Ok::<_, ApiError>(view! {
                     <Title text=d.summary.name.clone()/>
                     <WorkloadLive detail=d chart=c>
-                        <overrides::OverridePanel workload_id=id rows/>
+                        <overrides::OverridePanel workload_id=id rows limits/>
                         <resources::ResourcesPanel current/>
                     </WorkloadLive>
                 })

@@ -51,6 +51,9 @@ fn parse_role(s: &str) -> Result<crate::model::auth::Role, String> {
         .ok_or_else(|| format!("unknown role '{s}'; use viewer, operator, editor or admin"))
 }
 
+/// Default of `--max-replicas-cap`.
+pub const DEFAULT_MAX_REPLICAS_CAP: u32 = 1000;
+
 /// Settings of the server process.
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
@@ -106,6 +109,12 @@ pub struct ServeConfig {
         value_name = "DIR"
     )]
     pub traces_dir: PathBuf,
+
+    /// Most replicas ebb ever asks a backend for: pins and policies above it are refused and
+    /// the controller holds every workload at or below it, whatever a stored policy says.
+    #[arg(long = "max-replicas-cap", env = "EBB_MAX_REPLICAS_CAP", default_value_t = DEFAULT_MAX_REPLICAS_CAP,
+          value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_replicas_cap: u32,
 
     /// Log filter in `tracing` syntax, e.g. `info` or `ebb=debug,tower_http=info`.
     #[arg(long, env = "EBB_LOG", default_value = "info", value_name = "FILTER")]
@@ -294,5 +303,17 @@ mod tests {
             line.contains("--trusted-proxies") && line.contains("'10.0.0.0/40' is not"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn replica_cap_defaults_to_1000_and_refuses_0() {
+        let cli = Cli::try_parse_from(["ebb"]).expect("defaults parse");
+        assert_eq!(cli.serve.max_replicas_cap, 1000);
+        let cli = Cli::try_parse_from(["ebb", "--max-replicas-cap", "40"]).expect("parse");
+        assert_eq!(cli.serve.max_replicas_cap, 40);
+        let err = Cli::try_parse_from(["ebb", "--max-replicas-cap", "0"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--max-replicas-cap"), "{err}");
     }
 }

@@ -2,6 +2,7 @@
 //! (default 15 s as in the HPA, 1 s allowed), and prunes history on a schedule. It never imports
 //! Leptos; pages learn about its work through the store and the live channel.
 
+pub mod cap;
 mod convert;
 pub mod faults;
 pub mod tick;
@@ -47,6 +48,7 @@ pub struct Controller {
     live: broadcast::Sender<LiveEvent>,
     backends: Arc<Registry>,
     retention: Retention,
+    max_replicas_cap: u32,
 }
 
 impl Controller {
@@ -69,7 +71,15 @@ impl Controller {
             live,
             backends,
             retention: Retention::default(),
+            max_replicas_cap: crate::server::config::DEFAULT_MAX_REPLICAS_CAP,
         }
+    }
+
+    /// The same controller holding every workload at or below `cap` replicas
+    /// (`--max-replicas-cap`), whatever its policy or pin says.
+    pub fn with_max_replicas_cap(mut self, cap: u32) -> Self {
+        self.max_replicas_cap = cap.max(1);
+        self
     }
 
     /// Makes `backend` the orchestrator of backend row `id`.

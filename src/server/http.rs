@@ -72,6 +72,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .leptos_routes_with_context(&state, routes, context, move || shell(shell_opts.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(api_error_status))
+        .layer(axum::middleware::from_fn(limit_policy_form))
+        .layer(axum::middleware::from_fn(
+            crate::server::replay::gate::mark_request_end,
+        ))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -147,9 +151,38 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// The policy editor's form is the one large form, and what it carries is parsed, checked and
+/// may be replayed: a body above [`crate::model::policy_form::MAX_POST_BYTES`] is refused with
+/// 413 and a field error before anything reads it (server functions read bodies unbounded).
+pub async fn limit_policy_form(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use crate::model::policy_form::MAX_POST_BYTES;
+    if req.uri().path() != "/api/policy_submit" {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_POST_BYTES).await else {
+        let err = crate::model::ApiError::invalid(
+            "form",
+            format!(
+                "the form is larger than {} KiB, more than any policy needs; remove rows",
+                MAX_POST_BYTES / 1024
+            ),
+        );
+        let body = serde_json::to_string(&err).unwrap_or_default();
+        let json = [(header::CONTENT_TYPE, "application/json")];
+        return (StatusCode::PAYLOAD_TOO_LARGE, json, body).into_response();
+    };
+    let req = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+    next.run(req).await
+}
+
 /// Server functions answer every `Err` with 500; this gives each [`ApiError`] its own status
-/// (400 invalid input, 401, 403, 404, 409, 503 for an unreachable backend) so clients and tests
-/// can tell a refused request from a server failure. Only error bodies are read.
+/// (400 invalid input, 401, 403, 404, 409, 429 when too much runs, 503 for an unreachable
+/// backend) so clients and tests can tell a refused request from a server failure. Only error
+/// bodies are read.
 pub async fn api_error_status(
     req: axum::extract::Request,
     next: axum::middleware::Next,
@@ -172,6 +205,7 @@ pub async fn api_error_status(
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
             // A request the server function could not even decode is the client's fault.
             ApiError::Transport(_) => StatusCode::BAD_REQUEST,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

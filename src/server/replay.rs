@@ -4,7 +4,9 @@
 //! what-if preview.
 
 pub mod bench;
+pub mod budget;
 pub mod cli;
+pub mod gate;
 pub mod output;
 mod report;
 mod run;
@@ -13,4 +15,4 @@ pub mod sizing;
 pub use bench::BenchArgs;
 pub use cli::ReplayArgs;
 pub use report::{nearest_rank, ReplayReport, RiseStats, TimelineRow};
-pub use run::{run_replay, ReplayError, ReplayOptions};
+pub use run::{run_replay, run_replay_until, ReplayError, ReplayOptions};

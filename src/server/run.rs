@@ -52,10 +52,14 @@ pub async fn build_state(config: &ServeConfig) -> anyhow::Result<AppState> {
         crate::server::config::DatabaseUrl::SqliteMemory => "data/backend-tls".into(),
     };
     let sign_in = SignIn::new(config.trusted_proxies.clone());
-    Ok(
-        AppState::new(leptos_options, store, config.traces_dir.clone(), tls_dir)
-            .with_sign_in(sign_in),
+    Ok(AppState::new(
+        leptos_options,
+        store,
+        config.traces_dir.clone(),
+        tls_dir,
+        config.max_replicas_cap,
     )
+    .with_sign_in(sign_in))
 }
 
 /// How long shutdown waits for in-flight requests before closing their connections. With the
@@ -122,12 +126,15 @@ async fn start_controller(
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let store = state.store();
-    let controller = Arc::new(Controller::with_registry(
-        store.clone(),
-        clock.clone(),
-        state.inner.live.clone(),
-        state.backends().clone(),
-    ));
+    let controller = Arc::new(
+        Controller::with_registry(
+            store.clone(),
+            clock.clone(),
+            state.inner.live.clone(),
+            state.backends().clone(),
+        )
+        .with_max_replicas_cap(state.inner.max_replicas_cap),
+    );
     crate::server::backends::connect_all(&controller, store, clock).await?;
     Ok(tokio::spawn(controller.run(state.stopping())))
 }

@@ -9,6 +9,7 @@ use leptos::prelude::LeptosOptions;
 use crate::model::live::LiveEvent;
 use crate::server::auth::sign_in::SignIn;
 use crate::server::backends::Registry;
+use crate::server::replay::gate::ReplayGate;
 use crate::server::store::Store;
 
 /// Shared state of the server process; cheap to clone.
@@ -35,6 +36,10 @@ pub struct Inner {
     pub backends: Arc<Registry>,
     /// Turns true once when shutdown begins: live streams end, the controller stops.
     stopping: tokio::sync::watch::Sender<bool>,
+    /// `--max-replicas-cap`: no pin, policy or scale call goes above it.
+    pub max_replicas_cap: u32,
+    /// Admission of what-if replays (one per user, a few in all).
+    pub replays: Arc<ReplayGate>,
 }
 
 impl AppState {
@@ -44,6 +49,7 @@ impl AppState {
         store: Store,
         traces_dir: std::path::PathBuf,
         tls_dir: std::path::PathBuf,
+        max_replicas_cap: u32,
     ) -> AppState {
         AppState {
             leptos_options,
@@ -55,6 +61,8 @@ impl AppState {
                 live: tokio::sync::broadcast::channel(256).0,
                 backends: Arc::new(Registry::new()),
                 stopping: tokio::sync::watch::channel(false).0,
+                max_replicas_cap,
+                replays: ReplayGate::for_this_machine(),
             }),
             sign_in: Arc::new(SignIn::new(Default::default())),
         }

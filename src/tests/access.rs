@@ -13,7 +13,7 @@ use super::support::{app_as, send};
 const MUTATIONS: &[(&str, &str, Role)] = &[
     (
         "/api/create_override",
-        "workload_id=1&kind=pin&replicas=3&minutes=5&reason=test",
+        "workload_id=1&kind=pin&replicas=3&minutes=5&reason=test&confirm_outside=yes",
         Role::Operator,
     ),
     ("/api/end_override", "workload_id=1&id=1", Role::Operator),

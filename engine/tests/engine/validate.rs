@@ -1,5 +1,8 @@
 //! Validation and lint cases.
 
+use ebb_engine::validate::{
+    MAX_METRICS, MAX_PAUSES, MAX_RATE_POLICIES, MAX_SCHEDULES, MAX_STEPS, MAX_STEP_RULES,
+};
 use ebb_engine::*;
 
 use super::support::*;
@@ -140,7 +143,94 @@ fn cases() -> Vec<Case> {
             }),
             path: Some("activation.metric"),
         },
+        Case {
+            name: "ten metrics are allowed",
+            policy: with(|p| p.metrics = metrics(MAX_METRICS)),
+            path: None,
+        },
+        Case {
+            name: "eleven metrics are too many",
+            policy: with(|p| p.metrics = metrics(MAX_METRICS + 1)),
+            path: Some("metrics"),
+        },
+        Case {
+            name: "too many step rules",
+            policy: with(|p| p.step_rules = vec![step_rule(1); MAX_STEP_RULES + 1]),
+            path: Some("step_rules"),
+        },
+        Case {
+            name: "too many steps in one rule",
+            policy: with(|p| p.step_rules = vec![step_rule(1), step_rule(MAX_STEPS + 1)]),
+            path: Some("step_rules[1].steps"),
+        },
+        Case {
+            name: "too many schedules",
+            policy: with(|p| p.schedules = vec![nightly(); MAX_SCHEDULES + 1]),
+            path: Some("schedules"),
+        },
+        Case {
+            name: "too many rate policies",
+            policy: with(|p| {
+                p.behavior = Some(Behavior {
+                    scale_up: ScalingRules {
+                        policies: vec![
+                            RatePolicy {
+                                kind: RatePolicyKind::Instances,
+                                value: 1,
+                                period_secs: 15,
+                            };
+                            MAX_RATE_POLICIES + 1
+                        ],
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                })
+            }),
+            path: Some("behavior.scale_up.policies"),
+        },
+        Case {
+            name: "too many pauses",
+            policy: with(|p| p.pauses = vec![Pause::default(); MAX_PAUSES + 1]),
+            path: Some("pauses"),
+        },
     ]
+}
+
+/// `n` external metrics with distinct names.
+fn metrics(n: usize) -> Vec<MetricSpec> {
+    (0..n)
+        .map(|i| MetricSpec {
+            name: format!("m{i}"),
+            source: MetricSource::External {
+                metric: format!("queue{i}"),
+            },
+            target: MetricTarget::Value(10.0),
+        })
+        .collect()
+}
+
+/// A step rule on cpu with `n` adjacent bands.
+fn step_rule(n: usize) -> StepRule {
+    StepRule {
+        metric: "cpu".into(),
+        steps: (0..n)
+            .map(|i| Step {
+                lower: Some(i as f64 * 10.0),
+                upper: Some(i as f64 * 10.0 + 10.0),
+                adjustment: Adjustment::ChangeInCapacity(1),
+            })
+            .collect(),
+        min_adjustment_magnitude: None,
+    }
+}
+
+fn nightly() -> Schedule {
+    Schedule {
+        name: "nightly".into(),
+        cron: "0 22 * * *".into(),
+        min_replicas: Some(3),
+        ..Default::default()
+    }
 }
 
 #[test]

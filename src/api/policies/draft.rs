@@ -102,18 +102,54 @@ pub async fn editor_data(id: Option<i64>, draft: Option<&str>) -> Result<EditorD
     }
     default_whatif(&mut data);
     if let Some(text) = draft.filter(|t| !t.is_empty()) {
-        let d: Draft = serde_json::from_str(text).map_err(|_| {
-            ApiError::invalid("draft", "the returned form could not be read; start again")
-        })?;
+        let d = read_draft(text)?;
         data.fields = d.fields;
         data.errors = d.errors;
         if data.fields.get(pf::OP) == "preview" {
-            data.whatif = Some(whatif::run(&data.fields).await.map_err(|e| e.to_string()));
+            data.whatif = Some(preview(&data.fields).await);
         }
         data.fields = data.fields.without_op();
     }
     data.lints = data.fields.check().lints;
     Ok(data)
+}
+
+/// A draft from the address, if it is no larger than any policy's form.
+fn read_draft(text: &str) -> Result<Draft, ApiError> {
+    if text.len() > pf::MAX_DRAFT_BYTES {
+        return Err(ApiError::invalid(
+            "draft",
+            format!(
+                "the returned form is larger than {} KiB, more than any policy needs; start again",
+                pf::MAX_DRAFT_BYTES / 1024
+            ),
+        ));
+    }
+    let d: Draft = serde_json::from_str(text).map_err(|_| {
+        ApiError::invalid("draft", "the returned form could not be read; start again")
+    })?;
+    let too_big = d.fields.size_errors();
+    if !too_big.is_empty() {
+        return Err(ApiError::Invalid(too_big));
+    }
+    Ok(d)
+}
+
+/// The what-if a draft link asks for: run for editors (as the preview server function is);
+/// anyone else sees the editor with a message and nothing is replayed.
+async fn preview(fields: &FormFields) -> Result<crate::model::policies::WhatIf, String> {
+    use crate::model::auth::Role;
+    match crate::api::signed_in() {
+        Some(u) if u.role.allows(Role::Editor) => {
+            whatif::run(fields).await.map_err(|e| e.to_string())
+        }
+        Some(u) => Err(format!(
+            "Nothing was replayed: what-if previews need the editor role, and {} has the {} role.",
+            u.username,
+            u.role.name()
+        )),
+        None => Err("Nothing was replayed: sign in as an editor to preview.".into()),
+    }
 }
 
 /// Preselects the what-if load: the last 24 h of the first workload using the policy (or of

@@ -13,9 +13,14 @@ use crate::model::ApiError;
 use crate::server::store::policies::{Authorship, Saved};
 
 pub async fn submit(mut form: FormFields) -> Result<SubmitOutcome, ApiError> {
+    let too_big = form.size_errors();
+    if !too_big.is_empty() {
+        return Err(oversized(&form, too_big));
+    }
     let op = form.get(pf::OP).to_string();
     let outcome = match op.as_str() {
         "save" => save(&form).await,
+        "preview" if plain_form_post() => preview_later(&form),
         "preview" => whatif::run(&form)
             .await
             .map(|w| SubmitOutcome::Preview(Box::new(w))),
@@ -57,6 +62,39 @@ pub async fn submit(mut form: FormFields) -> Result<SubmitOutcome, ApiError> {
     outcome
 }
 
+/// A preview posted without JavaScript: checked here, replayed by the editor page it is sent
+/// back to (replaying here as well would do the work twice).
+fn preview_later(form: &FormFields) -> Result<SubmitOutcome, ApiError> {
+    let check = form.check();
+    let mut errors = check.errors;
+    if let (Some(p), Ok(state)) = (&check.policy, crate::api::state()) {
+        errors.extend(pf::cap_errors(p, state.inner.max_replicas_cap));
+    }
+    if errors.is_empty() {
+        Ok(SubmitOutcome::Draft(form.clone()))
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
+}
+
+/// The error for a form larger than any policy; a plain form post goes back to the editor
+/// with the message but without the fields (they would not fit in the address).
+fn oversized(form: &FormFields, errors: Vec<crate::model::error::FieldError>) -> ApiError {
+    if plain_form_post() {
+        let fields = FormFields::from_pairs(
+            [pf::ID, pf::BASE_VERSION, pf::NAME]
+                .into_iter()
+                .map(|k| (k, form.get(k).chars().take(200).collect::<String>())),
+        );
+        let draft = Draft {
+            fields,
+            errors: errors.clone(),
+        };
+        leptos_axum::redirect(&editor_url(&draft));
+    }
+    ApiError::Invalid(errors)
+}
+
 /// True for a browser's own form submission (JavaScript off), which wants a page back.
 fn plain_form_post() -> bool {
     use_context::<axum::http::request::Parts>()
@@ -70,14 +108,17 @@ fn plain_form_post() -> bool {
 }
 
 async fn save(form: &FormFields) -> Result<SubmitOutcome, ApiError> {
+    let state = crate::api::state()?;
     let mut errors = form.save_errors();
     let check = form.check();
     errors.extend(check.errors);
+    if let Some(p) = &check.policy {
+        errors.extend(pf::cap_errors(p, state.inner.max_replicas_cap));
+    }
     let policy = match check.policy {
         Some(p) if errors.is_empty() => p,
         _ => return Err(ApiError::Invalid(errors)),
     };
-    let state = crate::api::state()?;
     let store = state.store();
     let actor = crate::api::actor_with(crate::model::auth::Role::Editor)?;
     let who = Authorship {
@@ -128,6 +169,16 @@ pub async fn rollback(id: i64, version: i64, reason: String) -> Result<SubmitOut
     }
     let state = crate::api::state()?;
     let actor = crate::api::actor_with(crate::model::auth::Role::Editor)?;
+    let old = state.store().policy_versions(id).await?;
+    if let Some(v) = old.iter().find(|v| v.version == version) {
+        let over = pf::cap_errors(&v.body, state.inner.max_replicas_cap);
+        if let Some(e) = over.first() {
+            return Err(ApiError::invalid(
+                "version",
+                format!("v{version} cannot be restored: {}", e.message),
+            ));
+        }
+    }
     match state
         .store()
         .rollback_policy(id, version, &reason, &actor, Utc::now())

@@ -3,6 +3,8 @@
 //! the traces folder — summarised for the editor: replica curves, replica-hours, unserved.
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use ebb_engine::Policy;
@@ -12,8 +14,9 @@ use crate::model::policy_form::{self as pf, FormFields};
 use crate::model::ApiError;
 use crate::server::orchestrator::simulator::{DemandSpec, FaultSpec, SimWorkloadSpec, TraceData};
 use crate::server::replay::cli::trace_spec;
+use crate::server::replay::gate::{CancelOnDrop, RequestEnded};
 use crate::server::replay::sizing::Sizing;
-use crate::server::replay::{run_replay, ReplayOptions, ReplayReport};
+use crate::server::replay::{budget, ReplayOptions, ReplayReport};
 use crate::server::store::Store;
 
 /// Longest replay the editor runs.
@@ -42,32 +45,46 @@ pub fn trace_names() -> Vec<String> {
     names
 }
 
-/// Runs the what-if described by `form`.
+/// Runs the what-if described by `form`, for an editor, one at a time per user; the replays
+/// stop when the request ends (timeout or client gone), and their work is bounded (a costly
+/// policy is replayed over the beginning of the load only, and the label says so; see
+/// [`budget`]).
 pub async fn run(form: &FormFields) -> Result<WhatIf, ApiError> {
-    let check = form.check();
-    let edited = match check.policy {
-        Some(p) if check.errors.is_empty() => p,
-        _ => return Err(ApiError::Invalid(check.errors)),
-    };
+    let user = crate::api::require(crate::model::auth::Role::Editor)?;
     let state = crate::api::state()?;
+    let check = form.check();
+    let mut errors = check.errors;
+    if let Some(p) = &check.policy {
+        errors.extend(pf::cap_errors(p, state.inner.max_replicas_cap));
+    }
+    let edited = match check.policy {
+        Some(p) if errors.is_empty() => p,
+        _ => return Err(ApiError::Invalid(errors)),
+    };
     let store = state.store();
-    let (spec, opts, source, workload_policy) = load(form, store).await?;
+    let (spec, opts, mut source, workload_policy) = load(form, store).await?;
     let baseline = baseline(form, workload_policy, store).await?;
-    let job = move || -> Result<(ReplayReport, Option<(String, ReplayReport)>), String> {
-        let a = run_replay(&edited, &spec, &opts).map_err(|e| e.to_string())?;
-        let b = match baseline {
-            Some((label, p)) => Some((
-                label,
-                run_replay(&p, &spec, &opts).map_err(|e| e.to_string())?,
-            )),
-            None => None,
-        };
-        Ok((a, b))
+    let slot = state
+        .inner
+        .replays
+        .try_start(&user.username)
+        .map_err(|e| ApiError::Busy(e.to_string()))?;
+    // Raised when the request ends (see `mark_request_end`) or this future is dropped.
+    let cancel = request_ended();
+    let _stop = CancelOnDrop(cancel.clone());
+    let wanted = opts.duration_secs.unwrap_or_default();
+    let job = move || {
+        // Held until the work has stopped, so the user's slot frees only then.
+        let _slot = slot;
+        budget::replay_pair(&edited, baseline, &spec, &opts, &cancel)
     };
     let (a, b) = tokio::task::spawn_blocking(job)
         .await
         .map_err(|e| ApiError::Internal(format!("replay task: {e}")))?
-        .map_err(|e| ApiError::invalid(pf::WHATIF_SOURCE, e))?;
+        .map_err(|e| ApiError::invalid(pf::WHATIF_SOURCE, e.to_string()))?;
+    if let Some(note) = budget::shortened_note(&a, wanted) {
+        source = format!("{source}; {note}");
+    }
     let (times, demand) = axis(&a);
     Ok(WhatIf {
         source,
@@ -76,6 +93,13 @@ pub async fn run(form: &FormFields) -> Result<WhatIf, ApiError> {
         edited: summary("edited", &a),
         current: b.map(|(label, r)| summary(&label, &r)),
     })
+}
+
+/// The flag raised when this request ends (a fresh one outside a request).
+fn request_ended() -> Arc<AtomicBool> {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<RequestEnded>().map(|r| r.0.clone()))
+        .unwrap_or_default()
 }
 
 type Loaded = (SimWorkloadSpec, ReplayOptions, String, Option<i64>);

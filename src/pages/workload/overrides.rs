@@ -6,11 +6,12 @@ use leptos::prelude::*;
 
 use crate::api::overrides::{CreateOverride, EndOverride};
 use crate::components::time::Time;
-use crate::model::overrides::{OverrideRow, KINDS};
+use crate::model::overrides::{confirm_label, OverrideRow, PinLimits, CONFIRM_OUTSIDE, KINDS};
 
-/// The override panel with the workload's overrides (`rows`, loaded by the page).
+/// The override panel with the workload's overrides (`rows`) and what a pin may be
+/// (`limits`), both loaded by the page.
 #[component]
-pub fn OverridePanel(workload_id: i64, rows: Vec<OverrideRow>) -> impl IntoView {
+pub fn OverridePanel(workload_id: i64, rows: Vec<OverrideRow>, limits: PinLimits) -> impl IntoView {
     let create = ServerAction::<CreateOverride>::new();
     let end = ServerAction::<EndOverride>::new();
     let error = move |field: &'static str| {
@@ -33,9 +34,18 @@ pub fn OverridePanel(workload_id: i64, rows: Vec<OverrideRow>) -> impl IntoView 
                 </div>
                 <div class="form-row">
                     <label for="ov-replicas">"Replicas (pin only)"</label>
-                    <input id="ov-replicas" name="replicas" type="number" min="0" inputmode="numeric"/>
+                    <input id="ov-replicas" name="replicas" type="number" min="0" max=limits.cap.to_string()
+                        inputmode="numeric" aria-describedby="ov-replicas-hint"/>
+                    <p class="hint" id="ov-replicas-hint">{pin_hint(limits)}</p>
                     <FieldError msg=Signal::derive(move || error("replicas"))/>
                 </div>
+                {limits.bounds.map(|(min, max)| view! {
+                    <div class="form-row field check">
+                        <input type="checkbox" name=CONFIRM_OUTSIDE value="yes" id="ov-confirm"/>
+                        <label for="ov-confirm">{confirm_label(min, max)}</label>
+                        <FieldError msg=Signal::derive(move || error(CONFIRM_OUTSIDE))/>
+                    </div>
+                })}
                 <div class="form-row">
                     <label for="ov-minutes">"For (minutes)"</label>
                     <input id="ov-minutes" name="minutes" type="number" min="1" max="10080" value="30" required/>
@@ -49,6 +59,18 @@ pub fn OverridePanel(workload_id: i64, rows: Vec<OverrideRow>) -> impl IntoView 
                 <button type="submit" class="button primary">"Apply override"</button>
             </ActionForm>
         </section>
+    }
+}
+
+/// What a pin may be, in words.
+fn pin_hint(limits: PinLimits) -> String {
+    match limits.bounds {
+        Some((min, max)) => format!(
+            "The policy's bounds are {min}..{max}; a pin outside them needs the editor role and \
+             the confirmation below. Never more than {} (this installation's cap).",
+            limits.cap
+        ),
+        None => format!("At most {} (this installation's cap).", limits.cap),
     }
 }
 

@@ -63,7 +63,9 @@ impl Controller {
         };
         let mut eobs = engine_observation(&obs);
         eobs.overrides = self.store.active_overrides(w.id, now).await?;
-        let decision = decide(&policy.body, &eobs, &cs.history, now);
+        let mut decision = decide(&policy.body, &eobs, &cs.history, now);
+        // The last guard: nothing above the installation's cap reaches the backend.
+        super::cap::hold_at_cap(&mut decision, self.max_replicas_cap);
         let mut applied = false;
         let mut failure = None;
         let mut recorded = None;

@@ -2,6 +2,8 @@
 //! (`decide`, then `History::record`), scale calls applied at once. No tokio, no clock: time
 //! is a loop variable, so a two-week trace replays in well under a second.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +29,9 @@ pub struct ReplayOptions {
     pub interval_secs: u32,
     /// Model step in seconds: resolution of the accumulators and of rise → capacity times.
     pub step_secs: f64,
+    /// Work after which the replay stops early and reports the span it covered (units of
+    /// [`super::budget::evaluation_units`]); `None`: no limit.
+    pub work_limit: Option<f64>,
 }
 
 impl Default for ReplayOptions {
@@ -36,6 +41,7 @@ impl Default for ReplayOptions {
             duration_secs: None,
             interval_secs: 15,
             step_secs: 5.0,
+            work_limit: None,
         }
     }
 }
@@ -52,6 +58,9 @@ pub enum ReplayError {
     /// An option is out of range.
     #[error("invalid replay option {0}")]
     InvalidOption(String),
+    /// Stopped from outside (the request that asked for it ended) after this many evaluations.
+    #[error("the replay was stopped after {0} evaluations")]
+    Cancelled(u64),
 }
 
 fn list(errors: &[FieldError]) -> String {
@@ -67,6 +76,17 @@ pub fn run_replay(
     policy: &Policy,
     spec: &SimWorkloadSpec,
     opts: &ReplayOptions,
+) -> Result<ReplayReport, ReplayError> {
+    run_replay_until(policy, spec, opts, &AtomicBool::new(false))
+}
+
+/// [`run_replay`] that stops with [`ReplayError::Cancelled`] at the first evaluation after
+/// `cancel` turns true (checked every evaluation, so within milliseconds).
+pub fn run_replay_until(
+    policy: &Policy,
+    spec: &SimWorkloadSpec,
+    opts: &ReplayOptions,
+    cancel: &AtomicBool,
 ) -> Result<ReplayReport, ReplayError> {
     let errors = validate(policy);
     if !errors.is_empty() {
@@ -97,8 +117,8 @@ pub fn run_replay(
         metric_failures: 0,
         unreachable: 0,
     };
-    let timeline = evaluate_all(policy, &mut cluster, &mut run);
-    cluster.advance_to(end);
+    let timeline = evaluate_all(policy, &mut cluster, &mut run, opts.work_limit, cancel)?;
+    cluster.advance_to(run.end);
     let stats = cluster
         .workload(NAME)
         .map(|w| w.stats().clone())
@@ -143,20 +163,32 @@ fn evaluate_all(
     policy: &Policy,
     cluster: &mut SimCluster,
     run: &mut RunCounters,
-) -> Vec<TimelineRow> {
+    work_limit: Option<f64>,
+    cancel: &AtomicBool,
+) -> Result<Vec<TimelineRow>, ReplayError> {
     let mut history = History::default();
     let mut timeline = Vec::new();
     let step = Duration::seconds(i64::from(run.interval_secs));
     let mut t = run.start;
+    let mut work = 0.0;
     while t <= run.end {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(ReplayError::Cancelled(timeline.len() as u64));
+        }
         let row = match cluster.observe(NAME, t) {
             Ok(obs) => evaluate(policy, cluster, &mut history, &obs, run),
             Err(e) => unreachable_row(cluster, t, &e, run),
         };
+        let instances = row.as_ref().map_or(0, |r| r.current_replicas);
         timeline.extend(row);
+        work += super::budget::evaluation_units(policy, instances);
+        if work_limit.is_some_and(|limit| work >= limit) {
+            run.end = t;
+            break;
+        }
         t += step;
     }
-    timeline
+    Ok(timeline)
 }
 
 fn evaluate(

@@ -8,6 +8,22 @@ use super::audit::{append, NewAudit};
 use super::time::{parse, ts};
 use super::{Store, StoreError};
 
+/// An override to store.
+#[derive(Debug, Clone)]
+pub struct NewOverride<'a> {
+    pub workload_id: i64,
+    /// `pin`, `pause_scale_in`, `pause_scale_out` or `pause_both`.
+    pub kind: &'a str,
+    /// The pinned count (pins only).
+    pub replicas: Option<u32>,
+    pub until: DateTime<Utc>,
+    pub reason: &'a str,
+    pub actor: &'a str,
+    pub now: DateTime<Utc>,
+    /// The policy's (min, max) a pin outside them was confirmed against, for the audit entry.
+    pub outside_bounds: Option<(u32, u32)>,
+}
+
 impl Store {
     /// Overrides of workload `id` that have not expired or been ended at `now`.
     pub async fn active_overrides(
@@ -74,31 +90,51 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
+        self.create_override_with(NewOverride {
+            workload_id,
+            kind,
+            replicas,
+            until,
+            reason,
+            actor,
+            now,
+            outside_bounds: None,
+        })
+        .await
+    }
+
+    /// Stores `o` and its audit entry (which records a confirmed pin outside the policy's
+    /// bounds as such) in one transaction; returns its id.
+    pub async fn create_override_with(&self, o: NewOverride<'_>) -> Result<i64, StoreError> {
         let mut tx = self.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO overrides (workload_id, kind, replicas, until, reason, actor, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
-        .bind(workload_id)
-        .bind(kind)
-        .bind(replicas)
-        .bind(ts(until))
-        .bind(reason)
-        .bind(actor)
-        .bind(ts(now))
+        .bind(o.workload_id)
+        .bind(o.kind)
+        .bind(o.replicas)
+        .bind(ts(o.until))
+        .bind(o.reason)
+        .bind(o.actor)
+        .bind(ts(o.now))
         .fetch_one(&mut *tx)
         .await?;
-        let after = serde_json::json!({"kind": kind, "replicas": replicas, "until": ts(until)});
+        let mut after =
+            serde_json::json!({"kind": o.kind, "replicas": o.replicas, "until": ts(o.until)});
+        if let Some((min, max)) = o.outside_bounds {
+            after["confirmed_outside_bounds"] = serde_json::json!(format!("{min}..{max}"));
+        }
         let entry = NewAudit {
-            actor,
+            actor: o.actor,
             action: "override.create",
             target_kind: "workload",
-            target_id: workload_id.to_string(),
+            target_id: o.workload_id.to_string(),
             before: None,
             after: Some(after.to_string()),
-            comment: reason,
+            comment: o.reason,
         };
-        append(&mut tx, now, entry).await?;
+        append(&mut tx, o.now, entry).await?;
         tx.commit().await?;
         Ok(id)
     }
