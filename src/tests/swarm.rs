@@ -130,6 +130,12 @@ async fn swarm_observe_reads_tasks_cpu_memory_and_resources() {
             "burning under a 0.5 limit: {cpu} cores"
         );
         assert!(i.metrics.get("memory").is_some_and(|m| *m > 0.0), "{i:?}");
+        // The CPU readiness rule (HPA's) needs the sample's time and span: the daemon's read
+        // times, about a second apart for a first sample.
+        let window = i.sample_window_secs.expect("sample window");
+        assert!((0.1..=30.0).contains(&window), "{window} s");
+        let at = i.sample_at.expect("sample time");
+        assert!((o.at - at).num_seconds().abs() < 30, "{at} vs {}", o.at);
         assert!(
             i.metrics.get("cpu_of_limit").is_some_and(|p| *p > 60.0),
             "{i:?}"

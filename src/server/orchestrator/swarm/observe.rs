@@ -227,8 +227,8 @@ pub fn instances(
                 // Swarm has no readiness: a task's start of running stands in for its Ready
                 // transition (see READY_CHANGE_NOTE).
                 ready_changed_at: ready_since,
-                sample_at: None,
-                sample_window_secs: None,
+                sample_at: load.and_then(|l| l.sampled_at),
+                sample_window_secs: load.and_then(|l| l.window_secs),
                 containers: Vec::new(),
                 pod_requests: None,
                 overhead: None,

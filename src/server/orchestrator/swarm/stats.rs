@@ -5,6 +5,8 @@
 //! before costs one fast one-shot call; a container seen for the first time is asked for a
 //! regular sample, for which the daemon waits about a second to fill in the previous one.
 //! Memory is usage minus page cache (inactive file pages, as `docker stats` shows it).
+//! Each load carries when the daemon read it and the span its CPU figure averages over (the
+//! two samples' read times), which the engine's CPU readiness rule (HPA's) needs.
 
 use std::collections::HashMap;
 
@@ -21,6 +23,8 @@ pub struct CpuSample {
     /// Nanoseconds of CPU the host used since boot (all cores).
     pub system: u64,
     pub online_cpus: u32,
+    /// When the daemon read the counters, if it said.
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Load of one container.
@@ -30,6 +34,10 @@ pub struct ContainerLoad {
     pub cpu: Option<f64>,
     /// Bytes in use, page cache excluded.
     pub memory: Option<f64>,
+    /// When the daemon read these figures.
+    pub sampled_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Seconds the CPU figure averages over (between the two samples compared).
+    pub window_secs: Option<f64>,
 }
 
 /// The cores used between `prev` and `now`, if the host clock moved.
@@ -59,6 +67,7 @@ fn sample(s: &ContainerCpuStats) -> Option<CpuSample> {
         total,
         system,
         online_cpus,
+        at: None,
     })
 }
 
@@ -95,15 +104,30 @@ pub async fn read(
         }
         None => return None,
     };
-    let now = r.cpu_stats.as_ref().and_then(sample);
-    let before = prev.or_else(|| r.precpu_stats.as_ref().and_then(sample));
+    let now = r
+        .cpu_stats
+        .as_ref()
+        .and_then(sample)
+        .map(|s| CpuSample { at: r.read, ..s });
+    let before = prev.or_else(|| {
+        let s = r.precpu_stats.as_ref().and_then(sample)?;
+        Some(CpuSample { at: r.preread, ..s })
+    });
     let cpu = match (before, now) {
         (Some(b), Some(n)) => cores(b, n),
+        _ => None,
+    };
+    let window_secs = match (before.and_then(|b| b.at), r.read) {
+        (Some(b), Some(n)) if cpu.is_some() && n > b => {
+            Some((n - b).num_milliseconds() as f64 / 1000.0)
+        }
         _ => None,
     };
     let load = ContainerLoad {
         cpu,
         memory: memory_in_use(&r),
+        sampled_at: r.read,
+        window_secs,
     };
     Some((load, now))
 }
@@ -153,12 +177,14 @@ mod tests {
             total: 1_000_000_000,
             system: 10_000_000_000,
             online_cpus: 2,
+            at: None,
         };
         // 0.5 s of CPU while the host's 2 cores ran 2 s in total (1 s wall): half a core.
         let b = CpuSample {
             total: 1_500_000_000,
             system: 12_000_000_000,
             online_cpus: 2,
+            at: None,
         };
         assert_eq!(cores(a, b), Some(0.5));
         assert_eq!(
