@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::history::Recommendation;
 
+pub use explain::sentence_head;
 pub use pipeline::decide;
 pub use reason::{Reason, Rule};
 
@@ -174,9 +175,14 @@ impl Proposal {
     }
 
     pub(crate) fn failed(mut self, error: impl Into<String>) -> Proposal {
+        self.fail(error);
+        self
+    }
+
+    /// Marks the proposal failed in place.
+    pub(crate) fn fail(&mut self, error: impl Into<String>) {
         self.error = Some(error.into());
         self.replicas = None;
-        self
     }
 }
 

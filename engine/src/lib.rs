@@ -77,8 +77,8 @@ pub mod schedule;
 pub mod validate;
 
 pub use decision::{
-    decide, Bounds, Counts, Decision, Direction, Limit, NextAction, NextStep, Proposal,
-    ProposalKind, Reason, Rule, Trigger,
+    decide, sentence_head, Bounds, Counts, Decision, Direction, Limit, NextAction, NextStep,
+    Proposal, ProposalKind, Reason, Rule, Trigger,
 };
 pub use history::{History, Recommendation, ScaleEvent};
 pub use num::MAX_REPLICAS;

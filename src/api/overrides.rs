@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::model::overrides::pin_errors;
+use crate::model::overrides::{outside, pin_errors};
 use crate::model::overrides::{OverrideRow, PinLimits};
 use crate::model::ApiError;
 #[cfg(feature = "ssr")]
@@ -84,7 +84,7 @@ pub async fn create_override(
             if !errs.is_empty() {
                 return Err(ApiError::Invalid(errs));
             }
-            bounds.filter(|(min, max)| n < *min || n > *max)
+            outside(n, bounds)
         }
         None => None,
     };

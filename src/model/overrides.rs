@@ -113,7 +113,7 @@ pub fn pin_errors(
             format!("at most {cap} replicas: that is this installation's cap (--max-replicas-cap)"),
         );
     }
-    let Some((min, max)) = bounds.filter(|(min, max)| n < *min || n > *max) else {
+    let Some((min, max)) = outside(n, bounds) else {
         return Vec::new();
     };
     if !editor {
@@ -135,6 +135,11 @@ pub fn pin_errors(
         );
     }
     Vec::new()
+}
+
+/// The policy's `bounds` (min, max) when a pin of `n` replicas lies outside them.
+pub fn outside(n: u32, bounds: Option<(u32, u32)>) -> Option<(u32, u32)> {
+    bounds.filter(|(min, max)| n < *min || n > *max)
 }
 
 /// The confirmation checkbox's label.

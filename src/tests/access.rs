@@ -7,7 +7,7 @@ use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use ebb::model::auth::Role;
 
-use super::support::{app_as, send};
+use super::support::{api_post, app_as, send};
 
 /// (endpoint, form body, least role allowed)
 const MUTATIONS: &[(&str, &str, Role)] = &[
@@ -84,16 +84,8 @@ async fn written(app_db: &std::path::Path) -> i64 {
     total
 }
 
-fn post(path: &str, body: &str) -> Request<Body> {
-    Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .body(Body::from(body.to_string()))
-        .expect("request")
-}
-
 async fn status(app: &Router, path: &str, body: &str) -> StatusCode {
-    send(app, post(path, body)).await.0.status()
+    send(app, api_post(path, body)).await.0.status()
 }
 
 #[tokio::test]
@@ -109,7 +101,7 @@ async fn every_mutation_is_refused_below_its_role_and_writes_nothing() {
             let (app, dir) = app_as(role).await;
             let allowed = role.is_some_and(|r| r.allows(*needed));
             let before = written(dir.path()).await;
-            let (res, text) = send(&app, post(path, body)).await;
+            let (res, text) = send(&app, api_post(path, *body)).await;
             let got = res.status();
             let label = format!("{path} as {:?}", role.map(Role::name));
             if allowed {
@@ -175,7 +167,7 @@ async fn reads_need_a_session() {
 async fn cross_site_writes_are_refused() {
     let (app, dir) = app_as(Some(Role::Admin)).await;
     let before = written(dir.path()).await;
-    let mut req = post("/api/create_token", "name=evil");
+    let mut req = api_post("/api/create_token", "name=evil");
     req.headers_mut()
         .insert(header::ORIGIN, "http://evil.example".parse().expect("h"));
     assert_eq!(send(&app, req).await.0.status(), StatusCode::FORBIDDEN);

@@ -9,8 +9,6 @@ mod migration;
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{header, Request};
 use axum::Router;
 use ebb::model::auth::Role;
 use ebb::server::clock::{Clock, TokioClock};
@@ -18,10 +16,11 @@ use ebb::server::controller::Controller;
 use ebb::server::orchestrator::simulator::{SimWorkloadSpec, SimulatorBackend};
 use ebb::server::orchestrator::OrchestratorError;
 use ebb::server::state::AppState;
-use ebb::server::store::policies::Authorship;
 use ebb::server::store::workloads::WorkloadRow;
 
-use super::support::{answering, as_browser, cpu_policy, get, send, session_for, state, Faulty};
+use super::support::{
+    answering, api_post, cpu_policy, get, send, signed_in, state, store_sim_web, Faulty,
+};
 
 const SECRET: &str = "SECRET token=abc123";
 
@@ -39,31 +38,15 @@ async fn rig() -> Rig {
     let (state, dir) = state().await;
     let store = state.store().clone();
     let now = chrono::Utc::now();
-    let backend = store
-        .insert_backend("sim", "simulator", "{}", now)
-        .await
-        .expect("backend");
     // At least 3 replicas while 1 runs: the first evaluation that can observe scales.
     let mut policy = cpu_policy(70.0, 10, 0);
     policy.min_replicas = 3;
-    let who = Authorship {
-        author: "t",
-        comment: "t",
-        at: now,
-    };
-    let pid = store
-        .create_policy("p", &policy, who)
-        .await
-        .expect("policy");
     let spec = SimWorkloadSpec {
         startup_secs: 0,
         ..Default::default()
     };
     let json = serde_json::to_string(&spec).expect("spec");
-    store
-        .insert_workload(backend, "web", Some(pid), 15, &json, now)
-        .await
-        .expect("workload");
+    let (backend, _, _) = store_sim_web(&store, &policy, 15, &json, now).await;
     let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
     let sim = Arc::new(SimulatorBackend::new(clock.clone()));
     sim.add_workload("web", spec).expect("sim");
@@ -94,10 +77,7 @@ async fn rig() -> Rig {
 
 impl Rig {
     async fn app(&self, role: Role) -> Router {
-        let cookie = session_for(&self.state, &format!("u-{}", role.name()), role).await;
-        let router =
-            ebb::server::http::router(self.state.clone(), std::time::Duration::from_secs(10));
-        as_browser(router, Some(cookie))
+        signed_in(&self.state, &format!("u-{}", role.name()), role).await
     }
 
     fn fail(&self, reads: Option<OrchestratorError>, writes: Option<OrchestratorError>) {
@@ -107,12 +87,7 @@ impl Rig {
 }
 
 async fn api(app: &Router, path: &str, body: &str) -> String {
-    let req = Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .body(Body::from(body.to_string()))
-        .expect("request");
-    send(app, req).await.1
+    send(app, api_post(path, body)).await.1
 }
 
 #[tokio::test]

@@ -8,24 +8,21 @@ mod removal;
 
 use std::path::Path;
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use axum::Router;
 use ebb::model::auth::Role;
 use ebb::model::backends::BackendInfo;
 use ebb::server::orchestrator::swarm::SwarmSettings;
 use ebb::server::state::AppState;
 
-use super::support::{as_browser, send, session_for, state};
+use super::support::{api_post, send, signed_in, state};
 
 const PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----";
 const KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIIEsecret\n-----END PRIVATE KEY-----";
 const KEY2: &str = "-----BEGIN PRIVATE KEY-----\nMIIEother\n-----END PRIVATE KEY-----";
 
 pub async fn admin(state: &AppState) -> Router {
-    let cookie = session_for(state, "root", Role::Admin).await;
-    let router = ebb::server::http::router(state.clone(), std::time::Duration::from_secs(10));
-    as_browser(router, Some(cookie))
+    signed_in(state, "root", Role::Admin).await
 }
 
 fn enc(v: &str) -> String {
@@ -46,12 +43,7 @@ pub fn form(pairs: &[(&str, &str)]) -> String {
 }
 
 pub async fn post(app: &Router, path: &str, pairs: &[(&str, &str)]) -> (StatusCode, String) {
-    let req = Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .body(Body::from(form(pairs)))
-        .expect("request");
-    let (res, text) = send(app, req).await;
+    let (res, text) = send(app, api_post(path, form(pairs))).await;
     (res.status(), text)
 }
 

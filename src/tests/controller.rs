@@ -14,12 +14,11 @@ use ebb::server::controller::Controller;
 use ebb::server::orchestrator::simulator::{DemandSpec, SimWorkloadSpec, SimulatorBackend};
 use ebb::server::orchestrator::Orchestrator;
 use ebb::server::store::decisions::NewDecision;
-use ebb::server::store::policies::Authorship;
 use ebb::server::store::workloads::WorkloadRow;
 use ebb::server::store::Store;
 use ebb_engine::Policy;
 
-use super::support::cpu_policy;
+use super::support::{cpu_policy, store_sim_web};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0)
@@ -60,24 +59,8 @@ async fn rig(policy: Policy, spec: SimWorkloadSpec) -> Rig {
         .await
         .expect("store");
     let clock = Arc::new(ManualClock::new(t0()));
-    let backend = store
-        .insert_backend("sim", "simulator", "{}", t0())
-        .await
-        .expect("backend");
-    let who = Authorship {
-        author: "test",
-        comment: "test",
-        at: t0(),
-    };
-    let pid = store
-        .create_policy("p", &policy, who)
-        .await
-        .expect("policy");
     let spec_json = serde_json::to_string(&spec).expect("spec json");
-    store
-        .insert_workload(backend, "web", Some(pid), 15, &spec_json, t0())
-        .await
-        .expect("workload");
+    let (backend, _, _) = store_sim_web(&store, &policy, 15, &spec_json, t0()).await;
     let sim = Arc::new(SimulatorBackend::new(clock.clone()));
     sim.add_workload("web", spec).expect("sim workload");
     let (live, _) = tokio::sync::broadcast::channel(16);
@@ -372,23 +355,7 @@ async fn the_loop_evaluates_each_workload_at_its_interval() {
         ..spike_spec()
     };
     let now = clock.now();
-    let backend = store
-        .insert_backend("sim", "simulator", "{}", now)
-        .await
-        .expect("backend");
-    let who = Authorship {
-        author: "test",
-        comment: "",
-        at: now,
-    };
-    let pid = store
-        .create_policy("p", &cpu_policy(70.0, 20, 300), who)
-        .await
-        .expect("policy");
-    store
-        .insert_workload(backend, "web", Some(pid), 1, "{}", now)
-        .await
-        .expect("workload");
+    let (backend, _, _) = store_sim_web(&store, &cpu_policy(70.0, 20, 300), 1, "{}", now).await;
     let sim = Arc::new(SimulatorBackend::new(clock.clone()));
     sim.add_workload("web", spec).expect("sim");
     let (live, mut rx) = tokio::sync::broadcast::channel(64);

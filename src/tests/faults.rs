@@ -14,7 +14,7 @@ use ebb::server::controller::Controller;
 use ebb::server::orchestrator::simulator::{FaultSpec, SimWorkloadSpec, SimulatorBackend};
 use ebb::server::orchestrator::Orchestrator;
 
-use super::support::{as_browser, get, session_for, state};
+use super::support::{get, signed_in, state};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0)
@@ -132,9 +132,7 @@ async fn crashes_are_reported_once_and_at_most_every_five_minutes() {
     );
 
     // Shown on /history (with the reason filter) and on the workload page.
-    let cookie = session_for(&state, "v", Role::Viewer).await;
-    let router = ebb::server::http::router(state.clone(), std::time::Duration::from_secs(10));
-    let app = as_browser(router, Some(cookie));
+    let app = signed_in(&state, "v", Role::Viewer).await;
     let (_, page) = get(&app, &format!("/history?reason={FAULT_REASON}")).await;
     for d in &rows {
         assert!(

@@ -16,7 +16,7 @@ use ebb::server::store::policies::Authorship;
 use futures::StreamExt;
 use tower::ServiceExt;
 
-use super::support::{as_browser, cpu_policy, get, send, session_for, state};
+use super::support::{cpu_policy, get, send, signed_in, state};
 
 /// Closes the title and redirects the page (what an outside test did to an admin).
 const BREAKOUT: &str =
@@ -75,9 +75,7 @@ async fn hostile_names_stay_text_on_every_page_and_export() {
         .expect("user");
 
     // The live stream is open while the controller evaluates the hostile workloads.
-    let cookie = session_for(&state, "admin", Role::Admin).await;
-    let router = ebb::server::http::router(state.clone(), std::time::Duration::from_secs(10));
-    let app = as_browser(router, Some(cookie));
+    let app = signed_in(&state, "admin", Role::Admin).await;
     let live = app
         .clone()
         .oneshot(Request::get("/api/live").body(Body::empty()).expect("req"))
@@ -256,9 +254,7 @@ async fn exports_stream_every_matching_row() {
         .expect("insert");
     }
     tx.commit().await.expect("commit");
-    let cookie = session_for(&state, "v", Role::Viewer).await;
-    let router = ebb::server::http::router(state.clone(), std::time::Duration::from_secs(10));
-    let app = as_browser(router, Some(cookie));
+    let app = signed_in(&state, "v", Role::Viewer).await;
 
     let (res, csv) = get(&app, "/history/export.csv").await;
     assert_eq!(res.status(), StatusCode::OK);

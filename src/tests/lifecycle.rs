@@ -17,10 +17,9 @@ use ebb::server::orchestrator::simulator::{DemandSpec, SimWorkloadSpec, Simulato
 use ebb::server::orchestrator::{
     Orchestrator, OrchestratorError, ResourceSpec, ScaleOutcome, WorkloadObservation, WorkloadRef,
 };
-use ebb::server::store::policies::Authorship;
 use ebb::server::store::Store;
 
-use super::support::cpu_policy;
+use super::support::{cpu_policy, store_sim_web};
 use super::wire::{
     closed_within, connect, get_request, post_head, read_response, read_until, send,
 };
@@ -238,23 +237,7 @@ async fn the_controller_starts_no_backend_call_after_shutdown_begins() {
         .expect("store");
     let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
     let now = clock.now();
-    let backend = store
-        .insert_backend("sim", "simulator", "{}", now)
-        .await
-        .expect("backend");
-    let who = Authorship {
-        author: "test",
-        comment: "",
-        at: now,
-    };
-    let policy = store
-        .create_policy("p", &cpu_policy(70.0, 20, 300), who)
-        .await
-        .expect("policy");
-    store
-        .insert_workload(backend, "web", Some(policy), 1, "{}", now)
-        .await
-        .expect("workload");
+    let (backend, _, _) = store_sim_web(&store, &cpu_policy(70.0, 20, 300), 1, "{}", now).await;
     // 600 units on one instance of 100: the policy wants to scale up at once.
     let sim = Arc::new(SimulatorBackend::new(clock.clone()));
     let spec = SimWorkloadSpec {

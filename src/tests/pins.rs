@@ -4,13 +4,10 @@
 //! never asks a backend for more than the cap, even with a stored policy or pin above it.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use axum::Router;
 use chrono::Utc;
-use clap::Parser;
 use ebb::model::auth::Role;
 use ebb::model::ApiError;
 use ebb::server::clock::ManualClock;
@@ -18,9 +15,8 @@ use ebb::server::controller::Controller;
 use ebb::server::orchestrator::simulator::{DemandSpec, SimWorkloadSpec, SimulatorBackend};
 use ebb::server::orchestrator::Orchestrator;
 use ebb::server::state::AppState;
-use ebb::server::store::policies::Authorship;
 
-use super::support::{as_browser, cpu_policy, send, session_for};
+use super::support::{api_post, cpu_policy, send, signed_in, state_with, store_sim_web};
 
 const CAP: u32 = 50;
 
@@ -32,35 +28,12 @@ struct Rig {
 }
 
 async fn rig() -> Rig {
-    let dir = tempfile::tempdir().expect("dir");
-    let url = format!("sqlite://{}", dir.path().join("ebb.db").display());
-    let cap = CAP.to_string();
-    let args = ["ebb", "--database-url", &url, "--max-replicas-cap", &cap];
-    let config = ebb::server::config::Cli::try_parse_from(args)
-        .expect("flags")
-        .serve;
-    let state = ebb::server::run::build_state(&config).await.expect("state");
+    let (state, dir) = state_with(&["--max-replicas-cap", &CAP.to_string()]).await;
     let store = state.store();
     let now = Utc::now();
-    let backend = store
-        .insert_backend("sim", "simulator", "{}", now)
-        .await
-        .expect("backend");
     let mut policy = cpu_policy(70.0, 15, 300);
     policy.min_replicas = 2;
-    let who = Authorship {
-        author: "test",
-        comment: "test",
-        at: now,
-    };
-    let pid = store
-        .create_policy("p", &policy, who)
-        .await
-        .expect("policy");
-    let workload = store
-        .insert_workload(backend, "web", Some(pid), 15, "{}", now)
-        .await
-        .expect("workload");
+    let (_, _, workload) = store_sim_web(store, &policy, 15, "{}", now).await;
     Rig {
         state,
         workload,
@@ -70,9 +43,7 @@ async fn rig() -> Rig {
 
 impl Rig {
     async fn as_role(&self, role: Role) -> Router {
-        let cookie = session_for(&self.state, &format!("test-{}", role.name()), role).await;
-        let router = ebb::server::http::router(self.state.clone(), Duration::from_secs(10));
-        as_browser(router, Some(cookie))
+        signed_in(&self.state, &format!("test-{}", role.name()), role).await
     }
 
     /// Pins `web` at `n` (with the confirmation when `confirm`): the id or the error.
@@ -89,12 +60,7 @@ impl Rig {
         if confirm {
             body.push_str("&confirm_outside=yes");
         }
-        let req = Request::post("/api/create_override")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json")
-            .body(Body::from(body))
-            .expect("request");
-        let (res, text) = send(app, req).await;
+        let (res, text) = send(app, api_post("/api/create_override", body)).await;
         match res.status() {
             s if s.is_success() || s.is_redirection() => {
                 Ok(serde_json::from_str(&text).expect("id"))
@@ -195,13 +161,7 @@ async fn a_policy_above_the_cap_cannot_be_saved() {
         .replace('[', "%5B")
         .replace(']', "%5D")
     };
-    let post = |body: String| {
-        Request::post("/api/policy_submit")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json")
-            .body(Body::from(body))
-            .expect("request")
-    };
+    let post = |body: String| api_post("/api/policy_submit", body);
     let (res, text) = send(&editor, post(form(CAP + 1))).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{text}");
     let err: ApiError = serde_json::from_str(&text).expect("error");
@@ -228,21 +188,8 @@ async fn the_controller_never_scales_above_the_cap() {
     let store = ebb::server::store::Store::open(&url).await.expect("store");
     let t0 = Utc::now();
     let clock = Arc::new(ManualClock::new(t0));
-    let backend = store
-        .insert_backend("sim", "simulator", "{}", t0)
-        .await
-        .expect("backend");
     let mut policy = cpu_policy(70.0, 100, 0);
     policy.min_replicas = 80;
-    let who = Authorship {
-        author: "old",
-        comment: "from before the cap",
-        at: t0,
-    };
-    let pid = store
-        .create_policy("old", &policy, who)
-        .await
-        .expect("policy");
     let spec = SimWorkloadSpec {
         capacity_per_instance: 100.0,
         initial_replicas: 40,
@@ -250,10 +197,7 @@ async fn the_controller_never_scales_above_the_cap() {
         ..SimWorkloadSpec::default()
     };
     let json = serde_json::to_string(&spec).expect("spec");
-    let w = store
-        .insert_workload(backend, "web", Some(pid), 15, &json, t0)
-        .await
-        .expect("workload");
+    let (backend, _, w) = store_sim_web(&store, &policy, 15, &json, t0).await;
     let sim = Arc::new(SimulatorBackend::new(clock.clone()));
     sim.add_workload("web", spec).expect("sim");
     let (live, _) = tokio::sync::broadcast::channel(16);

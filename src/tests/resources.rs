@@ -16,7 +16,7 @@ use ebb::server::orchestrator::simulator::{SimWorkloadSpec, SimulatorBackend};
 use ebb::server::orchestrator::{Orchestrator, ResourceSpec};
 use ebb::server::state::AppState;
 
-use super::support::{as_browser, get, send, session_for, state, MeddleBeforeWrite};
+use super::support::{api_post, get, send, signed_in, state, MeddleBeforeWrite};
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -66,10 +66,7 @@ async fn rig() -> Rig {
 
 impl Rig {
     async fn app(&self, role: Role) -> Router {
-        let cookie = session_for(&self.state, &format!("r-{}", role.name()), role).await;
-        let router =
-            ebb::server::http::router(self.state.clone(), std::time::Duration::from_secs(10));
-        as_browser(router, Some(cookie))
+        signed_in(&self.state, &format!("r-{}", role.name()), role).await
     }
 
     async fn live(&self) -> ResourceSpec {
@@ -95,20 +92,8 @@ impl Rig {
     }
 }
 
-fn post_json(path: &str, body: String) -> Request<Body> {
-    Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .body(Body::from(body))
-        .expect("request")
-}
-
 async fn current(app: &Router, id: i64) -> ResourcesView {
-    let (res, text) = send(
-        app,
-        post_json("/api/workload_resources", format!("id={id}")),
-    )
-    .await;
+    let (res, text) = send(app, api_post("/api/workload_resources", format!("id={id}"))).await;
     assert_eq!(res.status(), StatusCode::OK, "{text}");
     serde_json::from_str(&text).expect("view")
 }
@@ -122,7 +107,7 @@ async fn resources_are_applied_by_the_backend_audited_and_kept_in_the_model() {
     assert_eq!(shown.resources.memory_limit, Some(512.0 * MIB));
 
     let body = r.body(["0.25", "500m", "128M", "1.5 GiB"], &shown.fingerprint);
-    let (res, text) = send(&app, post_json("/api/set_resources", body)).await;
+    let (res, text) = send(&app, api_post("/api/set_resources", body)).await;
     assert_eq!(res.status(), StatusCode::OK, "{text}");
     let after: ResourcesView = serde_json::from_str(&text).expect("view");
     let want = ResourceSpec {
@@ -154,7 +139,7 @@ async fn resources_are_applied_by_the_backend_audited_and_kept_in_the_model() {
 
     // The form shown before the change is stale now: refused, nothing changes.
     let body = r.body(["1", "2", "256M", "512M"], &shown.fingerprint);
-    let (res, text) = send(&app, post_json("/api/set_resources", body)).await;
+    let (res, text) = send(&app, api_post("/api/set_resources", body)).await;
     assert_eq!(res.status(), StatusCode::CONFLICT, "{text}");
     assert!(
         text.contains("changed by someone else") && text.contains("CPU reservation 0.25"),
@@ -165,13 +150,13 @@ async fn resources_are_applied_by_the_backend_audited_and_kept_in_the_model() {
 
     // Submitting the values the backend already has changes and records nothing.
     let body = r.body(["0.25", "0.5", "128M", "1.5G"], &after.fingerprint);
-    let (res, text) = send(&app, post_json("/api/set_resources", body)).await;
+    let (res, text) = send(&app, api_post("/api/set_resources", body)).await;
     assert_eq!(res.status(), StatusCode::OK, "{text}");
     assert_eq!(r.audits().await.len(), 1, "no change, no audit entry");
 
     // Empty fields remove a reservation or limit.
     let body = r.body(["0.25", "", "", ""], &after.fingerprint);
-    let (res, text) = send(&app, post_json("/api/set_resources", body)).await;
+    let (res, text) = send(&app, api_post("/api/set_resources", body)).await;
     assert_eq!(res.status(), StatusCode::OK, "{text}");
     let live = r.live().await;
     assert_eq!(
@@ -215,7 +200,7 @@ async fn invalid_resources_are_refused_per_field_and_change_nothing() {
         ),
     ];
     for (name, fields, paths) in cases {
-        let (res, text) = send(&app, post_json("/api/set_resources", r.body(*fields, ""))).await;
+        let (res, text) = send(&app, api_post("/api/set_resources", r.body(*fields, ""))).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{name}: {text}");
         let err: ebb::model::ApiError = serde_json::from_str(&text).expect("api error");
         for p in *paths {
@@ -230,7 +215,7 @@ async fn invalid_resources_are_refused_per_field_and_change_nothing() {
     let body = r
         .body(["1", "", "", ""], "")
         .replace(&format!("workload_id={}", r.workload), "workload_id=999");
-    let (res, _) = send(&app, post_json("/api/set_resources", body)).await;
+    let (res, _) = send(&app, api_post("/api/set_resources", body)).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
@@ -242,7 +227,7 @@ async fn an_unreachable_or_unconnected_backend_changes_nothing_and_says_so() {
     r.sim.with_cluster(|c, _| c.force_unreachable_until(until));
     let (res, text) = send(
         &app,
-        post_json("/api/set_resources", r.body(["1", "", "", ""], "")),
+        api_post("/api/set_resources", r.body(["1", "", "", ""], "")),
     )
     .await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{text}");
@@ -252,7 +237,7 @@ async fn an_unreachable_or_unconnected_backend_changes_nothing_and_says_so() {
     );
     let (res, text) = send(
         &app,
-        post_json("/api/workload_resources", format!("id={}", r.workload)),
+        api_post("/api/workload_resources", format!("id={}", r.workload)),
     )
     .await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{text}");
@@ -282,7 +267,7 @@ async fn an_unreachable_or_unconnected_backend_changes_nothing_and_says_so() {
     r.state.backends().remove(backend);
     let (res, text) = send(
         &app,
-        post_json("/api/set_resources", r.body(["1", "", "", ""], "")),
+        api_post("/api/set_resources", r.body(["1", "", "", ""], "")),
     )
     .await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{text}");
@@ -315,7 +300,7 @@ async fn a_scale_between_observation_and_write_is_retried_and_both_changes_stay(
     let app = r.app(Role::Editor).await;
     let shown = current(&app, r.workload).await;
     let body = r.body(["0.75", "1", "256M", "512M"], &shown.fingerprint);
-    let (res, text) = send(&app, post_json("/api/set_resources", body)).await;
+    let (res, text) = send(&app, api_post("/api/set_resources", body)).await;
     assert_eq!(res.status(), StatusCode::OK, "{text}");
     let obs = r.sim.observe("web").await.expect("observe");
     assert_eq!(obs.replicas, 3, "the other change is kept");

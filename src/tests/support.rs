@@ -18,6 +18,8 @@ use ebb::server::orchestrator::{
     Orchestrator, OrchestratorError, ResourceSpec, ScaleOutcome, WorkloadObservation, WorkloadRef,
 };
 use ebb::server::state::AppState;
+use ebb::server::store::policies::Authorship;
+use ebb::server::store::Store;
 use futures::future::BoxFuture;
 use tower::ServiceExt;
 
@@ -26,16 +28,28 @@ pub use targets::{answering, black_hole};
 
 /// A configuration whose database lives in `dir`.
 pub fn config_in(dir: &tempfile::TempDir) -> ServeConfig {
+    config_with(dir, &[])
+}
+
+/// A configuration whose database lives in `dir`, with more command-line `flags`.
+pub fn config_with(dir: &tempfile::TempDir, flags: &[&str]) -> ServeConfig {
     let db = format!("sqlite://{}", dir.path().join("ebb.db").display());
-    Cli::try_parse_from(["ebb", "--database-url", &db, "--bind", "127.0.0.1:0"])
+    let args = ["ebb", "--database-url", &db, "--bind", "127.0.0.1:0"];
+    Cli::try_parse_from(args.iter().chain(flags))
         .expect("test flags parse")
         .serve
 }
 
 /// The state over a fresh database, and the directory that holds it.
 pub async fn state() -> (AppState, tempfile::TempDir) {
+    state_with(&[]).await
+}
+
+/// The state over a fresh database as these command-line `flags` configure it, and the
+/// directory that holds the database.
+pub async fn state_with(flags: &[&str]) -> (AppState, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let state = ebb::server::run::build_state(&config_in(&dir))
+    let state = ebb::server::run::build_state(&config_with(&dir, flags))
         .await
         .expect("state");
     (state, dir)
@@ -89,6 +103,14 @@ pub fn as_browser(router: Router, cookie: Option<String>) -> Router {
     ))
 }
 
+/// The full router over `state` as a browser signed in as user `name` with `role` (the user
+/// and a session are created).
+pub async fn signed_in(state: &AppState, name: &str, role: Role) -> Router {
+    let cookie = session_for(state, name, role).await;
+    let router = ebb::server::http::router(state.clone(), Duration::from_secs(30));
+    as_browser(router, Some(cookie))
+}
+
 /// The full router over a fresh database, signed in as an admin.
 pub async fn app() -> (Router, tempfile::TempDir) {
     app_as(Some(Role::Admin)).await
@@ -97,12 +119,14 @@ pub async fn app() -> (Router, tempfile::TempDir) {
 /// The full router over a fresh database, signed in with `role` (`None`: nobody).
 pub async fn app_as(role: Option<Role>) -> (Router, tempfile::TempDir) {
     let (state, dir) = state().await;
-    let cookie = match role {
-        Some(r) => Some(session_for(&state, &format!("test-{}", r.name()), r).await),
-        None => None,
+    let app = match role {
+        Some(r) => signed_in(&state, &format!("test-{}", r.name()), r).await,
+        None => as_browser(
+            ebb::server::http::router(state, Duration::from_secs(30)),
+            None,
+        ),
     };
-    let router = ebb::server::http::router(state, Duration::from_secs(10));
-    (as_browser(router, cookie), dir)
+    (app, dir)
 }
 
 /// Sends a request and returns the response with its body as text.
@@ -116,6 +140,15 @@ pub async fn send(app: &Router, req: Request<Body>) -> (Response<Body>, String) 
     )
 }
 
+/// A form post to `path` as a server function's client sends it (form fields in, JSON back).
+pub fn api_post(path: &str, body: impl Into<String>) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from(body.into()))
+        .expect("request")
+}
+
 /// Sends a GET (as a browser asking for a page) and returns the response with its body.
 pub async fn get(app: &Router, path: &str) -> (Response<Body>, String) {
     let req = Request::get(path)
@@ -123,6 +156,33 @@ pub async fn get(app: &Router, path: &str) -> (Response<Body>, String) {
         .body(Body::empty())
         .expect("request");
     send(app, req).await
+}
+
+/// Stores what controller tests start from: simulator backend `sim`, policy `p` (`policy`) and
+/// workload `web` under it, evaluated every `interval` s with simulator settings `spec` (JSON;
+/// `"{}"` for the defaults), all at `at`. Returns the backend's, policy's and workload's ids.
+pub async fn store_sim_web(
+    store: &Store,
+    policy: &ebb_engine::Policy,
+    interval: u32,
+    spec: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> (i64, i64, i64) {
+    let backend = store
+        .insert_backend("sim", "simulator", "{}", at)
+        .await
+        .expect("backend");
+    let who = Authorship {
+        author: "test",
+        comment: "test",
+        at,
+    };
+    let pid = store.create_policy("p", policy, who).await.expect("policy");
+    let workload = store
+        .insert_workload(backend, "web", Some(pid), interval, spec, at)
+        .await
+        .expect("workload");
+    (backend, pid, workload)
 }
 
 /// A cpu-utilization policy: `target` % of the request, 1..=`max` replicas, HPA behaviour with

@@ -11,12 +11,11 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use chrono::{DateTime, Duration, Utc};
-use clap::Parser;
 use ebb::model::auth::Role;
 use ebb::server::state::AppState;
 use tower::ServiceExt;
 
-use super::support::{as_browser, get, send, session_for};
+use super::support::{api_post, get, send, signed_in, state_with};
 
 fn t0() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2024-03-01T00:00:00Z")
@@ -32,7 +31,6 @@ struct Rig {
 }
 
 async fn rig() -> Rig {
-    let db = tempfile::tempdir().expect("db dir");
     let traces = tempfile::tempdir().expect("traces dir");
     let mut csv = String::from("timestamp,value\n");
     for m in 0..7 * 1440 {
@@ -45,21 +43,8 @@ async fn rig() -> Rig {
         ));
     }
     std::fs::write(traces.path().join("week.csv"), csv).expect("trace");
-    let url = format!("sqlite://{}", db.path().join("ebb.db").display());
     let dir = traces.path().display().to_string();
-    let args = [
-        "ebb",
-        "--database-url",
-        &url,
-        "--bind",
-        "127.0.0.1:0",
-        "--traces-dir",
-        &dir,
-    ];
-    let config = ebb::server::config::Cli::try_parse_from(args)
-        .expect("flags")
-        .serve;
-    let state = ebb::server::run::build_state(&config).await.expect("state");
+    let (state, db) = state_with(&["--traces-dir", &dir]).await;
     Rig {
         state,
         _db: db,
@@ -70,9 +55,7 @@ async fn rig() -> Rig {
 impl Rig {
     /// The router as user `name` with `role` (a user is created the first time).
     async fn as_user(&self, name: &str, role: Role) -> Router {
-        let cookie = session_for(&self.state, name, role).await;
-        let router = ebb::server::http::router(self.state.clone(), StdDuration::from_secs(30));
-        as_browser(router, Some(cookie))
+        signed_in(&self.state, name, role).await
     }
 
     fn gate(&self) -> &ebb::server::replay::gate::ReplayGate {
@@ -135,11 +118,7 @@ fn form_body(pairs: &[(String, String)]) -> String {
 }
 
 fn submit(pairs: &[(String, String)]) -> Request<Body> {
-    Request::post("/api/policy_submit")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .body(Body::from(form_body(pairs)))
-        .expect("request")
+    api_post("/api/policy_submit", form_body(pairs))
 }
 
 /// The editor address with `pairs` as a draft (what a browser without JavaScript is sent to).

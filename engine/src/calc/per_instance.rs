@@ -58,10 +58,7 @@ fn compute(ctx: &Ctx<'_>, p: &mut Proposal, g: &Groups, measure: Measure) {
     let current = ctx.current();
     let tol = ctx.policy.tolerance;
     let Some((ratio, value)) = measure.ratio(&g.ready) else {
-        return fail(
-            p,
-            "no ready instance reported a value (instances may be unready)",
-        );
+        return p.fail("no ready instance reported a value (instances may be unready)");
     };
     p.value = Some(value);
     p.ratio = Some(ratio);
@@ -88,7 +85,7 @@ fn compute(ctx: &Ctx<'_>, p: &mut Proposal, g: &Groups, measure: Measure) {
         sums.add(u.value, u.request, u.n);
     }
     let Some((new_ratio, _)) = measure.ratio(&sums) else {
-        return fail(p, "no usable values after filling in missing instances");
+        return p.fail("no usable values after filling in missing instances");
     };
     p.ratio = Some(new_ratio);
     let demand = ceil_u32(new_ratio * f64::from(sums.n));
@@ -123,12 +120,6 @@ enum Hold {
     Reverses,
     /// The recomputed count would move against the usage.
     WrongWay,
-}
-
-/// Marks the proposal failed.
-fn fail(p: &mut Proposal, error: &str) {
-    p.error = Some(error.to_string());
-    p.replicas = None;
 }
 
 /// Fills in the proposal; a hold keeps the current count.

@@ -13,13 +13,7 @@ pub(super) fn sentence(run: &Run<'_>, desired: u32) -> String {
     let cur = run.current;
     let details: usize = run.trace.limits.iter().map(|l| l.detail.len() + 2).sum();
     let mut out = String::with_capacity(128 + details);
-    if desired > cur {
-        out.s("Scaled up from ").n(cur).s(" to ").n(desired);
-    } else if desired < cur {
-        out.s("Scaled down from ").n(cur).s(" to ").n(desired);
-    } else {
-        out.s("Holding at ").n(cur);
-    }
+    head(&mut out, cur, desired);
     let mark = out.len();
     out.push_str(": ");
     driver(run, &mut out);
@@ -32,6 +26,26 @@ pub(super) fn sentence(run: &Run<'_>, desired: u32) -> String {
         any = true;
     }
     out.push('.');
+    out
+}
+
+/// The sentence's opening words for a move from `cur` to `desired`: "Scaled up from 3 to 6",
+/// "Scaled down from 6 to 3" or "Holding at 3".
+fn head(out: &mut String, cur: u32, desired: u32) {
+    if desired > cur {
+        out.s("Scaled up from ").n(cur).s(" to ").n(desired);
+    } else if desired < cur {
+        out.s("Scaled down from ").n(cur).s(" to ").n(desired);
+    } else {
+        out.s("Holding at ").n(cur);
+    }
+}
+
+/// The opening words of a decision's sentence for a move from `from` to `to`, for callers
+/// that change a decision's count afterwards and rewrite its sentence to match.
+pub fn sentence_head(from: u32, to: u32) -> String {
+    let mut out = String::with_capacity(40);
+    head(&mut out, from, to);
     out
 }
 

@@ -65,11 +65,9 @@ pub async fn submit(mut form: FormFields) -> Result<SubmitOutcome, ApiError> {
 /// A preview posted without JavaScript: checked here, replayed by the editor page it is sent
 /// back to (replaying here as well would do the work twice).
 fn preview_later(form: &FormFields) -> Result<SubmitOutcome, ApiError> {
-    let check = form.check();
-    let mut errors = check.errors;
-    if let (Some(p), Ok(state)) = (&check.policy, crate::api::state()) {
-        errors.extend(pf::cap_errors(p, state.inner.max_replicas_cap));
-    }
+    let errors = form
+        .check_within(crate::api::state()?.inner.max_replicas_cap)
+        .errors;
     if errors.is_empty() {
         Ok(SubmitOutcome::Draft(form.clone()))
     } else {
@@ -110,11 +108,8 @@ fn plain_form_post() -> bool {
 async fn save(form: &FormFields) -> Result<SubmitOutcome, ApiError> {
     let state = crate::api::state()?;
     let mut errors = form.save_errors();
-    let check = form.check();
+    let check = form.check_within(state.inner.max_replicas_cap);
     errors.extend(check.errors);
-    if let Some(p) = &check.policy {
-        errors.extend(pf::cap_errors(p, state.inner.max_replicas_cap));
-    }
     let policy = match check.policy {
         Some(p) if errors.is_empty() => p,
         _ => return Err(ApiError::Invalid(errors)),

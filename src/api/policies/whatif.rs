@@ -52,14 +52,10 @@ pub fn trace_names() -> Vec<String> {
 pub async fn run(form: &FormFields) -> Result<WhatIf, ApiError> {
     let user = crate::api::require(crate::model::auth::Role::Editor)?;
     let state = crate::api::state()?;
-    let check = form.check();
-    let mut errors = check.errors;
-    if let Some(p) = &check.policy {
-        errors.extend(pf::cap_errors(p, state.inner.max_replicas_cap));
-    }
+    let check = form.check_within(state.inner.max_replicas_cap);
     let edited = match check.policy {
-        Some(p) if errors.is_empty() => p,
-        _ => return Err(ApiError::Invalid(errors)),
+        Some(p) if check.errors.is_empty() => p,
+        _ => return Err(ApiError::Invalid(check.errors)),
     };
     let store = state.store();
     let (spec, opts, mut source, workload_policy) = load(form, store).await?;

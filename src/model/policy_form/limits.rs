@@ -40,6 +40,18 @@ impl FormFields {
     }
 }
 
+impl FormFields {
+    /// [`FormFields::check`] with the installation's replica `cap` as well: what saving,
+    /// previewing and a preview sent back to the editor all check.
+    pub fn check_within(&self, cap: u32) -> super::FormCheck {
+        let mut check = self.check();
+        if let Some(p) = &check.policy {
+            check.errors.extend(cap_errors(p, cap));
+        }
+        check
+    }
+}
+
 /// Every replica count of `policy` above `cap`: its max and its schedules' bounds (a
 /// schedule's min raises the effective max with it).
 pub fn cap_errors(policy: &Policy, cap: u32) -> Vec<FieldError> {

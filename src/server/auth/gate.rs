@@ -42,13 +42,13 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 #[derive(Debug, Clone)]
 pub struct ClientAddress(pub String);
 
-/// The client address for the sign-in delays and the audit trail: what the gate found,
-/// believing `X-Forwarded-For` only from trusted proxies; the TCP peer before the gate ran.
+/// The client address for the sign-in delays and the audit trail, as the gate found it
+/// (believing `X-Forwarded-For` only from trusted proxies); "unknown" on a request that did
+/// not pass the gate. The gate is the one place that works the address out.
 pub fn address(req: &Request<Body>) -> String {
-    match req.extensions().get::<ClientAddress>() {
-        Some(found) => found.0.clone(),
-        None => client_of(req, &TrustedProxies::default()),
-    }
+    req.extensions()
+        .get::<ClientAddress>()
+        .map_or_else(|| "unknown".into(), |found| found.0.clone())
 }
 
 fn client_of(req: &Request<Body>, trusted: &TrustedProxies) -> String {

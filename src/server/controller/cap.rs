@@ -3,7 +3,7 @@
 //! at the cap, with the reason in the decision like every other limit. The engine knows
 //! nothing of the cap; it is applied here, between deciding and acting.
 
-use ebb_engine::{Decision, Direction, Limit, Reason, Rule};
+use ebb_engine::{sentence_head, Decision, Direction, Limit, Reason, Rule};
 
 /// Lowers `d` to `cap` replicas when it asks for more, recording why; its bounds never show
 /// more than the cap either.
@@ -13,7 +13,7 @@ pub fn hold_at_cap(d: &mut Decision, cap: u32) {
     if d.desired_replicas <= cap {
         return;
     }
-    let old_head = head(d.current_replicas, d.desired_replicas);
+    let old_head = sentence_head(d.current_replicas, d.desired_replicas);
     let rest = d
         .sentence
         .strip_prefix(&old_head)
@@ -31,16 +31,10 @@ pub fn hold_at_cap(d: &mut Decision, cap: u32) {
     d.direction = Direction::of(d.current_replicas, cap);
     d.reason = Reason::TooManyReplicas;
     let sep = if rest.is_empty() { ": " } else { "; " };
-    d.sentence = format!("{}{rest}{sep}{detail}.", head(d.current_replicas, cap));
-}
-
-/// The opening words of the engine's sentence for a move from `from` to `to`.
-fn head(from: u32, to: u32) -> String {
-    match to.cmp(&from) {
-        std::cmp::Ordering::Greater => format!("Scaled up from {from} to {to}"),
-        std::cmp::Ordering::Less => format!("Scaled down from {from} to {to}"),
-        std::cmp::Ordering::Equal => format!("Holding at {from}"),
-    }
+    d.sentence = format!(
+        "{}{rest}{sep}{detail}.",
+        sentence_head(d.current_replicas, cap)
+    );
 }
 
 #[cfg(test)]

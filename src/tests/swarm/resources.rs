@@ -5,22 +5,13 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use bollard::models::ServiceSpec;
 use ebb::model::auth::Role;
 use ebb::model::resources::ResourcesView;
 
 use super::rig::{backend, create, docker, other_update, socket, spec, wait_ready, Svc};
-use crate::support::{as_browser, send, session_for, state, MeddleBeforeWrite};
-
-fn post(body: String) -> Request<Body> {
-    Request::post("/api/set_resources")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .body(Body::from(body))
-        .expect("request")
-}
+use crate::support::{api_post, send, signed_in, state, MeddleBeforeWrite};
 
 /// Posts the form for workload `id` with `fields` (cpu request/limit, memory request/limit).
 async fn submit(app: &axum::Router, id: i64, fields: [&str; 4]) -> (StatusCode, String) {
@@ -28,7 +19,7 @@ async fn submit(app: &axum::Router, id: i64, fields: [&str; 4]) -> (StatusCode, 
     let body = format!(
         "workload_id={id}&cpu_request={cr}&cpu_limit={cl}&memory_request={mr}&memory_limit={ml}&fingerprint="
     );
-    let (res, text) = send(app, post(body)).await;
+    let (res, text) = send(app, api_post("/api/set_resources", body)).await;
     (res.status(), text)
 }
 
@@ -87,9 +78,7 @@ async fn swarm_resources_from_the_form_reach_the_service_and_keep_other_changes(
         .await
     });
     state.backends().insert(bid, meddled);
-    let cookie = session_for(&state, "ed", Role::Editor).await;
-    let router = ebb::server::http::router(state.clone(), std::time::Duration::from_secs(30));
-    let app = as_browser(router, Some(cookie));
+    let app = signed_in(&state, "ed", Role::Editor).await;
 
     let (status, text) = submit(&app, wid, ["0.25", "0.5", "64M", "256M"]).await;
     assert_eq!(status, StatusCode::OK, "{text}");
