@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -35,9 +35,19 @@ pub fn page_csp(nonce: &str) -> String {
     )
 }
 
+/// The app's routes, found once per process. Leptos finds them by rendering the app while a
+/// process-wide flag holds every resource created meanwhile pending for ever, in any render:
+/// a page served while a second router was being built (tests build one each, in parallel)
+/// waited until the request timeout. Found once, before any router exists, the flag is never
+/// raised again while a page renders.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Builds the complete router for `state`.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
-    let routes = generate_route_list(App);
+    let routes = routes();
     let ctx_state = state.clone();
     let context = move || provide_context(ctx_state.clone());
     let shell_opts = state.leptos_options.clone();

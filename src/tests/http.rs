@@ -140,3 +140,58 @@ async fn bundle_is_served_precompressed_and_stale_copies_are_dropped() {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(body.starts_with("// rebuilt"), "{body}");
 }
+
+/// Pages render while other routers are being built: Leptos finds an app's routes by
+/// rendering it under a process-wide flag that parks every resource created meanwhile, and a
+/// page rendered in that window (in any thread) waited for its resources until the request
+/// timeout. Routers are built here in a loop on another thread while every section is served;
+/// each page must come back within a few seconds.
+#[tokio::test]
+async fn pages_render_while_other_routers_are_built() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let (state, _dir) = super::support::state().await;
+    let app = super::support::signed_in(&state, "admin-1", ebb::model::auth::Role::Admin).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let builder = {
+        let (state, stop) = (state.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let mut built = 0u32;
+                while !stop.load(Ordering::Relaxed) {
+                    drop(ebb::server::http::router(
+                        state.clone(),
+                        Duration::from_secs(30),
+                    ));
+                    built += 1;
+                    tokio::task::yield_now().await;
+                }
+                built
+            })
+        })
+    };
+    let mut served = 0;
+    for _ in 0..4 {
+        for (path, _) in NAV {
+            let page = tokio::time::timeout(Duration::from_secs(10), get(&app, path)).await;
+            let Ok((res, _)) = page else {
+                stop.store(true, Ordering::Relaxed);
+                panic!("{path} did not render within 10 s while routers were built");
+            };
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            served += 1;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let built = builder.join().expect("router builder");
+    assert!(
+        built > 1,
+        "only {built} routers built while {served} pages were served"
+    );
+}

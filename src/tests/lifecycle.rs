@@ -45,7 +45,13 @@ impl Site {
             .split("one-time password ")
             .nth(1)
             .map(|p| p.trim().to_string())
-            .unwrap_or_else(|| panic!("no password printed: {text}"));
+            .unwrap_or_else(|| {
+                panic!(
+                    "ebb user add printed no password ({}): stdout {text:?}, stderr {:?}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            });
         Site { dir, password }
     }
 }
