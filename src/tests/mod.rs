@@ -9,6 +9,7 @@ mod faults;
 mod first_evaluation;
 mod hostile;
 mod http;
+mod kubernetes;
 mod lifecycle;
 mod listener;
 mod migrate;

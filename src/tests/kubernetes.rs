@@ -1,0 +1,388 @@
+//! The Kubernetes test host (scripts/k8s-testhost: a real kube-apiserver, kube-controller-manager
+//! and etcd built from Kubernetes' own Go modules) does what the Kubernetes backend and its
+//! tests rely on: Deployments become ReplicaSets and pods, a test standing in for the kubelet
+//! makes pods Running and Ready, `/scale` answers `autoscaling/v1` Scale and refuses a stale
+//! resourceVersion with 409, pod metrics are served at metrics-server's path by two CRDs, and a
+//! user without rights gets a 403 that names the verb and the resource. Run by
+//! scripts/k8s-test, which sets EBB_TEST_KUBECONFIG and EBB_TEST_KUBECONFIG_LIMITED; without
+//! them every test prints a notice and passes.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::core::ApiResource;
+use kube::{Client, Config};
+use serde_json::json;
+
+/// The admin kubeconfig the test host wrote, or `None` (with a notice) outside scripts/k8s-test.
+fn kubeconfig(test: &str, var: &str) -> Option<PathBuf> {
+    match std::env::var(var) {
+        Ok(p) if !p.is_empty() => Some(PathBuf::from(p)),
+        _ => {
+            println!("skipping {test}: {var} is unset (scripts/k8s-test sets it)");
+            None
+        }
+    }
+}
+
+async fn client(path: &Path) -> Client {
+    let kc = Kubeconfig::read_from(path).expect("kubeconfig");
+    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .expect("config");
+    Client::try_from(config).expect("client")
+}
+
+/// Creates namespace `name` (a test's own, so tests do not see each other's objects).
+async fn namespace(client: &Client, name: &str) {
+    let ns: Namespace =
+        serde_json::from_value(json!({ "metadata": { "name": name } })).expect("ns");
+    match Api::<Namespace>::all(client.clone())
+        .create(&PostParams::default(), &ns)
+        .await
+    {
+        Ok(_) => {}
+        Err(kube::Error::Api(s)) if s.code == 409 => {}
+        Err(e) => panic!("namespace {name}: {e}"),
+    }
+}
+
+/// Polls `check` until it returns `Some`, for at most `limit`; panics naming `what`.
+async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn web_deployment(replicas: i32) -> Deployment {
+    serde_json::from_value(json!({
+        "metadata": { "name": "web", "labels": { "ebb.io/enabled": "true" } },
+        "spec": {
+            "replicas": replicas,
+            "selector": { "matchLabels": { "app": "web" } },
+            "template": {
+                "metadata": { "labels": { "app": "web" } },
+                "spec": { "containers": [{
+                    "name": "app",
+                    "image": "ebb-test/web:1",
+                    "resources": { "requests": { "cpu": "100m", "memory": "64Mi" } }
+                }] }
+            }
+        }
+    }))
+    .expect("deployment")
+}
+
+/// What a kubelet would report for a started pod: Running, and Ready since now.
+async fn run_pod(pods: &Api<Pod>, name: &str) {
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let status = json!({ "status": {
+        "phase": "Running",
+        "startTime": now,
+        "conditions": [{ "type": "Ready", "status": "True", "lastTransitionTime": now }],
+        "containerStatuses": [{
+            "name": "app", "image": "ebb-test/web:1", "imageID": "", "ready": true,
+            "restartCount": 0, "started": true, "state": { "running": { "startedAt": now } }
+        }]
+    }});
+    pods.patch_status(name, &PatchParams::default(), &Patch::Merge(&status))
+        .await
+        .unwrap_or_else(|e| panic!("status of pod {name}: {e}"));
+}
+
+async fn pod_names(pods: &Api<Pod>) -> Vec<String> {
+    pods.list(&ListParams::default().labels("app=web"))
+        .await
+        .expect("pods")
+        .items
+        .into_iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .filter_map(|p| p.metadata.name)
+        .collect()
+}
+
+#[tokio::test]
+async fn test_host_turns_deployments_into_pods_and_scales_through_the_subresource() {
+    let test = "test host deployments";
+    let Some(path) = kubeconfig(test, "EBB_TEST_KUBECONFIG") else {
+        return;
+    };
+    let client = client(&path).await;
+    let ns = "th-scale";
+    namespace(&client, ns).await;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    let replica_sets: Api<ReplicaSet> = Api::namespaced(client.clone(), ns);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    deployments
+        .create(&PostParams::default(), &web_deployment(2))
+        .await
+        .expect("create deployment");
+
+    // The controller-manager makes a ReplicaSet, controlled by the Deployment, and its pods.
+    let rs = wait_for("a ReplicaSet for web", Duration::from_secs(60), || async {
+        replica_sets
+            .list(&ListParams::default().labels("app=web"))
+            .await
+            .ok()
+            .and_then(|l| l.items.into_iter().next())
+    })
+    .await;
+    let owner = rs
+        .metadata
+        .owner_references
+        .unwrap_or_default()
+        .into_iter()
+        .find(|o| o.controller == Some(true))
+        .expect("a controller reference");
+    assert_eq!(
+        (owner.kind.as_str(), owner.name.as_str()),
+        ("Deployment", "web")
+    );
+    let names = wait_for("2 pods", Duration::from_secs(60), || async {
+        Some(pod_names(&pods).await).filter(|n| n.len() == 2)
+    })
+    .await;
+    for name in &names {
+        let pod = pods.get(name).await.expect("pod");
+        let phase = pod.status.and_then(|s| s.phase);
+        assert_eq!(
+            phase.as_deref(),
+            Some("Pending"),
+            "no kubelet: {name} waits"
+        );
+        run_pod(&pods, name).await;
+    }
+    wait_for("2 ready replicas", Duration::from_secs(60), || async {
+        let d = deployments.get("web").await.ok()?;
+        (d.status?.ready_replicas == Some(2)).then_some(())
+    })
+    .await;
+
+    // `/scale`: spec, status and selector, and the resourceVersion as a concurrency token.
+    let scale = deployments.get_scale("web").await.expect("scale");
+    assert_eq!(scale.spec.as_ref().and_then(|s| s.replicas), Some(2));
+    let status = scale.status.clone().expect("scale status");
+    assert_eq!(
+        (status.replicas, status.selector.as_deref()),
+        (2, Some("app=web"))
+    );
+    let mut up = scale.clone();
+    up.spec.as_mut().expect("spec").replicas = Some(3);
+    deployments
+        .replace_scale("web", &PostParams::default(), &up)
+        .await
+        .expect("scale to 3 with the observed resourceVersion");
+    let mut stale = scale.clone();
+    stale.spec.as_mut().expect("spec").replicas = Some(5);
+    match deployments
+        .replace_scale("web", &PostParams::default(), &stale)
+        .await
+    {
+        Err(kube::Error::Api(s)) => assert_eq!(s.code, 409, "{s:?}"),
+        other => panic!("a stale resourceVersion must be refused with 409: {other:?}"),
+    }
+    wait_for("a third pod", Duration::from_secs(60), || async {
+        (pod_names(&pods).await.len() == 3).then_some(())
+    })
+    .await;
+    let spec = deployments
+        .get("web")
+        .await
+        .expect("deployment")
+        .spec
+        .and_then(|s| s.replicas);
+    assert_eq!(spec, Some(3), "the stale write changed nothing");
+}
+
+/// The CRDs that serve `metrics.k8s.io` here as metrics-server does on a cluster.
+fn metrics_crd(plural: &str, kind: &str, scope: &str) -> CustomResourceDefinition {
+    serde_json::from_value(json!({
+        "metadata": {
+            "name": format!("{plural}.metrics.k8s.io"),
+            "annotations": { "api-approved.kubernetes.io": "unapproved, ebb test host only" }
+        },
+        "spec": {
+            "group": "metrics.k8s.io",
+            "scope": scope,
+            "names": { "plural": plural, "kind": kind, "singular": kind.to_lowercase() },
+            "versions": [{
+                "name": "v1beta1", "served": true, "storage": true,
+                "schema": { "openAPIV3Schema": {
+                    "type": "object", "x-kubernetes-preserve-unknown-fields": true
+                } }
+            }]
+        }
+    }))
+    .expect("crd")
+}
+
+#[tokio::test]
+async fn test_host_serves_pod_metrics_where_metrics_server_does() {
+    let test = "test host pod metrics";
+    let Some(path) = kubeconfig(test, "EBB_TEST_KUBECONFIG") else {
+        return;
+    };
+    let client = client(&path).await;
+    let ns = "th-metrics";
+    namespace(&client, ns).await;
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for (plural, kind, scope) in [
+        ("pods", "PodMetrics", "Namespaced"),
+        ("nodes", "NodeMetrics", "Cluster"),
+    ] {
+        match crds
+            .create(&PostParams::default(), &metrics_crd(plural, kind, scope))
+            .await
+        {
+            Ok(_) => {}
+            Err(kube::Error::Api(s)) if s.code == 409 => {}
+            Err(e) => panic!("CRD {plural}.metrics.k8s.io: {e}"),
+        }
+    }
+    wait_for(
+        "the metrics CRDs established",
+        Duration::from_secs(30),
+        || async {
+            let c = crds.get("pods.metrics.k8s.io").await.ok()?;
+            let established = c
+                .status?
+                .conditions?
+                .into_iter()
+                .any(|c| c.type_ == "Established" && c.status == "True");
+            established.then_some(())
+        },
+    )
+    .await;
+
+    let resource = ApiResource {
+        group: "metrics.k8s.io".into(),
+        version: "v1beta1".into(),
+        api_version: "metrics.k8s.io/v1beta1".into(),
+        kind: "PodMetrics".into(),
+        plural: "pods".into(),
+    };
+    let metrics: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &resource);
+    let sample: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "metrics.k8s.io/v1beta1",
+        "kind": "PodMetrics",
+        "metadata": { "name": "web-1", "namespace": ns },
+        "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "window": "30s",
+        "containers": [{ "name": "app", "usage": { "cpu": "250m", "memory": "100Mi" } }]
+    }))
+    .expect("pod metrics");
+    // Right after a CRD is established its endpoint can answer 404 or 429 for a moment.
+    wait_for("PodMetrics written", Duration::from_secs(30), || async {
+        match metrics.create(&PostParams::default(), &sample).await {
+            Ok(_) => Some(()),
+            Err(kube::Error::Api(s)) if s.code == 409 => Some(()),
+            Err(kube::Error::Api(s)) if s.code == 404 || s.code == 429 => None,
+            Err(e) => panic!("PodMetrics: {e}"),
+        }
+    })
+    .await;
+
+    // Read back as metrics-server's clients read it: one list per namespace.
+    let url = format!("/apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods");
+    let list: serde_json::Value = client
+        .request(
+            axum::http::Request::get(url)
+                .body(Vec::new())
+                .expect("request"),
+        )
+        .await
+        .expect("list pod metrics");
+    let item = &list["items"][0];
+    assert_eq!(item["kind"], "PodMetrics", "{list}");
+    assert_eq!(item["window"], "30s");
+    assert_eq!(item["containers"][0]["usage"]["cpu"], "250m");
+}
+
+#[tokio::test]
+async fn test_host_refuses_a_user_without_rights_naming_verb_and_resource() {
+    let test = "test host RBAC";
+    let (Some(admin), Some(limited)) = (
+        kubeconfig(test, "EBB_TEST_KUBECONFIG"),
+        kubeconfig(test, "EBB_TEST_KUBECONFIG_LIMITED"),
+    ) else {
+        return;
+    };
+    let admin = client(&admin).await;
+    let limited = client(&limited).await;
+    let ns = "th-rbac";
+    namespace(&admin, ns).await;
+    let mine: Api<Deployment> = Api::namespaced(admin.clone(), ns);
+    match mine
+        .create(&PostParams::default(), &web_deployment(1))
+        .await
+    {
+        Ok(_) => {}
+        Err(kube::Error::Api(s)) if s.code == 409 => {}
+        Err(e) => panic!("deployment: {e}"),
+    }
+    let theirs: Api<Deployment> = Api::namespaced(limited.clone(), ns);
+    let refused = |r: Result<_, kube::Error>, verb: &str, resource: &str| match r {
+        Err(kube::Error::Api(s)) => {
+            assert_eq!(s.code, 403, "{s:?}");
+            assert!(
+                s.message
+                    .contains(&format!("cannot {verb} resource \"{resource}\"")),
+                "{}",
+                s.message
+            );
+        }
+        Ok(_) => panic!("{verb} {resource} was allowed"),
+        Err(e) => panic!("{verb} {resource}: {e}"),
+    };
+    refused(
+        theirs.list(&ListParams::default()).await.map(|_| ()),
+        "list",
+        "deployments",
+    );
+
+    // Reading Deployments is granted; their scale subresource is not.
+    let rules = json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+        "metadata": { "name": "read-deployments", "namespace": ns },
+        "rules": [{ "apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list"] }]
+    });
+    let binding = json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": { "name": "read-deployments", "namespace": ns },
+        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "read-deployments" },
+        "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "ebb-limited" }]
+    });
+    let apply = PatchParams::apply("ebb-tests").force();
+    Api::<k8s_openapi::api::rbac::v1::Role>::namespaced(admin.clone(), ns)
+        .patch("read-deployments", &apply, &Patch::Apply(&rules))
+        .await
+        .expect("role");
+    Api::<k8s_openapi::api::rbac::v1::RoleBinding>::namespaced(admin.clone(), ns)
+        .patch("read-deployments", &apply, &Patch::Apply(&binding))
+        .await
+        .expect("role binding");
+    wait_for("the list allowed", Duration::from_secs(10), || async {
+        theirs.list(&ListParams::default()).await.ok().map(|_| ())
+    })
+    .await;
+    refused(
+        theirs.get_scale("web").await.map(|_| ()),
+        "get",
+        "deployments/scale",
+    );
+}
