@@ -7,9 +7,7 @@
 //! scripts/k8s-test, which sets EBB_TEST_KUBECONFIG and EBB_TEST_KUBECONFIG_LIMITED; without
 //! them every test prints a notice and passes.
 
-use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Namespace, Pod};
@@ -19,6 +17,8 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::ApiResource;
 use kube::{Client, Config};
 use serde_json::json;
+
+use super::support::wait_for;
 
 /// The admin kubeconfig the test host wrote, or `None` (with a notice) outside scripts/k8s-test.
 fn kubeconfig(test: &str, var: &str) -> Option<PathBuf> {
@@ -39,7 +39,7 @@ async fn client(path: &Path) -> Client {
     Client::try_from(config).expect("client")
 }
 
-/// Creates namespace `name` (a test's own, so tests do not see each other's objects).
+/// Creates namespace `name`.
 async fn namespace(client: &Client, name: &str) {
     let ns: Namespace =
         serde_json::from_value(json!({ "metadata": { "name": name } })).expect("ns");
@@ -53,20 +53,12 @@ async fn namespace(client: &Client, name: &str) {
     }
 }
 
-/// Polls `check` until it returns `Some`, for at most `limit`; panics naming `what`.
-async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+/// The admin client with namespace `ns` created (each test has its own, so tests do not see
+/// each other's objects), or `None` (with a notice) outside scripts/k8s-test.
+async fn admin_in(test: &str, ns: &str) -> Option<Client> {
+    let client = client(&kubeconfig(test, "EBB_TEST_KUBECONFIG")?).await;
+    namespace(&client, ns).await;
+    Some(client)
 }
 
 fn web_deployment(replicas: i32) -> Deployment {
@@ -118,13 +110,10 @@ async fn pod_names(pods: &Api<Pod>) -> Vec<String> {
 
 #[tokio::test]
 async fn test_host_turns_deployments_into_pods_and_scales_through_the_subresource() {
-    let test = "test host deployments";
-    let Some(path) = kubeconfig(test, "EBB_TEST_KUBECONFIG") else {
+    let ns = "th-scale";
+    let Some(client) = admin_in("test host deployments", ns).await else {
         return;
     };
-    let client = client(&path).await;
-    let ns = "th-scale";
-    namespace(&client, ns).await;
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
     let replica_sets: Api<ReplicaSet> = Api::namespaced(client.clone(), ns);
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
@@ -134,7 +123,7 @@ async fn test_host_turns_deployments_into_pods_and_scales_through_the_subresourc
         .expect("create deployment");
 
     // The controller-manager makes a ReplicaSet, controlled by the Deployment, and its pods.
-    let rs = wait_for("a ReplicaSet for web", Duration::from_secs(60), || async {
+    let rs = wait_for("a ReplicaSet for web", 60, || async {
         replica_sets
             .list(&ListParams::default().labels("app=web"))
             .await
@@ -153,7 +142,7 @@ async fn test_host_turns_deployments_into_pods_and_scales_through_the_subresourc
         (owner.kind.as_str(), owner.name.as_str()),
         ("Deployment", "web")
     );
-    let names = wait_for("2 pods", Duration::from_secs(60), || async {
+    let names = wait_for("2 pods", 60, || async {
         Some(pod_names(&pods).await).filter(|n| n.len() == 2)
     })
     .await;
@@ -167,7 +156,7 @@ async fn test_host_turns_deployments_into_pods_and_scales_through_the_subresourc
         );
         run_pod(&pods, name).await;
     }
-    wait_for("2 ready replicas", Duration::from_secs(60), || async {
+    wait_for("2 ready replicas", 60, || async {
         let d = deployments.get("web").await.ok()?;
         (d.status?.ready_replicas == Some(2)).then_some(())
     })
@@ -196,7 +185,7 @@ async fn test_host_turns_deployments_into_pods_and_scales_through_the_subresourc
         Err(kube::Error::Api(s)) => assert_eq!(s.code, 409, "{s:?}"),
         other => panic!("a stale resourceVersion must be refused with 409: {other:?}"),
     }
-    wait_for("a third pod", Duration::from_secs(60), || async {
+    wait_for("a third pod", 60, || async {
         (pod_names(&pods).await.len() == 3).then_some(())
     })
     .await;
@@ -233,13 +222,10 @@ fn metrics_crd(plural: &str, kind: &str, scope: &str) -> CustomResourceDefinitio
 
 #[tokio::test]
 async fn test_host_serves_pod_metrics_where_metrics_server_does() {
-    let test = "test host pod metrics";
-    let Some(path) = kubeconfig(test, "EBB_TEST_KUBECONFIG") else {
+    let ns = "th-metrics";
+    let Some(client) = admin_in("test host pod metrics", ns).await else {
         return;
     };
-    let client = client(&path).await;
-    let ns = "th-metrics";
-    namespace(&client, ns).await;
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
     for (plural, kind, scope) in [
         ("pods", "PodMetrics", "Namespaced"),
@@ -254,19 +240,15 @@ async fn test_host_serves_pod_metrics_where_metrics_server_does() {
             Err(e) => panic!("CRD {plural}.metrics.k8s.io: {e}"),
         }
     }
-    wait_for(
-        "the metrics CRDs established",
-        Duration::from_secs(30),
-        || async {
-            let c = crds.get("pods.metrics.k8s.io").await.ok()?;
-            let established = c
-                .status?
-                .conditions?
-                .into_iter()
-                .any(|c| c.type_ == "Established" && c.status == "True");
-            established.then_some(())
-        },
-    )
+    wait_for("the metrics CRDs established", 30, || async {
+        let c = crds.get("pods.metrics.k8s.io").await.ok()?;
+        let established = c
+            .status?
+            .conditions?
+            .into_iter()
+            .any(|c| c.type_ == "Established" && c.status == "True");
+        established.then_some(())
+    })
     .await;
 
     let resource = ApiResource {
@@ -287,7 +269,7 @@ async fn test_host_serves_pod_metrics_where_metrics_server_does() {
     }))
     .expect("pod metrics");
     // Right after a CRD is established its endpoint can answer 404 or 429 for a moment.
-    wait_for("PodMetrics written", Duration::from_secs(30), || async {
+    wait_for("PodMetrics written", 30, || async {
         match metrics.create(&PostParams::default(), &sample).await {
             Ok(_) => Some(()),
             Err(kube::Error::Api(s)) if s.code == 409 => Some(()),
@@ -315,17 +297,14 @@ async fn test_host_serves_pod_metrics_where_metrics_server_does() {
 
 #[tokio::test]
 async fn test_host_refuses_a_user_without_rights_naming_verb_and_resource() {
-    let test = "test host RBAC";
+    let (test, ns) = ("test host RBAC", "th-rbac");
     let (Some(admin), Some(limited)) = (
-        kubeconfig(test, "EBB_TEST_KUBECONFIG"),
+        admin_in(test, ns).await,
         kubeconfig(test, "EBB_TEST_KUBECONFIG_LIMITED"),
     ) else {
         return;
     };
-    let admin = client(&admin).await;
     let limited = client(&limited).await;
-    let ns = "th-rbac";
-    namespace(&admin, ns).await;
     let mine: Api<Deployment> = Api::namespaced(admin.clone(), ns);
     match mine
         .create(&PostParams::default(), &web_deployment(1))
@@ -376,7 +355,7 @@ async fn test_host_refuses_a_user_without_rights_naming_verb_and_resource() {
         .patch("read-deployments", &apply, &Patch::Apply(&binding))
         .await
         .expect("role binding");
-    wait_for("the list allowed", Duration::from_secs(10), || async {
+    wait_for("the list allowed", 10, || async {
         theirs.list(&ListParams::default()).await.ok().map(|_| ())
     })
     .await;

@@ -5,7 +5,7 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Request, Response};
@@ -318,5 +318,24 @@ impl Orchestrator for Faulty {
     ) -> Result<String, OrchestratorError> {
         Faulty::failing(&self.writes)?;
         self.inner.set_resources(w, r, token).await
+    }
+}
+
+/// Polls `check` every 200 ms until it returns `Some`, at most `secs` seconds.
+pub async fn wait_for<T, F, Fut>(what: &str, secs: u64, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(secs),
+            "timed out after {secs} s waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

@@ -2,8 +2,6 @@
 //! our own to play "someone else", service creation with the `ebb-busybox:test` image, polling.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::time::{Duration, Instant};
 
 use bollard::models::{
     Mount, MountTypeEnum, ResourceObject, ServiceSpec, ServiceSpecMode, ServiceSpecModeReplicated,
@@ -165,24 +163,7 @@ pub async fn spec(docker: &Docker, service: &str) -> ServiceSpec {
         .expect("spec")
 }
 
-/// Polls `check` every 200 ms until it returns `Some`, at most `secs` seconds.
-pub async fn wait_for<T, F, Fut>(what: &str, secs: u64, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out after {secs} s waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
+pub use crate::support::wait_for;
 
 /// Waits until `service` has exactly `n` ready instances and asks for `n` replicas.
 pub async fn wait_ready(b: &SwarmBackend, service: &str, n: usize, secs: u64) {
