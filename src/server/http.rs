@@ -35,11 +35,12 @@ pub fn page_csp(nonce: &str) -> String {
     )
 }
 
-/// The app's routes, found once per process. Leptos finds them by rendering the app while a
-/// process-wide flag holds every resource created meanwhile pending for ever, in any render:
-/// a page served while a second router was being built (tests build one each, in parallel)
-/// waited until the request timeout. Found once, before any router exists, the flag is never
-/// raised again while a page renders.
+/// The app's routes, found once per process. Leptos finds them by rendering the app under a
+/// process-wide flag, and a resource first polled while it is raised, in any render on any
+/// thread, stays pending for ever (leptos-rs/leptos#4773): a page served while a second
+/// router was being built (the tests build one each, in parallel) waited until the request
+/// timeout. Found once, before any router exists, the flag is never raised while a page
+/// renders.
 fn routes() -> Vec<AxumRouteListing> {
     static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
