@@ -12,7 +12,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ebb/target}"
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 # Go (the Kubernetes test host only) where these machines install it, for shells that did not
 # read a profile.
-if [ -d /usr/local/go/bin ]; then export PATH="$PATH:/usr/local/go/bin"; fi
+if [ -d /usr/local/go/bin ]; then export PATH="/usr/local/go/bin:$PATH"; fi
 export LEPTOS_OUTPUT_NAME=ebb
 SITE="$ROOT/target/site"
 

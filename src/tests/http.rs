@@ -155,6 +155,14 @@ async fn pages_render_while_other_routers_are_built() {
     let (state, _dir) = super::support::state().await;
     let app = super::support::signed_in(&state, "admin-1", ebb::model::auth::Role::Admin).await;
     let stop = Arc::new(AtomicBool::new(false));
+    /// Stops the builder however the test ends, so a failed one leaves no busy thread behind.
+    struct StopOnDrop(Arc<AtomicBool>);
+    impl Drop for StopOnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    let _stop_on_drop = StopOnDrop(stop.clone());
     let builder = {
         let (state, stop) = (state.clone(), stop.clone());
         std::thread::spawn(move || {
@@ -181,7 +189,6 @@ async fn pages_render_while_other_routers_are_built() {
         for (path, _) in NAV {
             let page = tokio::time::timeout(Duration::from_secs(10), get(&app, path)).await;
             let Ok((res, _)) = page else {
-                stop.store(true, Ordering::Relaxed);
                 panic!("{path} did not render within 10 s while routers were built");
             };
             assert_eq!(res.status(), StatusCode::OK, "{path}");

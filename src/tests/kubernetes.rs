@@ -20,10 +20,14 @@ use serde_json::json;
 
 use super::support::wait_for;
 
-/// The admin kubeconfig the test host wrote, or `None` (with a notice) outside scripts/k8s-test.
+/// The kubeconfig the test host wrote, or `None` (with a notice) outside scripts/k8s-test;
+/// under scripts/k8s-test (EBB_REQUIRE_K8S set) a missing one fails the test.
 fn kubeconfig(test: &str, var: &str) -> Option<PathBuf> {
     match std::env::var(var) {
         Ok(p) if !p.is_empty() => Some(PathBuf::from(p)),
+        _ if std::env::var_os("EBB_REQUIRE_K8S").is_some() => {
+            panic!("{test}: {var} is unset although EBB_REQUIRE_K8S is set")
+        }
         _ => {
             println!("skipping {test}: {var} is unset (scripts/k8s-test sets it)");
             None
@@ -170,12 +174,21 @@ async fn test_host_turns_deployments_into_pods_and_scales_through_the_subresourc
         (status.replicas, status.selector.as_deref()),
         (2, Some("app=web"))
     );
-    let mut up = scale.clone();
-    up.spec.as_mut().expect("spec").replicas = Some(3);
-    deployments
-        .replace_scale("web", &PostParams::default(), &up)
-        .await
-        .expect("scale to 3 with the observed resourceVersion");
+    // Scale to 3 with the observed resourceVersion; the controller-manager may write the
+    // Deployment meanwhile, so a 409 here means: read again and write again.
+    wait_for("scale to 3", 30, || async {
+        let mut up = deployments.get_scale("web").await.expect("scale");
+        up.spec.as_mut().expect("spec").replicas = Some(3);
+        match deployments
+            .replace_scale("web", &PostParams::default(), &up)
+            .await
+        {
+            Ok(_) => Some(()),
+            Err(kube::Error::Api(s)) if s.code == 409 => None,
+            Err(e) => panic!("scale to 3: {e}"),
+        }
+    })
+    .await;
     let mut stale = scale.clone();
     stale.spec.as_mut().expect("spec").replicas = Some(5);
     match deployments
