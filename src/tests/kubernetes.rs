@@ -47,13 +47,18 @@ async fn client(path: &Path) -> Client {
 async fn namespace(client: &Client, name: &str) {
     let ns: Namespace =
         serde_json::from_value(json!({ "metadata": { "name": name } })).expect("ns");
-    match Api::<Namespace>::all(client.clone())
+    let made = Api::<Namespace>::all(client.clone())
         .create(&PostParams::default(), &ns)
-        .await
-    {
+        .await;
+    made_or_there(made, &format!("namespace {name}"));
+}
+
+/// Accepts a create that succeeded or found the object already there (409); panics otherwise.
+fn made_or_there<T>(made: Result<T, kube::Error>, what: &str) {
+    match made {
         Ok(_) => {}
         Err(kube::Error::Api(s)) if s.code == 409 => {}
-        Err(e) => panic!("namespace {name}: {e}"),
+        Err(e) => panic!("{what}: {e}"),
     }
 }
 
@@ -244,14 +249,10 @@ async fn test_host_serves_pod_metrics_where_metrics_server_does() {
         ("pods", "PodMetrics", "Namespaced"),
         ("nodes", "NodeMetrics", "Cluster"),
     ] {
-        match crds
+        let made = crds
             .create(&PostParams::default(), &metrics_crd(plural, kind, scope))
-            .await
-        {
-            Ok(_) => {}
-            Err(kube::Error::Api(s)) if s.code == 409 => {}
-            Err(e) => panic!("CRD {plural}.metrics.k8s.io: {e}"),
-        }
+            .await;
+        made_or_there(made, &format!("CRD {plural}.metrics.k8s.io"));
     }
     wait_for("the metrics CRDs established", 30, || async {
         let c = crds.get("pods.metrics.k8s.io").await.ok()?;
@@ -319,14 +320,10 @@ async fn test_host_refuses_a_user_without_rights_naming_verb_and_resource() {
     };
     let limited = client(&limited).await;
     let mine: Api<Deployment> = Api::namespaced(admin.clone(), ns);
-    match mine
+    let made = mine
         .create(&PostParams::default(), &web_deployment(1))
-        .await
-    {
-        Ok(_) => {}
-        Err(kube::Error::Api(s)) if s.code == 409 => {}
-        Err(e) => panic!("deployment: {e}"),
-    }
+        .await;
+    made_or_there(made, "deployment web");
     let theirs: Api<Deployment> = Api::namespaced(limited.clone(), ns);
     let refused = |r: Result<_, kube::Error>, verb: &str, resource: &str| match r {
         Err(kube::Error::Api(s)) => {
