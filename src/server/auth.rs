@@ -6,6 +6,7 @@
 
 pub mod gate;
 pub mod login;
+pub mod origin;
 pub mod proxies;
 pub mod secrets;
 pub mod sign_in;

@@ -7,6 +7,7 @@ use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::server::auth::origin::PublicUrl;
 use crate::server::auth::proxies::TrustedProxies;
 
 /// Top-level command line of the `ebb` binary.
@@ -54,11 +55,13 @@ fn parse_role(s: &str) -> Result<crate::model::auth::Role, String> {
 /// Default of `--max-replicas-cap`.
 pub const DEFAULT_MAX_REPLICAS_CAP: u32 = 1000;
 
-/// Settings of the server process.
+/// Settings of the server process. Every one is global: it may come before or after the
+/// subcommand (`ebb user add NAME --database-url …` and `ebb --database-url … user add NAME`).
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
     /// Address the HTTP server listens on.
     #[arg(
+        global = true,
         long,
         env = "EBB_BIND",
         default_value = "127.0.0.1:3000",
@@ -68,6 +71,7 @@ pub struct ServeConfig {
 
     /// Database to use: `sqlite://PATH` (created when missing) or `sqlite::memory:`.
     #[arg(
+        global = true,
         long,
         env = "EBB_DATABASE_URL",
         default_value = "sqlite://data/ebb.db",
@@ -78,6 +82,7 @@ pub struct ServeConfig {
 
     /// Directory holding the built site (`pkg/` with wasm, js, css, and public files).
     #[arg(
+        global = true,
         long,
         env = "EBB_SITE_ROOT",
         default_value = "target/site",
@@ -86,23 +91,24 @@ pub struct ServeConfig {
     pub site_root: PathBuf,
 
     /// Seconds after which an HTTP request is answered with 408 (server-sent event streams excepted).
-    #[arg(long = "request-timeout", env = "EBB_REQUEST_TIMEOUT", default_value_t = 30, value_name = "SECONDS",
+    #[arg(global = true, long = "request-timeout", env = "EBB_REQUEST_TIMEOUT", default_value_t = 30, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout_secs: u64,
 
     /// Seconds a client has to send a complete request head; a connection that has not (a slow
     /// or idle client, including an idle keep-alive connection) is closed.
-    #[arg(long = "header-read-timeout", env = "EBB_HEADER_READ_TIMEOUT", default_value_t = 10, value_name = "SECONDS",
+    #[arg(global = true, long = "header-read-timeout", env = "EBB_HEADER_READ_TIMEOUT", default_value_t = 10, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_read_timeout_secs: u64,
 
     /// Connections served at once; further ones wait in the listen queue until one closes.
-    #[arg(long = "max-connections", env = "EBB_MAX_CONNECTIONS", default_value_t = 1000, value_name = "N",
+    #[arg(global = true, long = "max-connections", env = "EBB_MAX_CONNECTIONS", default_value_t = 1000, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
 
     /// Folder of load traces (CSV `timestamp,value`) the demo seed replays when present.
     #[arg(
+        global = true,
         long,
         env = "EBB_TRACES_DIR",
         default_value = "../shared/traces",
@@ -112,17 +118,24 @@ pub struct ServeConfig {
 
     /// Most replicas ebb ever asks a backend for: pins and policies above it are refused and
     /// the controller holds every workload at or below it, whatever a stored policy says.
-    #[arg(long = "max-replicas-cap", env = "EBB_MAX_REPLICAS_CAP", default_value_t = DEFAULT_MAX_REPLICAS_CAP,
+    #[arg(global = true, long = "max-replicas-cap", env = "EBB_MAX_REPLICAS_CAP", default_value_t = DEFAULT_MAX_REPLICAS_CAP,
           value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_replicas_cap: u32,
 
     /// Log filter in `tracing` syntax, e.g. `info` or `ebb=debug,tower_http=info`.
-    #[arg(long, env = "EBB_LOG", default_value = "info", value_name = "FILTER")]
+    #[arg(
+        global = true,
+        long,
+        env = "EBB_LOG",
+        default_value = "info",
+        value_name = "FILTER"
+    )]
     pub log: String,
 
     /// Reverse proxies (CIDR blocks, comma-separated) whose `X-Forwarded-For` names the client;
     /// empty: the TCP peer is the client.
     #[arg(
+        global = true,
         long,
         env = "EBB_TRUSTED_PROXIES",
         default_value = "",
@@ -130,6 +143,18 @@ pub struct ServeConfig {
         value_parser = TrustedProxies::from_str
     )]
     pub trusted_proxies: TrustedProxies,
+
+    /// The address users reach ebb at (`https://ebb.example.com`): browsers' writes must come
+    /// from exactly this origin, HTTPS there turns on `Secure` cookies and HSTS, and absolute
+    /// links (`PublicUrl::link`) are made from it. Unset: the request's `Host`, over HTTPS only when a trusted proxy says so.
+    #[arg(
+        global = true,
+        long,
+        env = "EBB_PUBLIC_URL",
+        value_name = "URL",
+        value_parser = PublicUrl::from_str
+    )]
+    pub public_url: Option<PublicUrl>,
 }
 
 /// A validated database location.
@@ -303,6 +328,63 @@ mod tests {
             line.contains("--trusted-proxies") && line.contains("'10.0.0.0/40' is not"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn public_url_is_optional_and_a_bad_one_names_the_option() {
+        let cli = Cli::try_parse_from(["ebb"]).expect("defaults");
+        assert!(cli.serve.public_url.is_none());
+        let cli =
+            Cli::try_parse_from(["ebb", "--public-url", "https://ebb.example.com"]).expect("url");
+        assert_eq!(
+            cli.serve.public_url.map(|u| u.origin()).as_deref(),
+            Some("https://ebb.example.com")
+        );
+        let err = Cli::try_parse_from(["ebb", "--public-url", "ebb.example.com/x"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--public-url") && err.contains("https://"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn global_options_work_after_the_subcommand() {
+        let after = Cli::try_parse_from([
+            "ebb",
+            "user",
+            "add",
+            "alice",
+            "--database-url",
+            "sqlite:///tmp/x.db",
+            "--role",
+            "admin",
+        ])
+        .expect("an option after the subcommand parses");
+        let before = Cli::try_parse_from([
+            "ebb",
+            "--database-url",
+            "sqlite:///tmp/x.db",
+            "user",
+            "add",
+            "alice",
+        ])
+        .expect("an option before the subcommand parses");
+        for cli in [&after, &before] {
+            assert_eq!(
+                cli.serve.database_url,
+                DatabaseUrl::SqliteFile("/tmp/x.db".into())
+            );
+            assert!(matches!(
+                cli.command,
+                Some(Command::User(UserCommand::Add { .. }))
+            ));
+        }
+        let err = Cli::try_parse_from(["ebb", "user", "add", "a", "--database-url", "nope://x"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--database-url"), "{err}");
     }
 
     #[test]

@@ -51,7 +51,8 @@ pub async fn build_state(config: &ServeConfig) -> anyhow::Result<AppState> {
             .join("backend-tls"),
         crate::server::config::DatabaseUrl::SqliteMemory => "data/backend-tls".into(),
     };
-    let sign_in = SignIn::new(config.trusted_proxies.clone());
+    let sign_in =
+        SignIn::new(config.trusted_proxies.clone()).with_public_url(config.public_url.clone());
     Ok(AppState::new(
         leptos_options,
         store,

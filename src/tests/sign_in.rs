@@ -73,6 +73,7 @@ impl Bench {
             .expect("peer");
         let mut req = Request::post("/login")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
             .body(Body::from(format!("username={user}&password={password}")))
             .expect("request");
         if let Some(chain) = from.forwarded {

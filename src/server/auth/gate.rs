@@ -1,16 +1,18 @@
 //! The request gate, in front of every route: finds the signed-in user (session cookie or
 //! bearer token) and puts it on the request; refuses state-changing requests that a browser
-//! sent from another site (CSRF: the cookie is SameSite=Strict, and Origin or Sec-Fetch-Site
-//! must name this site); sends strangers to the login page (pages) or answers 401 (the rest);
+//! sent from another site, and sign-ins from another site (CSRF: the cookie is SameSite=Strict,
+//! and Origin or Sec-Fetch-Site must name this site, see `origin`); sends strangers to the login page (pages) or answers 401 (the rest), and someone signed in
+//! with a one-time password to the password form;
 //! and finds the client address (the peer, or `X-Forwarded-For` from a trusted proxy) for
 //! the sign-in delays and the audit trail.
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::origin::Site;
 use super::proxies::{client_address, TrustedProxies};
 use super::secrets::digest;
 use super::{COOKIE, IDLE_SECS};
@@ -24,6 +26,16 @@ pub fn is_public(path: &str) -> bool {
         "/login" | "/healthz" | "/readyz" | "/favicon.svg" | "/chart.js" | "/local-time.js"
     ) || path.starts_with("/pkg/")
         || path.starts_with("/vendor/")
+}
+
+/// What someone who signed in with a one-time password may reach before choosing their own:
+/// the account page with its password form, and sign-out.
+fn allowed_before_first_change(path: &str) -> bool {
+    is_public(path)
+        || matches!(
+            path,
+            "/account" | "/logout" | "/api/me" | "/api/change_password" | "/api/tokens"
+        )
 }
 
 /// The value of cookie `name`, if the request carries it.
@@ -73,22 +85,6 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// A cookie-authenticated write must come from this site.
-fn same_site(headers: &HeaderMap) -> bool {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        let origin_host = origin.split("://").nth(1).unwrap_or("");
-        return !host.is_empty() && origin_host == host;
-    }
-    matches!(
-        headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
-        Some("same-origin") | Some("none")
-    )
-}
-
 /// The middleware.
 pub async fn gate(State(state): State<AppState>, mut req: Request<Body>, next: Next) -> Response {
     let now = chrono::Utc::now();
@@ -118,10 +114,23 @@ pub async fn gate(State(state): State<AppState>, mut req: Request<Body>, next: N
         (None, false)
     };
     let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if writes && by_cookie && !same_site(req.headers()) {
+    let path = req.uri().path().to_string();
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let site = Site::of(
+        req.headers(),
+        peer,
+        state.sign_in.proxies(),
+        state.sign_in.public_url(),
+    );
+    // A cookie-authenticated write must come from this site, and so must a sign-in: a
+    // foreign page that signs a browser in to the attacker's account (login CSRF) would
+    // have the victim type into it.
+    if writes && (by_cookie || path == "/login") && !site.sent_from_here(req.headers()) {
         return (StatusCode::FORBIDDEN, "cross-site request refused\n").into_response();
     }
-    let path = req.uri().path().to_string();
     if user.is_none() && !is_public(&path) {
         let wants_page = req.method() == Method::GET
             && req
@@ -136,11 +145,48 @@ pub async fn gate(State(state): State<AppState>, mut req: Request<Body>, next: N
         return (StatusCode::UNAUTHORIZED, "sign in first\n").into_response();
     }
     if let Some(u) = user {
+        if u.must_change_password && !allowed_before_first_change(&path) {
+            if req.method() == Method::GET {
+                return Redirect::to("/account").into_response();
+            }
+            return (
+                StatusCode::FORBIDDEN,
+                "choose your own password first: you signed in with a one-time password; open /account\n",
+            )
+                .into_response();
+        }
         req.extensions_mut().insert::<CurrentUser>(u);
     }
     let client = client_of(&req, state.sign_in.proxies());
     req.extensions_mut().insert(ClientAddress(client.clone()));
-    crate::server::store::audit::with_client_address(client, next.run(req)).await
+    req.extensions_mut().insert(site.clone());
+    let mut res = crate::server::store::audit::with_client_address(client, next.run(req)).await;
+    caching_and_transport(&path, &site, res.headers_mut());
+    res
+}
+
+/// Static files (the bundle, vendored scripts, the icon) are the same for everyone and may
+/// be cached; everything else (pages, server functions, exports, the live stream) may carry
+/// what only a signed-in user should see, so no browser or proxy keeps a copy. Over HTTPS the
+/// browser is told to use nothing else for a year (HSTS).
+fn caching_and_transport(path: &str, site: &Site, headers: &mut HeaderMap) {
+    let is_static = path.starts_with("/pkg/")
+        || path.starts_with("/vendor/")
+        || matches!(path, "/favicon.svg" | "/chart.js" | "/local-time.js");
+    if !is_static {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if site.https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+}
+
+/// Where the gate found this site to be (`Site::of`): the scheme for the cookie's `Secure`.
+pub fn site(req: &Request<Body>) -> Option<&Site> {
+    req.extensions().get::<Site>()
 }
 
 /// Percent-encodes a path for a query parameter.
@@ -175,20 +221,5 @@ mod tests {
                 && !is_public("/api/workloads")
         );
         assert_eq!(urlencode("/history?x=1&y"), "/history%3Fx%3D1%26y");
-    }
-
-    #[test]
-    fn same_site_needs_a_matching_origin_or_fetch_site() {
-        let mut h = HeaderMap::new();
-        h.insert(header::HOST, "127.0.0.1:3000".parse().expect("h"));
-        assert!(!same_site(&h), "no evidence");
-        h.insert("sec-fetch-site", "cross-site".parse().expect("h"));
-        assert!(!same_site(&h));
-        h.insert("sec-fetch-site", "same-origin".parse().expect("h"));
-        assert!(same_site(&h));
-        h.insert(header::ORIGIN, "http://evil.example".parse().expect("h"));
-        assert!(!same_site(&h), "origin wins");
-        h.insert(header::ORIGIN, "http://127.0.0.1:3000".parse().expect("h"));
-        assert!(same_site(&h));
     }
 }

@@ -6,10 +6,10 @@
 
 use axum::body::Body;
 use axum::extract::{Form, State};
-use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
+use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::gate::{address, cookie, urlencode};
+use super::gate::{address, cookie, site, urlencode};
 use super::secrets::{digest, random_hex};
 use super::{ABSOLUTE_SECS, COOKIE};
 use crate::model::auth::CurrentUser;
@@ -24,9 +24,14 @@ pub struct LoginForm {
     pub next: String,
 }
 
-/// Only local paths are followed after sign-in.
-fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/login") {
+/// Only local paths are followed after sign-in. Browsers read a backslash as a slash and drop
+/// tabs and line breaks, so `/\evil.example` or `/<TAB>/evil.example` would leave the site:
+/// a path with either, or any other control character or space, is not followed.
+pub fn safe_next(next: &str) -> &str {
+    let plain = !next
+        .chars()
+        .any(|c| c == '\\' || c.is_control() || c.is_whitespace());
+    if plain && next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/login") {
         next
     } else {
         "/"
@@ -50,7 +55,7 @@ fn wait_and_retry(wait: chrono::Duration, next: &str) -> Response {
 /// `POST /login`.
 pub async fn login(State(state): State<AppState>, req: Request<Body>) -> Response {
     let addr = address(&req);
-    let secure = is_https(req.headers());
+    let secure = site(&req).is_some_and(|s| s.https);
     let Ok(Form(form)) = Form::<LoginForm>::from_request(req, &()).await else {
         return (
             StatusCode::BAD_REQUEST,
@@ -136,27 +141,27 @@ pub struct LogoutForm {
     pub everywhere: Option<String>,
 }
 
-/// `POST /logout`.
-pub async fn logout(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<LogoutForm>,
-) -> Response {
+/// `POST /logout`. Signing out never depends on the body: a post without one (or with one
+/// that is not a form) ends this session like the button does.
+pub async fn logout(State(state): State<AppState>, req: Request<Body>) -> Response {
+    let secure = site(&req).is_some_and(|s| s.https);
+    let headers = req.headers().clone();
+    let form = Form::<LogoutForm>::from_request(req, &())
+        .await
+        .map(|Form(f)| f)
+        .unwrap_or_default();
     if let Some(sid) = cookie(&headers, COOKIE) {
+        let sid = digest(&sid);
         if let Err(e) = state
             .store()
-            .end_session(&digest(&sid), form.everywhere.is_some())
+            .end_session(&sid, form.everywhere.is_some())
             .await
         {
             return internal(e);
         }
     }
     let mut res = Redirect::to("/login?error=signed_out").into_response();
-    set_cookie(
-        &mut res,
-        &format!("{COOKIE}=; Max-Age=0"),
-        is_https(&headers),
-    );
+    set_cookie(&mut res, &format!("{COOKIE}=; Max-Age=0"), secure);
     res
 }
 
@@ -169,14 +174,6 @@ fn set_cookie(res: &mut Response, value: &str, secure: bool) {
     if let Ok(v) = HeaderValue::from_str(&format!("{value}{attrs}")) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-}
-
-/// Behind a TLS-terminating proxy the cookie gets `Secure`.
-fn is_https(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        == Some("https")
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {
@@ -201,5 +198,14 @@ mod tests {
         assert_eq!(safe_next("https://evil.example/"), "/");
         assert_eq!(safe_next("/login"), "/");
         assert_eq!(safe_next(""), "/");
+        for evil in [
+            "/\\evil.example",
+            "/\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /x",
+        ] {
+            assert_eq!(safe_next(evil), "/", "{evil:?}");
+        }
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tokio::sync::OnceCell;
 
+use super::origin::PublicUrl;
 use super::proxies::TrustedProxies;
 use super::secrets::{hash_password, random_hex, verify_password};
 use super::throttle::Delays;
@@ -18,6 +19,8 @@ use crate::server::clock::{Clock, TokioClock};
 /// Sign-in settings and shared state.
 pub struct SignIn {
     proxies: TrustedProxies,
+    /// `--public-url`, when set.
+    public_url: Option<PublicUrl>,
     delays: Delays,
     clock: Arc<dyn Clock>,
     /// A hash of a random password with the parameters real hashes use, checked for names
@@ -33,12 +36,23 @@ impl SignIn {
     pub fn new(proxies: TrustedProxies) -> SignIn {
         SignIn {
             proxies,
+            public_url: None,
             delays: Delays::default(),
             clock: Arc::new(TokioClock::new()),
             dummy: OnceCell::new(),
             verifications: AtomicU64::new(0),
             turns: Turns::default(),
         }
+    }
+
+    /// The same with the site's public address (`--public-url`).
+    pub fn with_public_url(self, public_url: Option<PublicUrl>) -> SignIn {
+        SignIn { public_url, ..self }
+    }
+
+    /// `--public-url`, when set.
+    pub fn public_url(&self) -> Option<&PublicUrl> {
+        self.public_url.as_ref()
     }
 
     /// The same with other delays.
