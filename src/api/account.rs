@@ -72,6 +72,7 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
 pub async fn list_tokens() -> Result<Vec<TokenInfo>, ApiError> {
     let me = crate::api::require(Role::Viewer)?;
     let rows = crate::api::state()?.store().tokens(me.id).await?;
+    let now = crate::server::store::time::ts(chrono::Utc::now());
     Ok(rows
         .into_iter()
         .map(|t| TokenInfo {
@@ -80,21 +81,45 @@ pub async fn list_tokens() -> Result<Vec<TokenInfo>, ApiError> {
             created_at: t.created_at,
             last_used: t.last_used,
             revoked_at: t.revoked_at,
+            expired: t.expires_at.as_deref().is_some_and(|e| e <= now.as_str()),
+            expires_at: t.expires_at,
         })
         .collect())
 }
 
-/// Creates an API token with the signed-in user's role; returns it (shown once).
+/// Creates an API token with the signed-in user's role, valid for `days` (one of
+/// [`crate::model::account::TOKEN_DAYS`]; 90 when not given); returns it (shown once).
 #[server(endpoint = "create_token")]
-pub async fn create_token(name: String) -> Result<String, ApiError> {
+pub async fn create_token(name: String, days: Option<String>) -> Result<String, ApiError> {
+    use crate::model::account::TOKEN_DAYS;
     let me = crate::api::require(Role::Viewer)?;
     let name = name.trim();
     crate::model::names::token(name).map_err(|m| ApiError::invalid("name", m))?;
+    let days = match days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => TOKEN_DAYS[0],
+        Some(d) => d
+            .parse()
+            .ok()
+            .filter(|n| TOKEN_DAYS.contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "days",
+                    format!("a token lives 7, 30, 90, 180 or 365 days, not '{d}'"),
+                )
+            })?,
+    };
     let token = format!("ebb_{}", crate::server::auth::secrets::random_hex(24));
     let digest = crate::server::auth::secrets::digest(&token);
+    let now = chrono::Utc::now();
     crate::api::state()?
         .store()
-        .create_token(&me, name, &digest, chrono::Utc::now())
+        .create_token(
+            &me,
+            name,
+            &digest,
+            now,
+            now + chrono::Duration::days(days.into()),
+        )
         .await?;
     Ok(token)
 }

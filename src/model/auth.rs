@@ -50,6 +50,10 @@ pub struct CurrentUser {
     pub id: i64,
     pub username: String,
     pub role: Role,
+    /// Signed in with a password someone else chose (a one-time password): nothing but
+    /// choosing their own works until they do.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use crate::api::account::{list_tokens, whoami, ChangePassword, CreateToken, RevokeToken};
 use crate::components::time::Time;
-use crate::model::account::TokenInfo;
+use crate::model::account::{TokenInfo, TOKEN_DAYS};
 use crate::pages::workload::FieldError;
 
 /// `/account`.
@@ -19,6 +19,11 @@ pub fn Account() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 me.await.ok().flatten().map(|u| view! {
+                    {u.must_change_password.then(|| view! {
+                        <p class="notice warn" role="alert" id="first-password">
+                            "You signed in with a one-time password. Choose your own password below; nothing else opens until you do."
+                        </p>
+                    })}
                     <p id="whoami">"Signed in as "<strong>{u.username}</strong>" ("{u.role.name()}")"</p>
                 })
             })}
@@ -27,8 +32,9 @@ pub fn Account() -> impl IntoView {
             <PasswordForm/>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
+                    let first = me.await.ok().flatten().is_some_and(|u| u.must_change_password);
                     let list = tokens.await.unwrap_or_default();
-                    view! { <Tokens initial=list/> }
+                    (!first).then(|| view! { <Tokens initial=list/> })
                 })}
             </Suspense>
         </div>
@@ -66,7 +72,7 @@ fn PasswordForm() -> impl IntoView {
                     <input id="pw-repeat" name="repeat" type="password" autocomplete="new-password" required/>
                     <FieldError msg=Signal::derive(move || err("repeat"))/></div>
                 <button type="submit" class="button primary">"Change password"</button>
-                {move || matches!(change.value().get(), Some(Ok(()))).then(|| view! { <p class="muted" role="status">"Password changed; your other sessions ended."</p> })}
+                {move || matches!(change.value().get(), Some(Ok(()))).then(|| view! { <p class="muted" role="status">"Password changed; your other sessions ended. "<a href="/">"Go to the overview"</a></p> })}
             </ActionForm>
         </section>
     }
@@ -97,6 +103,10 @@ fn Tokens(initial: Vec<TokenInfo>) -> impl IntoView {
             <ActionForm action=create>
                 <div class="form-row"><label for="token-name">"Name"</label>
                     <input id="token-name" name="name" type="text" required maxlength="100" placeholder="ci-deploy"/></div>
+                <div class="form-row"><label for="token-days">"Expires after"</label>
+                    <select id="token-days" name="days">
+                        {TOKEN_DAYS.iter().map(|d| view! { <option value=d.to_string()>{format!("{d} days")}</option> }).collect_view()}
+                    </select></div>
                 <button type="submit" class="button">"Create token"</button>
             </ActionForm>
             {move || match create.value().get() {
@@ -107,10 +117,20 @@ fn Tokens(initial: Vec<TokenInfo>) -> impl IntoView {
             {move || revoke.value().get().and_then(|r| r.err()).map(|e| view! { <p class="inline-error">{e.to_string()}</p> })}
             <ul class="plain">
                 {move || tokens.get().into_iter().map(|t| view! {
-                    <li>
+                    <li class="token">
                         <strong>{t.name}</strong>" created "<Time iso=t.created_at/>
+                        {match t.last_used {
+                            Some(at) => view! { " · last used "<Time iso=at/> }.into_any(),
+                            None => view! { " · never used" }.into_any(),
+                        }}
+                        {match (t.expired, t.expires_at) {
+                            (true, Some(at)) => view! { " · "<strong>"expired "</strong><Time iso=at/> }.into_any(),
+                            (false, Some(at)) => view! { " · expires "<Time iso=at/> }.into_any(),
+                            (_, None) => ().into_any(),
+                        }}
                         {match t.revoked_at {
                             Some(at) => view! { " — revoked "<Time iso=at/> }.into_any(),
+                            None if t.expired => ().into_any(),
                             None => view! {
                                 <ActionForm action=revoke attr:class="inline">
                                     <input type="hidden" name="id" value=t.id.to_string()/>

@@ -48,6 +48,9 @@ pub enum StoreError {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// Counts the changes that may end someone's access (sign-out, password change, account
+    /// disabled or changed, token revoked), so open live streams check theirs at once.
+    access_changes: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Store {
@@ -94,7 +97,21 @@ impl Store {
             .connect_with(opts)
             .await
             .map_err(open_err)?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            access_changes: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
+        })
+    }
+
+    /// Wakes everything that watches access (see [`Store::watch_access`]).
+    pub(crate) fn access_changed(&self) {
+        self.access_changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Changes whenever a session ends, a password or account changes or a token is revoked
+    /// in this process: a holder of a credential checks it again.
+    pub fn watch_access(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.access_changes.subscribe()
     }
 
     /// The pool, for the query modules.

@@ -70,7 +70,7 @@ async fn hostile_names_stay_text_on_every_page_and_export() {
     }
     state.backends().insert(backend, sim);
     store
-        .create_user(MARKUP, Role::Viewer, "x", "test", t0)
+        .create_user(MARKUP, Role::Viewer, "x", false, "test", t0)
         .await
         .expect("user");
 

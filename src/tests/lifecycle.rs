@@ -120,7 +120,8 @@ impl Process {
     }
 }
 
-/// Signs `watcher` in over HTTP; returns the session cookie's value.
+/// Signs `watcher` in over HTTP with its one-time password and replaces that password (so call
+/// it once per `Site`); returns the session cookie's value.
 async fn sign_in(addr: SocketAddr, password: &str) -> String {
     let body = format!("username=watcher&password={password}");
     let mut c = connect(addr).await;
@@ -134,11 +135,32 @@ async fn sign_in(addr: SocketAddr, password: &str) -> String {
         .await
         .expect("sign-in answered");
     let cookie = format!("{}=", ebb::server::auth::COOKIE);
-    res.header("set-cookie")
+    let sid = res
+        .header("set-cookie")
         .and_then(|v| v.strip_prefix(&cookie))
         .and_then(|v| v.split(';').next())
         .map(str::to_string)
-        .unwrap_or_else(|| panic!("not signed in: {res:?}"))
+        .unwrap_or_else(|| panic!("not signed in: {res:?}"));
+    // A one-time password opens nothing but the password form: choose one, as a person would.
+    let body = format!("current={password}&new=watchers+own+password&repeat=watchers+own+password");
+    let mut c = connect(addr).await;
+    let head = post_head(
+        "/api/change_password",
+        &addr.to_string(),
+        Some(&sid),
+        body.len(),
+    );
+    send(
+        &mut c,
+        &head.replacen("\r\n", "\r\nAccept: application/json\r\n", 1),
+    )
+    .await;
+    send(&mut c, &body).await;
+    let res = read_response(&mut c, Duration::from_secs(30))
+        .await
+        .expect("password change answered");
+    assert_eq!(res.status, 200, "password change: {res:?}");
+    sid
 }
 
 #[tokio::test]

@@ -61,7 +61,7 @@ pub async fn session_for(state: &AppState, name: &str, role: Role) -> String {
     let hash = hash_password("test password 123").expect("hash");
     let now = chrono::Utc::now();
     let id = store
-        .create_user(name, role, &hash, "test", now)
+        .create_user(name, role, &hash, false, "test", now)
         .await
         .expect("user");
     let sid = random_hex(32);

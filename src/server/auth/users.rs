@@ -1,5 +1,5 @@
 //! Creating users from the command line and on first start: a generated one-time password is
-//! printed once, never a default password.
+//! printed once, never a default password, and replaced by the user's own at first sign-in.
 
 use crate::model::auth::Role;
 use crate::server::auth::secrets::{hash_password, one_time_password};
@@ -16,7 +16,7 @@ pub async fn add_user(
     let password = one_time_password();
     let hash = hash_password(&password).map_err(StoreError::Corrupt)?;
     store
-        .create_user(username, role, &hash, actor, chrono::Utc::now())
+        .create_user(username, role, &hash, true, actor, chrono::Utc::now())
         .await?;
     Ok(password)
 }

@@ -18,13 +18,19 @@ pub struct UserRow {
     pub created_at: String,
 }
 
-fn user_of(id: i64, username: String, role: &str) -> Option<CurrentUser> {
+fn user_of(id: i64, username: String, role: &str, must_change: bool) -> Option<CurrentUser> {
     Some(CurrentUser {
         id,
         username,
         role: Role::parse(role)?,
+        must_change_password: must_change,
     })
 }
+
+/// The audit actor of a failed sign-in.
+pub const ANONYMOUS: &str = "(anonymous)";
+/// How much of a failed sign-in's typed name the audit keeps.
+pub const ATTEMPTED_NAME_CHARS: usize = 32;
 
 impl Store {
     /// Number of users (first-start check).
@@ -34,22 +40,26 @@ impl Store {
             .await?)
     }
 
-    /// Creates a user (audited); fails on a taken name.
+    /// Creates a user (audited); fails on a taken name. A `one_time` password must be changed
+    /// at the first sign-in.
     pub async fn create_user(
         &self,
         username: &str,
         role: Role,
         password_hash: &str,
+        one_time: bool,
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, role, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+            "INSERT INTO users (username, role, password_hash, must_change_password, created_at)
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(username)
         .bind(role.name())
         .bind(password_hash)
+        .bind(one_time)
         .bind(ts(now))
         .fetch_one(&mut *tx)
         .await?;
@@ -122,6 +132,7 @@ impl Store {
         };
         append(&mut tx, now, entry).await?;
         tx.commit().await?;
+        self.access_changed();
         Ok(true)
     }
 
@@ -136,7 +147,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         let name: String = sqlx::query_scalar(
-            "UPDATE users SET password_hash = ? WHERE id = ? RETURNING username",
+            "UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ? RETURNING username",
         )
         .bind(hash)
         .bind(id)
@@ -158,6 +169,7 @@ impl Store {
         };
         append(&mut tx, now, entry).await?;
         tx.commit().await?;
+        self.access_changed();
         Ok(())
     }
 
@@ -166,13 +178,15 @@ impl Store {
         &self,
         username: &str,
     ) -> Result<Option<(CurrentUser, String)>, StoreError> {
-        let row: Option<(i64, String, String, String)> = sqlx::query_as(
-            "SELECT id, username, role, password_hash FROM users WHERE username = ? AND disabled = 0",
+        let row: Option<(i64, String, String, bool, String)> = sqlx::query_as(
+            "SELECT id, username, role, must_change_password, password_hash FROM users
+             WHERE username = ? AND disabled = 0",
         )
         .bind(username)
         .fetch_optional(self.pool())
         .await?;
-        Ok(row.and_then(|(id, name, role, hash)| Some((user_of(id, name, &role)?, hash))))
+        Ok(row
+            .and_then(|(id, name, role, must, hash)| Some((user_of(id, name, &role, must)?, hash))))
     }
 
     /// Records a sign-in attempt (and, in the audit log, who tried from where).
@@ -193,24 +207,31 @@ impl Store {
         .bind(success)
         .execute(&mut *tx)
         .await?;
-        let (action, comment) = if success {
-            ("login.success", "")
+        // A failed attempt was made by nobody we know: the typed name is what they tried, not
+        // who they are, so it goes in the comment (shortened), never in the actor column.
+        let (action, who, comment) = if success {
+            ("login.success", username.to_string(), String::new())
         } else {
-            ("login.failure", "unknown user or wrong password")
-        };
-        let who = if username.is_empty() {
-            "(no name)"
-        } else {
-            username
+            let tried: String = username.chars().take(ATTEMPTED_NAME_CHARS).collect();
+            let more = if username.chars().count() > ATTEMPTED_NAME_CHARS {
+                "…"
+            } else {
+                ""
+            };
+            (
+                "login.failure",
+                ANONYMOUS.to_string(),
+                format!("unknown user or wrong password; name tried: {tried:?}{more}"),
+            )
         };
         let entry = NewAudit {
-            actor: who,
+            actor: &who,
             action,
             target_kind: "address",
             target_id: address.to_string(),
             before: None,
             after: None,
-            comment,
+            comment: &comment,
         };
         append(&mut tx, now, entry).await?;
         tx.commit().await?;
@@ -246,14 +267,15 @@ impl Store {
         now: DateTime<Utc>,
         idle: Duration,
     ) -> Result<Option<CurrentUser>, StoreError> {
-        let row: Option<(i64, String, String, String, String)> = sqlx::query_as(
-            "SELECT u.id, u.username, u.role, s.last_seen, s.expires_at FROM sessions s
-             JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND u.disabled = 0",
+        let row: Option<(i64, String, String, bool, String, String)> = sqlx::query_as(
+            "SELECT u.id, u.username, u.role, u.must_change_password, s.last_seen, s.expires_at
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.id_hash = ? AND u.disabled = 0",
         )
         .bind(id_hash)
         .fetch_optional(self.pool())
         .await?;
-        let Some((id, name, role, last_seen, expires)) = row else {
+        let Some((id, name, role, must, last_seen, expires)) = row else {
             return Ok(None);
         };
         let alive = parse(&last_seen).is_some_and(|t| now - t < idle)
@@ -272,7 +294,28 @@ impl Store {
                 .execute(self.pool())
                 .await?;
         }
-        Ok(user_of(id, name, &role))
+        Ok(user_of(id, name, &role, must))
+    }
+
+    /// True while session `id_hash` signs someone in, without counting this as activity (an
+    /// open live stream must not keep an idle session alive).
+    pub async fn session_valid(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+        idle: Duration,
+    ) -> Result<bool, StoreError> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT s.last_seen, s.expires_at FROM sessions s
+             JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND u.disabled = 0",
+        )
+        .bind(id_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.is_some_and(|(last_seen, expires)| {
+            parse(&last_seen).is_some_and(|t| now - t < idle)
+                && parse(&expires).is_some_and(|t| now < t)
+        }))
     }
 
     /// Ends one session, or every session of its user when `everywhere`.
@@ -283,6 +326,7 @@ impl Store {
             "DELETE FROM sessions WHERE id_hash = ?1"
         };
         sqlx::query(sql).bind(id_hash).execute(self.pool()).await?;
+        self.access_changed();
         Ok(())
     }
 }
@@ -295,32 +339,39 @@ pub struct TokenRow {
     pub created_at: String,
     pub last_used: Option<String>,
     pub revoked_at: Option<String>,
+    pub expires_at: Option<String>,
 }
 
 impl Store {
-    /// Stores a token digest for `user` (audited, without the token); returns its id.
+    /// Stores a token digest for `user`, valid until `expires` (audited, without the token);
+    /// returns its id.
     pub async fn create_token(
         &self,
         user: &CurrentUser,
         name: &str,
         token_hash: &str,
         now: DateTime<Utc>,
+        expires: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id")
-            .bind(user.id)
-            .bind(name)
-            .bind(token_hash)
-            .bind(ts(now))
-            .fetch_one(&mut *tx)
-            .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(user.id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(ts(now))
+        .bind(ts(expires))
+        .fetch_one(&mut *tx)
+        .await?;
         let entry = NewAudit {
             actor: &user.username,
             action: "token.create",
             target_kind: "token",
             target_id: format!("{id} {name}"),
             before: None,
-            after: None,
+            after: Some(serde_json::json!({ "expires_at": ts(expires) }).to_string()),
             comment: "",
         };
         append(&mut tx, now, entry).await?;
@@ -330,10 +381,13 @@ impl Store {
 
     /// Tokens of `user_id`, newest first.
     pub async fn tokens(&self, user_id: i64) -> Result<Vec<TokenRow>, StoreError> {
-        Ok(sqlx::query_as("SELECT id, name, created_at, last_used, revoked_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC")
-            .bind(user_id)
-            .fetch_all(self.pool())
-            .await?)
+        Ok(sqlx::query_as(
+            "SELECT id, name, created_at, last_used, revoked_at, expires_at FROM api_tokens
+             WHERE user_id = ? ORDER BY id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?)
     }
 
     /// Revokes token `id` of `user` (audited); false when it was not theirs or already revoked.
@@ -365,29 +419,59 @@ impl Store {
         };
         append(&mut tx, now, entry).await?;
         tx.commit().await?;
+        self.access_changed();
         Ok(true)
     }
 
-    /// The user a live token belongs to (recording its use).
+    /// The user a live token belongs to (recording its use, at most once a minute): not
+    /// revoked, not expired, its user not disabled.
     pub async fn token_user(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<CurrentUser>, StoreError> {
-        let row: Option<(i64, String, String)> = sqlx::query_as(
-            "SELECT u.id, u.username, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0",
+        let row: Option<(i64, String, String, bool, Option<String>)> = sqlx::query_as(
+            "SELECT u.id, u.username, u.role, u.must_change_password, t.last_used
+             FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ?
+               AND u.disabled = 0",
         )
         .bind(token_hash)
+        .bind(ts(now))
         .fetch_optional(self.pool())
         .await?;
-        if row.is_some() {
+        let Some((id, name, role, must, last_used)) = row else {
+            return Ok(None);
+        };
+        let stale = last_used
+            .as_deref()
+            .and_then(parse)
+            .is_none_or(|t| now - t > Duration::seconds(60));
+        if stale {
             sqlx::query("UPDATE api_tokens SET last_used = ? WHERE token_hash = ?")
                 .bind(ts(now))
                 .bind(token_hash)
                 .execute(self.pool())
                 .await?;
         }
-        Ok(row.and_then(|(id, name, role)| user_of(id, name, &role)))
+        Ok(user_of(id, name, &role, must))
+    }
+
+    /// True while the token signs someone in, without recording a use.
+    pub async fn token_valid(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ?
+               AND u.disabled = 0",
+        )
+        .bind(token_hash)
+        .bind(ts(now))
+        .fetch_one(self.pool())
+        .await?;
+        Ok(n > 0)
     }
 }
