@@ -9,6 +9,9 @@ use crate::model::ApiError;
 #[server(endpoint = "decisions")]
 pub async fn list_decisions(filter: DecisionFilter) -> Result<Vec<DecisionRow>, ApiError> {
     crate::api::require(crate::model::auth::Role::Viewer)?;
+    let filter = filter
+        .normalized()
+        .map_err(|e| ApiError::Invalid(vec![e]))?;
     let state = crate::api::state()?;
     Ok(state.store().decisions(&filter).await?)
 }

@@ -12,35 +12,18 @@ use crate::api::history::list_decisions;
 use crate::api::workloads::list_workloads;
 use crate::components::live::{use_live, LiveBadge};
 use crate::components::time::Time;
-use crate::model::decision::{DecisionFilter, DecisionRow};
+use crate::model::decision::{DecisionFilter, DecisionRow, DIRECTIONS, OUTCOMES};
+use crate::model::error::FieldError;
 use crate::model::live::LiveEvent;
 use crate::model::ApiError;
 use crate::pages::workload::outcome_class;
 
 const PAGE: u32 = 100;
 
-/// Filter from the page's query string (`datetime-local` values are read as UTC).
-fn filter_from(q: &ParamsMap) -> DecisionFilter {
-    let get = |k: &str| q.get(k).filter(|v| !v.trim().is_empty());
-    let time = |k: &str| {
-        get(k).map(|v| {
-            if v.len() == 16 {
-                format!("{v}:00.000Z")
-            } else {
-                v
-            }
-        })
-    };
-    DecisionFilter {
-        workload_id: get("workload").and_then(|v| v.parse().ok()),
-        direction: get("direction"),
-        outcome: get("outcome"),
-        reason: get("reason"),
-        from: time("from"),
-        to: time("to"),
-        before_id: get("before").and_then(|v| v.parse().ok()),
-        limit: Some(PAGE),
-    }
+/// Filter from the page's query string (`datetime-local` values are read as UTC); an error
+/// names the parameter that is not a valid filter.
+fn filter_from(q: &ParamsMap) -> Result<DecisionFilter, FieldError> {
+    DecisionFilter::from_query(|k| q.get(k), PAGE)
 }
 
 fn matches(f: &DecisionFilter, d: &DecisionRow) -> bool {
@@ -57,7 +40,21 @@ fn matches(f: &DecisionFilter, d: &DecisionRow) -> bool {
 pub fn History() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| query.with(filter_from));
-    let rows = Resource::new(move || filter.get(), list_decisions);
+    #[cfg(feature = "ssr")]
+    if filter.get_untracked().is_err() {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(axum::http::StatusCode::BAD_REQUEST);
+        }
+    }
+    let rows = Resource::new(
+        move || filter.get(),
+        |f| async move {
+            match f {
+                Ok(f) => list_decisions(f).await,
+                Err(e) => Err(ApiError::Invalid(vec![e])),
+            }
+        },
+    );
     let workloads = Resource::new(|| (), |_| list_workloads());
     let export = move |ext: &str| {
         let q = query.with(|q| q.to_query_string());
@@ -76,7 +73,7 @@ pub fn History() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let list = workloads.await.unwrap_or_default();
-                    let selected = filter.get_untracked().workload_id;
+                    let selected = filter.get_untracked().ok().and_then(|f| f.workload_id);
                     view! {
                         <div class="form-row"><label for="f-workload">"Workload"</label>
                             <select id="f-workload" name="workload">
@@ -88,12 +85,11 @@ pub fn History() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <Choice id="f-direction" name="direction" label="Direction" options=&["up", "down", "none"] filter/>
-            <Choice id="f-outcome" name="outcome" label="Outcome"
-                options=&["applied", "failed", "intent", "superseded", "none", "error"] filter/>
+            <Choice id="f-direction" name="direction" label="Direction" options=DIRECTIONS/>
+            <Choice id="f-outcome" name="outcome" label="Outcome" options=OUTCOMES/>
             <div class="form-row"><label for="f-reason">"Reason code"</label>
                 <input id="f-reason" name="reason" type="text" placeholder="e.g. ScaleUpLimit"
-                    value=move || filter.with(|f| f.reason.clone().unwrap_or_default())/></div>
+                    value=move || query.with(|q| q.get("reason").unwrap_or_default())/></div>
             <div class="form-row"><label for="f-from">"From (UTC)"</label>
                 <input id="f-from" name="from" type="datetime-local" value=move || query.with(|q| q.get("from").unwrap_or_default())/></div>
             <div class="form-row"><label for="f-to">"To (UTC)"</label>
@@ -106,7 +102,10 @@ pub fn History() -> impl IntoView {
         <section class="panel">
             <Suspense fallback=|| view! { <p class="muted">"Loading decisions…"</p> }>
                 {move || Suspend::new(async move {
-                    let list = rows.await?;
+                    let list = match rows.await {
+                        Ok(list) => list,
+                        Err(e) => return view! { <FilterError error=e/> }.into_any(),
+                    };
                     let older = (list.len() as u32 == PAGE)
                         .then(|| list.last().map(|d| d.id))
                         .flatten()
@@ -115,10 +114,29 @@ pub fn History() -> impl IntoView {
                             q.replace("before", id.to_string());
                             format!("/history{}", q.to_query_string())
                         });
-                    Ok::<_, ApiError>(view! { <LiveDecisions initial=list filter=filter.get_untracked() older/> })
+                    let filter = filter.get_untracked().unwrap_or_default();
+                    view! { <LiveDecisions initial=list filter older/> }.into_any()
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// A filter the server refused (which parameter, and what to type instead), or any other
+/// failure to read the history.
+#[component]
+fn FilterError(error: ApiError) -> impl IntoView {
+    let text = match &error {
+        ApiError::Invalid(list) => list
+            .iter()
+            .map(|f| format!("Filter '{}': {}", f.path, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    };
+    view! {
+        <p class="inline-error" role="alert" id="filter-error">{text}". No rows are shown until the filter is corrected above, or "
+            <a href="/history">"the filters are cleared"</a>"."</p>
     }
 }
 
@@ -128,14 +146,9 @@ fn Choice(
     name: &'static str,
     label: &'static str,
     options: &'static [&'static str],
-    filter: Memo<DecisionFilter>,
 ) -> impl IntoView {
-    let current = move || {
-        filter.with(|f| match name {
-            "direction" => f.direction.clone(),
-            _ => f.outcome.clone(),
-        })
-    };
+    let query = use_query_map();
+    let current = move || query.with(|q| q.get(name));
     view! {
         <div class="form-row"><label for=id>{label}</label>
             <select id=id name=name>

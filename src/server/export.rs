@@ -9,7 +9,9 @@
 
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::header;
+use std::collections::HashMap;
+
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::Stream;
 
@@ -24,37 +26,27 @@ pub const PAGE: u32 = 1000;
 pub const CSV_HEADER: &str =
     "id,at,workload,current_replicas,desired_replicas,direction,reason,outcome,sentence,error\n";
 
-/// Query parameters shared with the History page.
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct ExportQuery {
-    pub workload: Option<String>,
-    pub direction: Option<String>,
-    pub outcome: Option<String>,
-    pub reason: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-}
-
-impl ExportQuery {
-    /// The store filter these parameters describe, reading `limit` rows per page.
-    pub fn filter(&self, limit: u32) -> DecisionFilter {
-        let non_empty = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
-        DecisionFilter {
-            workload_id: self.workload.as_deref().and_then(|w| w.parse().ok()),
-            direction: non_empty(&self.direction),
-            outcome: non_empty(&self.outcome),
-            reason: non_empty(&self.reason),
-            from: non_empty(&self.from),
-            to: non_empty(&self.to),
-            before_id: None,
-            limit: Some(limit),
-        }
-    }
+/// The store filter the History page's query parameters describe (`workload`, `direction`,
+/// `outcome`, `reason`, `from`, `to`, `tz`), reading [`PAGE`] rows at a time; a malformed one
+/// is answered with 400 naming the parameter, never ignored.
+fn filter_of(query: &HashMap<String, String>) -> Result<DecisionFilter, Box<Response>> {
+    DecisionFilter::from_query(|k| query.get(k).cloned(), PAGE).map_err(|e| {
+        let text = format!("filter '{}': {}\n", e.path, e.message);
+        Box::new((StatusCode::BAD_REQUEST, text).into_response())
+    })
 }
 
 /// CSV export.
-pub async fn csv(State(state): State<AppState>, Query(q): Query<ExportQuery>) -> Response {
-    let pages = pages(state.store().clone(), q.filter(PAGE));
+pub async fn csv(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let mut filter = match filter_of(&q) {
+        Ok(f) => f,
+        Err(res) => return *res,
+    };
+    filter.before_id = None;
+    let pages = pages(state.store().clone(), filter);
     let body = async_stream::stream! {
         yield Ok::<String, std::io::Error>(CSV_HEADER.to_string());
         for await page in pages {
@@ -65,8 +57,16 @@ pub async fn csv(State(state): State<AppState>, Query(q): Query<ExportQuery>) ->
 }
 
 /// JSON export (an array of decisions, explanations included).
-pub async fn json(State(state): State<AppState>, Query(q): Query<ExportQuery>) -> Response {
-    let pages = pages(state.store().clone(), q.filter(PAGE));
+pub async fn json(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let mut filter = match filter_of(&q) {
+        Ok(f) => f,
+        Err(res) => return *res,
+    };
+    filter.before_id = None;
+    let pages = pages(state.store().clone(), filter);
     let body = async_stream::stream! {
         yield Ok::<String, std::io::Error>("[".to_string());
         let mut first = true;
