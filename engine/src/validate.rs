@@ -90,7 +90,9 @@ pub(crate) fn too_many(name: &str, n: u32) -> String {
     )
 }
 
-/// True for a finite number.
+/// True for a number a policy can use: finite, and not subnormal (a value such as 1e-320 is
+/// below the smallest normal `f64`, has lost most of its precision and means nothing as a
+/// load target or tolerance).
 pub(crate) fn finite(x: f64) -> bool {
-    x.is_finite()
+    x.is_finite() && (x == 0.0 || x.is_normal())
 }

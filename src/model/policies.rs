@@ -76,6 +76,8 @@ pub struct EditorData {
 pub enum SubmitOutcome {
     /// A new version was stored.
     Saved { id: i64, version: i64 },
+    /// The form held the current version's policy: no version was stored.
+    Unchanged { id: i64, version: i64 },
     /// The form was checked (or a row added/removed) and sent back.
     Draft(FormFields),
     /// The what-if replay ran.

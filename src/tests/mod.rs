@@ -7,6 +7,7 @@ mod backends;
 mod controller;
 mod faults;
 mod first_evaluation;
+mod hardening;
 mod hostile;
 mod http;
 mod kubernetes;

@@ -328,3 +328,66 @@ async fn what_if_replays_recorded_demand_for_both_policies() {
     assert!(w.edited.unserved_units > current.unserved_units);
     assert!(w.edited.replica_hours < current.replica_hours);
 }
+
+#[tokio::test]
+async fn saving_an_unchanged_policy_makes_no_version() {
+    let (app, dir) = app().await;
+    let Ok(SubmitOutcome::Saved { id, version: 1 }) = submit(&app, &valid("web")).await else {
+        panic!("v1")
+    };
+    let s = store(&dir).await;
+    let audit_before = count(&s, "audit_log").await;
+    let mut same = valid("web");
+    set(&mut same, "id", &id.to_string());
+    set(&mut same, "base_version", "1");
+    set(&mut same, "comment", "pressed save again");
+    assert_eq!(
+        submit(&app, &same).await,
+        Ok(SubmitOutcome::Unchanged { id, version: 1 })
+    );
+    assert_eq!(count(&s, "policy_versions").await, 1, "no second version");
+    assert_eq!(count(&s, "audit_log").await, audit_before, "no audit entry");
+    // Without JavaScript the editor says so.
+    let (status, location, _) = post(&app, "/api/policy_submit", &same, true).await;
+    assert!(status.is_redirection(), "{status}");
+    let location = location.expect("location");
+    assert!(
+        location.ends_with(&format!("/policies/{id}?unchanged=1")),
+        "{location}"
+    );
+    let (_, page) = get(&app, &location).await;
+    assert!(page.contains("Nothing changed"), "{page}");
+    // A real change still makes version 2.
+    set(&mut same, "max_replicas", "6");
+    assert_eq!(
+        submit(&app, &same).await,
+        Ok(SubmitOutcome::Saved { id, version: 2 })
+    );
+}
+
+#[tokio::test]
+async fn numbers_that_mean_nothing_are_refused_and_implausible_ones_linted() {
+    let (app, dir) = app().await;
+    for (key, value, path) in [
+        ("metrics[0][target_value]", "1e-320", "metrics[0].target"),
+        ("metrics[0][target_value]", "1e400", "metrics[0].target"),
+        ("metrics[0][target_value]", "NaN", "metrics[0].target"),
+    ] {
+        let mut form = valid("absurd");
+        set(&mut form, key, value);
+        let err = submit(&app, &form).await.expect_err(value);
+        assert!(err.field(path).is_some(), "{value}: {err:?}");
+    }
+    let s = store(&dir).await;
+    assert_eq!(count(&s, "policies").await, 0, "nothing was stored");
+    let mut form = valid("absurd");
+    set(&mut form, "op", "check");
+    set(&mut form, "tolerance[scale_up]", "4e9");
+    let check = ebb::model::policy_form::FormFields::from_pairs(form.clone()).check();
+    assert!(
+        check.lints.iter().any(|l| l.path == "tolerance.scale_up"),
+        "{:?} {:?}",
+        check.errors,
+        check.lints
+    );
+}

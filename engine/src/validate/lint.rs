@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::Lint;
 use crate::normalize::{window_secs, LEGACY_DOWNSCALE_WINDOW_SECS};
-use crate::policy::{Adjustment, MetricSource, Policy, Step, StepRule};
+use crate::policy::{Adjustment, MetricSource, MetricTarget, Policy, Step, StepRule};
 use crate::schedule::{next_start, window_at};
 
 /// Most schedule starts examined per schedule when looking for overlaps.
@@ -45,6 +45,9 @@ pub fn lint(policy: &Policy) -> Vec<Lint> {
             "tolerance below 1% each way reacts to noise and flaps; keep about 0.1".into(),
         );
     }
+    for (path, message) in implausible(policy) {
+        push(path, message);
+    }
     for (i, rule) in policy.step_rules.iter().enumerate() {
         for (path, message) in bands(rule, i).into_iter().chain(flapping(policy, rule, i)) {
             push(path, message);
@@ -54,6 +57,57 @@ pub fn lint(policy: &Policy) -> Vec<Lint> {
         push(path, message);
     }
     out
+}
+
+/// Values that are legal but almost surely a typo: a tolerance that means "never scale up", a
+/// utilization target no workload reaches or one that keeps every instance idle, and targets
+/// far outside any unit a metric is counted in.
+fn implausible(policy: &Policy) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let up = policy.tolerance.scale_up;
+    if up > 1.0 {
+        out.push((
+            "tolerance.scale_up".into(),
+            format!(
+                "tolerance {up} lets the load exceed the target more than {}-fold before ebb scales up, so it practically never will; keep about 0.1",
+                fmt_times(1.0 + up)
+            ),
+        ));
+    }
+    for (i, m) in policy.metrics.iter().enumerate() {
+        let path = format!("metrics[{i}].target");
+        match m.target {
+            MetricTarget::Utilization(u) if u > 0.0 && !(1.0..=1000.0).contains(&u) => {
+                out.push((
+                    path,
+                    format!(
+                        "a utilization target of {u} % is implausible (usual targets are 50 to 90 %); check the number and its unit"
+                    ),
+                ));
+            }
+            MetricTarget::AverageValue(v) | MetricTarget::Value(v)
+                if v > 0.0 && !(1e-6..=1e12).contains(&v) =>
+            {
+                out.push((
+                    path,
+                    format!(
+                        "a target of {v} is implausible for any metric unit (below one millionth or above a trillion); check the number and its unit"
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A factor for a sentence: "3", "1.5" or "4e9".
+fn fmt_times(x: f64) -> String {
+    if x >= 1e6 {
+        format!("{x:e}")
+    } else {
+        format!("{}", (x * 10.0).round() / 10.0)
+    }
 }
 
 fn lower_key(s: &Step) -> f64 {

@@ -189,6 +189,21 @@ fn cases() -> Vec<Case> {
             path: Some("behavior.scale_up.policies"),
         },
         Case {
+            name: "a subnormal target (1e-320) is refused",
+            policy: hpa(cpu(1e-320)),
+            path: Some("metrics[0].target"),
+        },
+        Case {
+            name: "a subnormal tolerance is refused",
+            policy: with(|p| p.tolerance.scale_up = 4e-320),
+            path: Some("tolerance.scale_up"),
+        },
+        Case {
+            name: "an infinite tolerance is refused",
+            policy: with(|p| p.tolerance.scale_up = f64::INFINITY),
+            path: Some("tolerance.scale_up"),
+        },
+        Case {
             name: "too many pauses",
             policy: with(|p| p.pauses = vec![Pause::default(); MAX_PAUSES + 1]),
             path: Some("pauses"),
@@ -258,6 +273,27 @@ fn min_above_max_message_says_what_to_fix() {
         errors[0].message,
         "min_replicas 5 is greater than max_replicas 3"
     );
+}
+
+#[test]
+fn implausible_values_are_linted() {
+    let lints = |p: &Policy| lint(p).into_iter().map(|l| l.path).collect::<Vec<_>>();
+    let huge_tolerance = with(|p| p.tolerance.scale_up = 4e9);
+    assert!(
+        lints(&huge_tolerance).contains(&"tolerance.scale_up".to_string()),
+        "{:?}",
+        lint(&huge_tolerance)
+    );
+    for target in [0.5, 5000.0] {
+        let p = hpa(cpu(target));
+        assert!(
+            lints(&p).contains(&"metrics[0].target".to_string()),
+            "utilization {target}: {:?}",
+            lint(&p)
+        );
+    }
+    assert!(lints(&hpa(cpu(70.0))).is_empty());
+    assert!(lints(&with(|p| p.tolerance.scale_up = 0.5)).is_empty());
 }
 
 #[test]

@@ -34,6 +34,9 @@ pub async fn submit(mut form: FormFields) -> Result<SubmitOutcome, ApiError> {
             Ok(SubmitOutcome::Saved { id, version }) => {
                 Some(format!("/policies/{id}?saved={version}"))
             }
+            Ok(SubmitOutcome::Unchanged { id, version }) => {
+                Some(format!("/policies/{id}?unchanged={version}"))
+            }
             Ok(SubmitOutcome::Draft(fields)) => {
                 let errors = if op == "check" || op.is_empty() {
                     fields.check().errors
@@ -136,6 +139,10 @@ async fn save(form: &FormFields) -> Result<SubmitOutcome, ApiError> {
     let expected = parse_id(form.get(pf::BASE_VERSION), pf::BASE_VERSION)?;
     match store.save_policy_version(id, &policy, who, expected).await? {
         Saved::Version(version) => Ok(SubmitOutcome::Saved { id, version }),
+        Saved::Unchanged { current } => Ok(SubmitOutcome::Unchanged {
+            id,
+            version: current,
+        }),
         Saved::Stale { current } => Err(ApiError::invalid(
             pf::BASE_VERSION,
             format!(
@@ -184,6 +191,15 @@ pub async fn rollback(id: i64, version: i64, reason: String) -> Result<SubmitOut
                 leptos_axum::redirect(&format!("/policies/{id}?saved={v}"));
             }
             Ok(SubmitOutcome::Saved { id, version: v })
+        }
+        Saved::Unchanged { current } => {
+            if plain_form_post() {
+                leptos_axum::redirect(&format!("/policies/{id}?unchanged={current}"));
+            }
+            Ok(SubmitOutcome::Unchanged {
+                id,
+                version: current,
+            })
         }
         Saved::Stale { current } => Err(ApiError::Conflict(format!(
             "policy {id} is now at version {current}"

@@ -53,7 +53,16 @@ impl Reader<'_> {
             return None;
         }
         match t.parse::<f64>() {
-            Ok(v) if v.is_finite() => Some(v),
+            Ok(v) if v.is_finite() && (v == 0.0 || v.is_normal()) => Some(v),
+            Ok(v) if v.is_finite() => {
+                self.errors.push(err(
+                    path,
+                    format!(
+                        "'{t}' is too close to zero to mean anything; use 0 or a larger number"
+                    ),
+                ));
+                None
+            }
             _ => {
                 self.errors
                     .push(err(path, format!("'{t}' is not a number")));

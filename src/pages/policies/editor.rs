@@ -29,9 +29,9 @@ pub fn PolicyEditor() -> impl IntoView {
     let query = use_query_map();
     let key = move || {
         let id = params.with(|p| p.get("id")).unwrap_or_default();
-        query.with(|q| (id, q.get("draft"), q.get("saved")))
+        query.with(|q| (id, q.get("draft"), q.get("saved"), q.get("unchanged")))
     };
-    let data = Resource::new(key, |(id, draft, _)| async move {
+    let data = Resource::new(key, |(id, draft, _, _)| async move {
         let id = match id.as_str() {
             "new" | "" => None,
             other => Some(
@@ -47,6 +47,7 @@ pub fn PolicyEditor() -> impl IntoView {
             {move || Suspend::new(async move {
                 let d = data.await?;
                 let saved = query.with_untracked(|q| q.get("saved"));
+                let unchanged = query.with_untracked(|q| q.get("unchanged"));
                 let title = match &d.current_version {
                     Some(v) => format!("Policy {} (v{v})", d.name),
                     None => "New policy".to_string(),
@@ -56,7 +57,7 @@ pub fn PolicyEditor() -> impl IntoView {
                 let versions = d.id.map(|id| view! { <Versions id versions=list/> });
                 Ok::<_, ApiError>(view! {
                     <Title text=title/>
-                    <EditorForm data=d saved/>
+                    <EditorForm data=d saved unchanged/>
                     {versions}
                 })
             })}
@@ -86,7 +87,7 @@ fn read_form(_form: NodeRef<Form>) -> Option<FormFields> {
 
 /// Every field of the policy with validation as you type, lints, what-if and save.
 #[island]
-fn EditorForm(data: EditorData, saved: Option<String>) -> impl IntoView {
+fn EditorForm(data: EditorData, saved: Option<String>, unchanged: Option<String>) -> impl IntoView {
     let errors = RwSignal::new(data.errors.clone());
     let lints = RwSignal::new(data.lints.clone());
     let fields = RwSignal::new(data.fields.clone());
@@ -114,6 +115,9 @@ fn EditorForm(data: EditorData, saved: Option<String>) -> impl IntoView {
     Effect::new(move |_| match submit.value().get() {
         Some(Ok(SubmitOutcome::Saved { id, version })) => {
             go_to(&format!("/policies/{id}?saved={version}"));
+        }
+        Some(Ok(SubmitOutcome::Unchanged { id, version })) => {
+            go_to(&format!("/policies/{id}?unchanged={version}"));
         }
         Some(Err(ApiError::Invalid(list))) => errors.set(list),
         _ => {}
@@ -166,6 +170,7 @@ fn EditorForm(data: EditorData, saved: Option<String>) -> impl IntoView {
             <a href="/policies">"All policies"</a>
         </div>
         {saved.map(|v| view! { <p class="notice ok" role="status" id="saved-notice">{format!("Saved version {v}.")}</p> })}
+        {unchanged.map(|v| view! { <p class="notice" role="status" id="unchanged-notice">{format!("Nothing changed: the form holds version {v}, which stays current; no new version was saved.")}</p> })}
         {(!data.used_by.is_empty()).then(|| view! {
             <p class="muted" id="used-by">"Used by "
                 {data.used_by.iter().map(|w| view! { <a class="badge" href=format!("/workloads/{}", w.id)>{w.name.clone()}</a>" " }).collect_view()}

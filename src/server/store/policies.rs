@@ -1,5 +1,6 @@
-//! Policies as immutable versions with a current pointer. Every save writes a new version and
-//! its audit entry in one transaction; a rollback is a save of an old body.
+//! Policies as immutable versions with a current pointer. Every save that changes the policy
+//! writes a new version and its audit entry in one transaction; a save of the current body
+//! writes nothing; a rollback is a save of an old body.
 
 mod read;
 
@@ -25,6 +26,8 @@ pub struct Authorship<'a> {
 pub enum Saved {
     /// The new version's number.
     Version(i64),
+    /// The body is the current version's: nothing was written (no version, no audit entry).
+    Unchanged { current: i64 },
     /// The policy moved on since the edit started (its current version now).
     Stale { current: i64 },
     /// There is no such policy (or version, for a rollback).
@@ -163,6 +166,9 @@ impl Store {
         if expected.is_some_and(|e| e != current) {
             return Ok(Saved::Stale { current });
         }
+        if same_policy(&before, body) {
+            return Ok(Saved::Unchanged { current });
+        }
         let next = current + 1;
         insert_version(&mut tx, id, next, &json, &who).await?;
         sqlx::query("UPDATE policies SET current_version = ? WHERE id = ?")
@@ -183,6 +189,12 @@ impl Store {
         tx.commit().await?;
         Ok(Saved::Version(next))
     }
+}
+
+/// True when the stored JSON `before` holds the same policy as `body` (compared as policies,
+/// so a difference in how an older version was written does not count as a change).
+fn same_policy(before: &str, body: &Policy) -> bool {
+    serde_json::from_str::<Policy>(before).is_ok_and(|old| old == *body)
 }
 
 async fn insert_version(
