@@ -1,4 +1,5 @@
-//! Workloads: the overview list, one workload's detail, and its chart series.
+//! Workloads: the overview (list, states, recent actions, sparklines), one workload's detail,
+//! and its chart series.
 
 use leptos::prelude::*;
 
@@ -11,6 +12,20 @@ pub async fn list_workloads() -> Result<Vec<WorkloadSummary>, ApiError> {
     crate::api::require(crate::model::auth::Role::Viewer)?;
     let state = crate::api::state()?;
     Ok(state.store().workload_summaries().await?)
+}
+
+/// The overview: every workload with its state, the latest scale actions, and each
+/// workload's last hour for its sparkline.
+#[server(endpoint = "overview")]
+pub async fn get_overview() -> Result<crate::model::workload::Overview, ApiError> {
+    crate::api::require(crate::model::auth::Role::Viewer)?;
+    let state = crate::api::state()?;
+    let store = state.store();
+    Ok(crate::model::workload::Overview {
+        workloads: store.workload_summaries().await?,
+        recent_actions: store.recent_actions(5).await?,
+        sparks: store.sparks(chrono::Utc::now()).await?,
+    })
 }
 
 /// One workload: summary, next possible action, instances and recent decisions.

@@ -1,11 +1,13 @@
-//! Overview: every workload with backend, replicas, load against target, last decision and
-//! health, updated live while the page is open; and the installation's own status.
+//! Overview: the answer to "is anything wrong?" (workloads per state, the latest scale
+//! actions), then every workload with its state, replicas, load against target, last hour,
+//! last decision, policy and backend, updated live while the page is open; and the
+//! installation's own status.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::status::get_status;
-use crate::api::workloads::list_workloads;
+use crate::api::workloads::get_overview;
 use crate::components::time::Time;
 use crate::components::workload_table::LiveWorkloads;
 use crate::model::status::SystemStatus;
@@ -14,15 +16,16 @@ use crate::model::ApiError;
 /// The landing page.
 #[component]
 pub fn Overview() -> impl IntoView {
-    let workloads = Resource::new(|| (), |_| list_workloads());
+    let overview = Resource::new(|| (), |_| get_overview());
     let status = Resource::new(|| (), |_| get_status());
     view! {
         <Title text="Overview"/>
         <Suspense fallback=|| view! { <p class="muted">"Loading workloads…"</p> }>
             {move || Suspend::new(async move {
-                let list = workloads.await?;
+                let o = overview.await?;
                 Ok::<_, ApiError>(view! {
-                    <LiveWorkloads title="Overview".to_string() heading=Some("Workloads".to_string()) initial=list/>
+                    <LiveWorkloads title="Overview".to_string() heading=Some("Workloads".to_string())
+                        initial=o.workloads sparks=o.sparks recent=o.recent_actions glance=true/>
                 })
             })}
         </Suspense>

@@ -19,6 +19,8 @@ use crate::api::resources::get_resources;
 use crate::api::workloads::{get_chart, get_workload};
 use crate::components::chart::TimeChart;
 use crate::components::live::{use_live, LiveBadge};
+use crate::components::time::Time;
+use crate::components::workload_table::StateBadges;
 use crate::model::chart::{ChartData, ChartPoint, RANGES};
 use crate::model::live::LiveEvent;
 use crate::model::workload::WorkloadDetail;
@@ -87,6 +89,8 @@ fn WorkloadLive(detail: WorkloadDetail, chart: ChartData, children: Children) ->
             desired: workload.desired_replicas.unwrap_or(0),
             ready: workload.ready_replicas.unwrap_or(0),
         };
+        // Holds (nothing changed) would bury the actions: the list and the markers skip them.
+        let decision = decision.filter(|d| d.outcome != "none");
         if let Some(d) = &decision {
             chart.update(|c| {
                 c.markers.push(crate::model::chart::Marker {
@@ -121,6 +125,7 @@ fn WorkloadLive(detail: WorkloadDetail, chart: ChartData, children: Children) ->
             </div>
             <LiveBadge live/>
         </div>
+        <OverrideBanner state/>
         <WorkloadFacts state/>
         <div class="layout-2">
             <section class="panel chart-panel" aria-labelledby="chart-title">
@@ -145,7 +150,31 @@ fn WorkloadLive(detail: WorkloadDetail, chart: ChartData, children: Children) ->
     }
 }
 
-/// Replica counts, load, policy and health in one line of facts.
+/// The override in force, at the top where the on-call engineer looks first: what it holds,
+/// who set it, until when and why, with a link to the form that ends it.
+#[component]
+fn OverrideBanner(state: RwSignal<WorkloadDetail>) -> impl IntoView {
+    move || {
+        state.with(|s| s.summary.active_override()).map(|o| {
+            view! {
+                <p class="notice warn" role="status" id="override-banner">
+                    <strong>{format!("{} ", capitalized(&o.what()))}</strong>"by "{o.actor.clone()}" until "
+                    <Time iso=o.until.clone()/>{format!(": {}. ", o.reason)}
+                    "The policy is overridden until then. "<a href="#overrides">"End it early"</a>
+                </p>
+            }
+        })
+    }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Replica counts, load, policy and state in one line of facts.
 #[component]
 fn WorkloadFacts(state: RwSignal<WorkloadDetail>) -> impl IntoView {
     let s = move || state.get().summary;
@@ -162,7 +191,7 @@ fn WorkloadFacts(state: RwSignal<WorkloadDetail>) -> impl IntoView {
                     (Some(id), Some(n), Some(v)) => view! { <a href=format!("/policies/{id}")>{format!("{n} v{v}")}</a> }.into_any(),
                     _ => view! { "none" }.into_any() } }}</strong></div>
             <div><span class="muted">"Backend"</span><strong>{move || s().backend}</strong></div>
-            <div><span class="muted">"Health"</span><strong>{move || s().health()}</strong></div>
+            <div><span class="muted">"State"</span><strong id="workload-state">{move || { let s = s(); view! { <StateBadges w=s/> } }}</strong></div>
             <div><span class="muted">"Evaluated every"</span><strong>{move || format!("{} s", s().interval_secs)}</strong></div>
         </section>
         {move || s().last_error.map(|e| view! { <p class="inline-error" role="alert">{e}</p> })}

@@ -17,7 +17,8 @@ pub fn Workloads() -> impl IntoView {
             {move || Suspend::new(async move {
                 let list = workloads.await?;
                 Ok::<_, ApiError>(view! {
-                    <LiveWorkloads title="Workloads".to_string() heading=None initial=list/>
+                    <LiveWorkloads title="Workloads".to_string() heading=None initial=list
+                        sparks=Vec::new() recent=Vec::new() glance=false/>
                 })
             })}
         </Suspense>

@@ -108,13 +108,27 @@ impl Store {
             .await?)
     }
 
+    /// The latest `limit` decisions of any workload that scaled or tried to (direction up or
+    /// down), newest first.
+    pub async fn recent_actions(&self, limit: u32) -> Result<Vec<DecisionRow>, StoreError> {
+        let sql = format!(
+            "{SELECT} WHERE d.id IN (SELECT id FROM decisions WHERE direction IN ('up', 'down')
+             AND outcome IN ('applied', 'failed', 'intent') ORDER BY id DESC LIMIT ?)
+             ORDER BY d.id DESC"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
     /// Decisions matching `f`, newest first; at most `f.limit` (default 100, at most 5000).
     pub async fn decisions(&self, f: &DecisionFilter) -> Result<Vec<DecisionRow>, StoreError> {
         let sql = format!(
             "{SELECT} WHERE d.id < ?1 AND (?2 IS NULL OR d.workload_id = ?2)
                AND (?3 IS NULL OR d.direction = ?3) AND (?4 IS NULL OR d.outcome = ?4)
                AND (?5 IS NULL OR d.reason = ?5) AND (?6 IS NULL OR d.at >= ?6)
-               AND (?7 IS NULL OR d.at < ?7)
+               AND (?7 IS NULL OR d.at < ?7) AND (?9 = 0 OR d.outcome <> 'none')
              ORDER BY d.id DESC LIMIT ?8"
         );
         Ok(sqlx::query_as(&sql)
@@ -126,6 +140,7 @@ impl Store {
             .bind(f.from.as_deref().filter(|s| !s.is_empty()))
             .bind(f.to.as_deref().filter(|s| !s.is_empty()))
             .bind(f.limit.unwrap_or(100).clamp(1, 5000))
+            .bind(f.hide_holds)
             .fetch_all(self.pool())
             .await?)
     }

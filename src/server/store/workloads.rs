@@ -28,18 +28,35 @@ pub struct BackendRow {
     pub settings: String,
 }
 
+/// Overview rows; `?1` is now (the store's time format), for the override in force.
 const SUMMARY_SQL: &str = "
     SELECT w.id, w.name, b.name AS backend, b.kind AS backend_kind, w.policy_id,
            p.name AS policy_name, p.current_version AS policy_version,
+           json_extract(v.body, '$.max_replicas') AS max_replicas,
            w.enabled, w.interval_secs, s.observed_at, s.current_replicas, s.desired_replicas,
            s.ready_replicas, COALESCE(s.failed_instances, 0) AS failed_instances, s.load, s.target,
            COALESCE(s.metrics_ok, 1) AS metrics_ok, s.last_error, s.last_reason,
-           d.at AS last_decision_at, d.sentence AS last_sentence
+           d.at AS last_decision_at, d.sentence AS last_sentence,
+           d.direction AS last_direction, d.outcome AS last_outcome,
+           o.kind AS override_kind, o.replicas AS override_replicas, o.until AS override_until,
+           o.actor AS override_actor, o.reason AS override_reason
     FROM workloads w
     JOIN backends b ON b.id = w.backend_id
     LEFT JOIN policies p ON p.id = w.policy_id
+    LEFT JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.current_version
     LEFT JOIN workload_status s ON s.workload_id = w.id
-    LEFT JOIN decisions d ON d.id = s.last_decision_id";
+    LEFT JOIN decisions d ON d.id = s.last_decision_id
+    LEFT JOIN overrides o ON o.id = (
+        SELECT MAX(id) FROM overrides
+        WHERE workload_id = w.id AND ended_at IS NULL AND until > ?1)";
+
+/// Each row with its state, classified at `now`.
+fn classified(mut rows: Vec<WorkloadSummary>, now: DateTime<Utc>) -> Vec<WorkloadSummary> {
+    for r in &mut rows {
+        r.state = crate::server::health::classify(r, now);
+    }
+    rows
+}
 
 impl Store {
     /// Registers a backend; returns its id.
@@ -117,19 +134,51 @@ impl Store {
         .await?)
     }
 
-    /// Overview rows of every workload, by name.
+    /// Overview rows of every workload, by name, with their states.
     pub async fn workload_summaries(&self) -> Result<Vec<WorkloadSummary>, StoreError> {
+        let now = Utc::now();
         let sql = format!("{SUMMARY_SQL} ORDER BY w.name");
-        Ok(sqlx::query_as(&sql).fetch_all(self.pool()).await?)
+        let rows = sqlx::query_as(&sql)
+            .bind(ts(now))
+            .fetch_all(self.pool())
+            .await?;
+        Ok(classified(rows, now))
     }
 
-    /// The overview row of one workload.
+    /// The overview row of one workload, with its state.
     pub async fn workload_summary(&self, id: i64) -> Result<Option<WorkloadSummary>, StoreError> {
-        let sql = format!("{SUMMARY_SQL} WHERE w.id = ?");
-        Ok(sqlx::query_as(&sql)
+        let now = Utc::now();
+        let sql = format!("{SUMMARY_SQL} WHERE w.id = ?2");
+        let rows = sqlx::query_as(&sql)
+            .bind(ts(now))
             .bind(id)
             .fetch_optional(self.pool())
-            .await?)
+            .await?;
+        Ok(classified(rows.into_iter().collect(), now).pop())
+    }
+
+    /// The last hour of every workload as sparkline points (1-minute roll-ups), oldest first.
+    pub async fn sparks(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, Vec<crate::model::workload::SparkPoint>)>, StoreError> {
+        let rows: Vec<(i64, Option<f64>, i64)> = sqlx::query_as(
+            "SELECT workload_id, CASE WHEN load_n > 0 THEN load_sum / load_n END, current_max
+             FROM load_rollups WHERE resolution = 60 AND bucket >= ?
+             ORDER BY workload_id, bucket",
+        )
+        .bind(ts(now - chrono::Duration::hours(1)))
+        .fetch_all(self.pool())
+        .await?;
+        let mut out: Vec<(i64, Vec<crate::model::workload::SparkPoint>)> = Vec::new();
+        for (id, load, replicas) in rows {
+            let point = crate::model::workload::SparkPoint { load, replicas };
+            match out.last_mut() {
+                Some((last, points)) if *last == id => points.push(point),
+                _ => out.push((id, vec![point])),
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -159,9 +208,11 @@ impl Store {
         .bind(id)
         .fetch_all(self.pool())
         .await?;
+        // Actions and changes first: holds are one click away (History, holds shown).
         let filter = DecisionFilter {
             workload_id: Some(id),
             limit: Some(50),
+            hide_holds: true,
             ..Default::default()
         };
         let decisions = self.decisions(&filter).await?;
