@@ -56,6 +56,10 @@ pub struct DecisionFilter {
     /// Keyset paging: only rows with id below this.
     pub before_id: Option<i64>,
     pub limit: Option<u32>,
+    /// Leave out holds (evaluations that changed nothing, outcome `none`): what the History
+    /// page and the workload page show first, with holds one click away.
+    #[serde(default)]
+    pub hide_holds: bool,
 }
 
 /// Directions a decision can take, as the History filter names them.
@@ -66,7 +70,8 @@ pub const OUTCOMES: &[&str] = &["applied", "failed", "intent", "superseded", "no
 impl DecisionFilter {
     /// The filter the History page's query parameters (`workload`, `direction`, `outcome`,
     /// `reason`, `from`, `to`, `before`; `tz`, the UTC offset in minutes the times were typed
-    /// in, default 0) describe, reading `limit` rows. Empty parameters match everything; a
+    /// in, default 0; `holds=1` to include holds, which are left out unless an outcome is
+    /// chosen) describe, reading `limit` rows. Empty parameters match everything; a
     /// value that is not one of the field's values is an error naming the field, never
     /// silently ignored (a filter that is quietly dropped shows rows the reader did not ask
     /// for and believes are the answer).
@@ -151,10 +156,17 @@ impl DecisionFilter {
             }
             r => r,
         };
+        let holds = match get("holds").as_deref() {
+            None | Some("0") => false,
+            Some("1" | "on" | "true") => true,
+            Some(v) => return Err(field("holds", format!("'{}' is not 1 or 0", short(v)))),
+        };
+        let outcome = one_of("outcome", OUTCOMES)?;
         let filter = DecisionFilter {
+            hide_holds: !holds && outcome.is_none(),
             workload_id: id("workload", "a workload id")?,
             direction: one_of("direction", DIRECTIONS)?,
-            outcome: one_of("outcome", OUTCOMES)?,
+            outcome,
             reason,
             from: time("from")?,
             to: time("to")?,
@@ -188,6 +200,7 @@ impl DecisionFilter {
                 "from" => self.from.clone(),
                 "to" => self.to.clone(),
                 "before" => self.before_id.map(|n| n.to_string()),
+                "holds" => (!self.hide_holds).then(|| "1".to_string()),
                 _ => None,
             },
             limit,
@@ -255,9 +268,12 @@ mod filter_tests {
             parse(&[]).expect("empty"),
             DecisionFilter {
                 limit: Some(100),
+                hide_holds: true,
                 ..Default::default()
             }
         );
+        assert!(!parse(&[("holds", "1")]).expect("holds").hide_holds);
+        assert!(!parse(&[("outcome", "none")]).expect("outcome").hide_holds);
     }
 
     #[test]
@@ -272,6 +288,7 @@ mod filter_tests {
             ("to", "2026-13-01T00:00"),
             ("before", "1e3"),
             ("tz", "9999"),
+            ("holds", "maybe"),
         ];
         for (k, v) in cases {
             assert_eq!(parse(&[(k, v)]).err().as_deref(), Some(*k), "{k}={v}");

@@ -20,14 +20,15 @@ use crate::pages::workload::outcome_class;
 
 const PAGE: u32 = 100;
 
-/// Filter from the page's query string (`datetime-local` values are read as UTC); an error
-/// names the parameter that is not a valid filter.
+/// Filter from the page's query string (`datetime-local` values are read in the zone `tz`
+/// names, UTC without it); an error names the parameter that is not a valid filter.
 fn filter_from(q: &ParamsMap) -> Result<DecisionFilter, FieldError> {
     DecisionFilter::from_query(|k| q.get(k), PAGE)
 }
 
 fn matches(f: &DecisionFilter, d: &DecisionRow) -> bool {
     f.before_id.is_none()
+        && !(f.hide_holds && d.outcome == "none")
         && f.to.is_none()
         && f.workload_id.is_none_or(|w| w == d.workload_id)
         && f.direction.as_ref().is_none_or(|x| *x == d.direction)
@@ -90,10 +91,18 @@ pub fn History() -> impl IntoView {
             <div class="form-row"><label for="f-reason">"Reason code"</label>
                 <input id="f-reason" name="reason" type="text" placeholder="e.g. ScaleUpLimit"
                     value=move || query.with(|q| q.get("reason").unwrap_or_default())/></div>
-            <div class="form-row"><label for="f-from">"From (UTC)"</label>
+            // Typed times are read in the zone shown: UTC without JavaScript, the browser's own
+            // (its name and offset filled in by local-time.js) with it.
+            <input type="hidden" name="tz" value="0" data-tz-offset=""/>
+            <div class="form-row"><label for="f-from">"From ("<span data-zone-name="">"UTC"</span>")"</label>
                 <input id="f-from" name="from" type="datetime-local" value=move || query.with(|q| q.get("from").unwrap_or_default())/></div>
-            <div class="form-row"><label for="f-to">"To (UTC)"</label>
+            <div class="form-row"><label for="f-to">"To ("<span data-zone-name="">"UTC"</span>")"</label>
                 <input id="f-to" name="to" type="datetime-local" value=move || query.with(|q| q.get("to").unwrap_or_default())/></div>
+            <div class="form-row field check">
+                <input type="checkbox" id="f-holds" name="holds" value="1"
+                    checked=move || query.with(|q| q.get("holds").is_some_and(|v| v == "1" || v == "on"))/>
+                <label for="f-holds">"Include holds (evaluations that changed nothing)"</label>
+            </div>
             <div class="form-row buttons">
                 <button type="submit" class="button primary">"Filter"</button>
                 <a href="/history" class="button">"Clear"</a>

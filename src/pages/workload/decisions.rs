@@ -1,5 +1,5 @@
 //! The workload's decisions, newest first, each with its explanation: every signal's proposal
-//! and the rules that changed the number.
+//! and the rules that changed the number. Holds are left out (History has them).
 
 use leptos::prelude::*;
 
@@ -14,10 +14,11 @@ pub fn DecisionList(state: RwSignal<WorkloadDetail>) -> impl IntoView {
         <section class="panel" aria-labelledby="decisions-title">
             <div class="panel-head">
                 <h2 id="decisions-title">"Decisions"</h2>
-                <a href=move || format!("/history?workload={}", state.with(|s| s.summary.id))>"All in History"</a>
+                <a id="with-holds" href=move || format!("/history?workload={}&holds=1", state.with(|s| s.summary.id))>"With holds, in History"</a>
             </div>
+            <p class="muted hint">"Scale actions, failures and errors; holds (evaluations that changed nothing) are one click away."</p>
             <Show when=move || state.with(|s| !s.decisions.is_empty())
-                fallback=|| view! { <p class="muted">"No decisions yet: the first evaluation records one."</p> }>
+                fallback=|| view! { <p class="muted">"No actions yet: only holds so far, or no evaluation."</p> }>
                 <ol class="decisions" id="decision-list">
                     {move || state.get().decisions.into_iter().map(decision_item).collect_view()}
                 </ol>

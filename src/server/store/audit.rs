@@ -54,17 +54,42 @@ pub async fn append(
 }
 
 impl Store {
-    /// The newest audit entries first, at most `limit`, older than `before_id` when given.
+    /// The newest audit entries matching `f` first, at most `limit`, each with the name of
+    /// the object it numbers (workload, backend, token) while that exists.
     pub async fn audit_page(
         &self,
-        before_id: Option<i64>,
+        f: &crate::model::audit::AuditFilter,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query_as::<_, AuditEntry>(
-            "SELECT id, at, actor, action, target_kind, target_id, before, after, comment, address
-             FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?",
+            "SELECT * FROM (
+                SELECT a.id, a.at, a.actor, a.action, a.target_kind, a.target_id,
+                    CASE a.target_kind
+                        WHEN 'workload' THEN (SELECT name FROM workloads WHERE CAST(id AS TEXT) = a.target_id)
+                        WHEN 'backend' THEN (SELECT name FROM backends WHERE CAST(id AS TEXT) = a.target_id)
+                        WHEN 'token' THEN (SELECT name FROM api_tokens WHERE CAST(id AS TEXT) = a.target_id)
+                    END AS target_name,
+                    a.before, a.after, a.comment, a.address
+                FROM audit_log a
+                WHERE a.id < ?1
+                  AND (?2 IS NULL OR a.actor = ?2 COLLATE NOCASE)
+                  AND (?3 IS NULL OR a.action = ?3 OR a.action LIKE ?3 || '.%')
+                  AND (?4 IS NULL OR a.target_kind = ?4)
+                  AND (?6 IS NULL OR a.at >= ?6) AND (?7 IS NULL OR a.at < ?7)
+                  AND (?8 OR a.action NOT LIKE 'login.%')
+                ORDER BY a.id DESC)
+             WHERE ?5 IS NULL OR instr(lower(target_id), lower(?5)) > 0
+                OR instr(lower(COALESCE(target_name, '')), lower(?5)) > 0
+             LIMIT ?9",
         )
-        .bind(before_id.unwrap_or(i64::MAX))
+        .bind(f.before_id.unwrap_or(i64::MAX))
+        .bind(f.actor.as_deref())
+        .bind(f.action.as_deref())
+        .bind(f.kind.as_deref())
+        .bind(f.object.as_deref())
+        .bind(f.from.as_deref())
+        .bind(f.to.as_deref())
+        .bind(f.with_sign_ins)
         .bind(limit)
         .fetch_all(self.pool())
         .await?;

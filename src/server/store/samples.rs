@@ -133,8 +133,9 @@ impl Store {
         Ok(q.bind(ts(from)).bind(ts(to)).fetch_all(self.pool()).await?)
     }
 
-    /// Decisions of workload `id` in `[from, to)` that changed something or explain a hold,
-    /// for chart markers (at most 2000, newest kept).
+    /// Decisions of workload `id` in `[from, to)` that did or tried something (holds, outcome
+    /// `none`, are left out: they would bury the actions), for chart markers (at most 2000,
+    /// newest kept).
     pub async fn markers(
         &self,
         id: i64,
@@ -143,7 +144,8 @@ impl Store {
     ) -> Result<Vec<Marker>, StoreError> {
         let mut rows: Vec<Marker> = sqlx::query_as(
             "SELECT id, at, direction, outcome, sentence FROM decisions
-             WHERE workload_id = ? AND at >= ? AND at < ? ORDER BY at DESC LIMIT 2000",
+             WHERE workload_id = ? AND at >= ? AND at < ? AND outcome <> 'none'
+             ORDER BY at DESC LIMIT 2000",
         )
         .bind(id)
         .bind(ts(from))

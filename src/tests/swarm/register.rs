@@ -47,7 +47,10 @@ async fn swarm_registered_backend_is_audited_and_reaches_the_controller() {
         wid
     );
 
-    let audit = store.audit_page(None, 10).await.expect("audit");
+    let audit = store
+        .audit_page(&Default::default(), 10)
+        .await
+        .expect("audit");
     let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
     assert!(actions.contains(&"backend.register"), "{actions:?}");
     assert!(actions.contains(&"workload.create") && actions.contains(&"workload.attach_policy"));
