@@ -45,8 +45,21 @@ pub fn Layout(children: Children) -> impl IntoView {
             <UserMenu/>
         </header>
         <main id="main" tabindex="-1">
+            <Refused/>
             <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>{children()}</ErrorBoundary>
         </main>
+    }
+}
+
+/// Why a form posted without JavaScript was not done (`?refused=…`, set by the server when
+/// it sends the form back to its page).
+#[component]
+fn Refused() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        query.with(|q| q.get("refused")).map(|why| {
+            view! { <p class="notice bad" role="alert" id="refused">"Not done: "{why}</p> }
+        })
     }
 }
 

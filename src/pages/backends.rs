@@ -12,6 +12,8 @@ use leptos_meta::Title;
 
 use crate::api::backends::{list_backends, probe_services, test_backend, AttachPolicy};
 use crate::api::policies::list_policies;
+use crate::components::role::{may, needs};
+use crate::model::auth::Role;
 use crate::model::backends::{BackendInfo, ServiceInfo};
 use crate::model::policies::PolicyRow;
 use crate::model::ApiError;
@@ -78,7 +80,11 @@ pub fn Backends() -> impl IntoView {
                 })
             })}
         </Suspense>
-        <register::RegisterSwarmForm action=register/>
+        {if may(Role::Admin) {
+            view! { <register::RegisterSwarmForm action=register/> }.into_any()
+        } else {
+            view! { <p class="muted" id="backends-role">{needs(Role::Admin, "Adding, changing or removing a backend")}</p> }.into_any()
+        }}
     }
 }
 
@@ -105,7 +111,7 @@ fn BackendPanel(
                 })}
                 <dt>"Workloads"</dt><dd>{b.workloads}</dd>
             </dl>
-            <edit::BackendAdmin b=b.clone() admin/>
+            {may(Role::Admin).then(|| view! { <edit::BackendAdmin b=b.clone() admin/> })}
             {swarm.then(|| view! {
                 <connection::ConnectionTest id result=tested/>
                 <Services id policies attach offered/>
@@ -157,7 +163,13 @@ fn service_row(
     } else {
         format!("no — {}", s.note.clone().unwrap_or_default())
     };
-    let policy_cell = if !s.scalable {
+    let policy_cell = if !may(Role::Editor) {
+        let shown = s.policy.clone().unwrap_or_else(|| "—".into());
+        match s.workload_id {
+            Some(w) => view! { <a href=format!("/workloads/{w}")>{shown}</a> }.into_any(),
+            None => view! { <span class="muted">{shown}</span> }.into_any(),
+        }
+    } else if !s.scalable {
         view! { <span class="muted">"—"</span> }.into_any()
     } else {
         let current = s.policy.clone();

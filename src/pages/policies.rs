@@ -23,7 +23,9 @@ pub fn Policies() -> impl IntoView {
         <Title text="Policies"/>
         <div class="page-head">
             <h1>"Policies"</h1>
-            <a class="button primary" href="/policies/new" id="new-policy">"New policy"</a>
+            {crate::components::role::may(crate::model::auth::Role::Editor).then(|| view! {
+                <a class="button primary" href="/policies/new" id="new-policy">"New policy"</a>
+            })}
         </div>
         <section class="panel" aria-labelledby="policies-title">
             <h2 id="policies-title">"Scaling policies"</h2>

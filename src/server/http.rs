@@ -192,16 +192,23 @@ pub async fn limit_policy_form(
 
 /// Server functions answer every `Err` with 500; this gives each [`ApiError`] its own status
 /// (400 invalid input, 401, 403, 404, 409, 429 when too much runs, 503 for an unreachable
-/// backend) so clients and tests can tell a refused request from a server failure. Only error
-/// bodies are read.
+/// backend) so clients and tests can tell a refused request from a server failure. A form
+/// posted without JavaScript is sent back to its page with the reason instead (`refused`).
+/// Only error bodies are read.
 pub async fn api_error_status(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use crate::model::ApiError;
     let is_api = req.uri().path().starts_with("/api/");
+    let back = plain_form_post(&req)
+        .then(|| referer_path(req.headers()))
+        .flatten();
     let res = next.run(req).await;
-    if !is_api || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+    let status = res.status();
+    let failed =
+        status == StatusCode::INTERNAL_SERVER_ERROR || (back.is_some() && status.is_client_error());
+    if !is_api || !failed {
         return res;
     }
     let (mut parts, body) = res.into_parts();
@@ -209,6 +216,14 @@ pub async fn api_error_status(
         return (StatusCode::INTERNAL_SERVER_ERROR, "error body too large\n").into_response();
     };
     if let Ok(err) = serde_json::from_slice::<ApiError>(&bytes) {
+        // A form posted without JavaScript: back to its page with the reason, never a page
+        // of JSON that loses where the person was.
+        if let Some(back) = back {
+            return refused_to(&back, &err.to_string());
+        }
+        if status != StatusCode::INTERNAL_SERVER_ERROR {
+            return axum::response::Response::from_parts(parts, axum::body::Body::from(bytes));
+        }
         parts.status = match err {
             ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -223,4 +238,46 @@ pub async fn api_error_status(
         };
     }
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// True for a form a browser posted without JavaScript (it asks for a page, not JSON).
+fn plain_form_post(req: &axum::extract::Request) -> bool {
+    let header_has = |name: header::HeaderName, what: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains(what))
+    };
+    req.method() == axum::http::Method::POST
+        && header_has(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        && header_has(header::ACCEPT, "text/html")
+        && !header_has(header::ACCEPT, "application/json")
+}
+
+/// The local path (and query) of the page a form was posted from, from `Referer`; `None`
+/// when there is none or it is not a plain local path.
+fn referer_path(headers: &axum::http::HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
+    let path = &after_scheme[after_scheme.find('/')?..];
+    let path = path.split('#').next().unwrap_or(path);
+    (crate::server::auth::login::safe_next(path) == path).then(|| path.to_string())
+}
+
+/// 303 to `page` with `refused=<why>` (an earlier `refused` dropped), which the layout shows.
+fn refused_to(page: &str, why: &str) -> axum::response::Response {
+    let (path, query) = page.split_once('?').unwrap_or((page, ""));
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("refused="))
+        .collect();
+    let why: String = why.chars().take(300).collect();
+    let mut url = format!("{path}?");
+    for kv in kept {
+        url.push_str(kv);
+        url.push('&');
+    }
+    url.push_str("refused=");
+    url.push_str(&crate::server::auth::gate::urlencode(&why));
+    axum::response::Redirect::to(&url).into_response()
 }

@@ -25,6 +25,8 @@ use crate::model::ApiError;
 /// The editor route.
 #[component]
 pub fn PolicyEditor() -> impl IntoView {
+    // Viewers and operators read the policy; only editors get the buttons that change it.
+    let can_edit = crate::components::role::may(crate::model::auth::Role::Editor);
     let params = use_params_map();
     let query = use_query_map();
     let key = move || {
@@ -57,7 +59,7 @@ pub fn PolicyEditor() -> impl IntoView {
                 let versions = d.id.map(|id| view! { <Versions id versions=list/> });
                 Ok::<_, ApiError>(view! {
                     <Title text=title/>
-                    <EditorForm data=d saved unchanged/>
+                    <EditorForm data=d saved unchanged can_edit/>
                     {versions}
                 })
             })}
@@ -85,9 +87,15 @@ fn read_form(_form: NodeRef<Form>) -> Option<FormFields> {
     None
 }
 
-/// Every field of the policy with validation as you type, lints, what-if and save.
+/// Every field of the policy with validation as you type, lints, what-if and save; read only
+/// (fields disabled, no save panel) unless `can_edit`.
 #[island]
-fn EditorForm(data: EditorData, saved: Option<String>, unchanged: Option<String>) -> impl IntoView {
+fn EditorForm(
+    data: EditorData,
+    saved: Option<String>,
+    unchanged: Option<String>,
+    can_edit: bool,
+) -> impl IntoView {
     let errors = RwSignal::new(data.errors.clone());
     let lints = RwSignal::new(data.lints.clone());
     let fields = RwSignal::new(data.fields.clone());
@@ -164,11 +172,13 @@ fn EditorForm(data: EditorData, saved: Option<String>, unchanged: Option<String>
     .into_any();
     let whatif =
         view! { <WhatIfPanel ctx data=editor_data submit initial=whatif_initial/> }.into_any();
+    let read_only = "Read only: changing or previewing a policy needs the editor role.";
     view! {
         <div class="page-head">
             <h1>{title}</h1>
             <a href="/policies">"All policies"</a>
         </div>
+        {(!can_edit).then(|| view! { <p class="notice" id="editor-role">{read_only}</p> })}
         {saved.map(|v| view! { <p class="notice ok" role="status" id="saved-notice">{format!("Saved version {v}.")}</p> })}
         {unchanged.map(|v| view! { <p class="notice" role="status" id="unchanged-notice">{format!("Nothing changed: the form holds version {v}, which stays current; no new version was saved.")}</p> })}
         {(!data.used_by.is_empty()).then(|| view! {
@@ -182,13 +192,15 @@ fn EditorForm(data: EditorData, saved: Option<String>, unchanged: Option<String>
             <input type="hidden" name=pf::ID value=data.fields.get(pf::ID).to_string()/>
             <input type="hidden" name=pf::BASE_VERSION value=data.fields.get(pf::BASE_VERSION).to_string()/>
             <ErrorSummary errors/>
+            <fieldset class="bare" disabled=!can_edit>
             <div on:input=move |_| recheck() on:change=move |_| recheck()>
                 {name_section}
                 {move || fields.with(|f| policy_fieldsets(ctx, f))}
                 <Lints lints/>
                 {whatif}
             </div>
-            {save_section}
+            </fieldset>
+            {if can_edit { save_section } else { ().into_any() }}
         </ActionForm>
     }
 }

@@ -14,6 +14,7 @@ use crate::model::policies::VersionRow;
 pub fn Versions(id: i64, versions: Vec<VersionRow>) -> impl IntoView {
     let rollback = ServerAction::<RollbackPolicy>::new();
     let newest = versions.first().map(|v| v.version);
+    let can_write = crate::components::role::may(crate::model::auth::Role::Editor);
     view! {
         <section class="panel versions" id="versions" aria-labelledby="versions-title">
             <h2 id="versions-title">"Versions"</h2>
@@ -32,7 +33,7 @@ pub fn Versions(id: i64, versions: Vec<VersionRow>) -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        {versions.into_iter().map(|v| version_row(id, v, newest, rollback)).collect_view()}
+                        {versions.into_iter().map(|v| version_row(id, v, newest, rollback, can_write)).collect_view()}
                     </tbody>
                 </table>
             </div>
@@ -45,6 +46,7 @@ fn version_row(
     v: VersionRow,
     newest: Option<i64>,
     rollback: ServerAction<RollbackPolicy>,
+    can_write: bool,
 ) -> impl IntoView {
     let n = v.version;
     let label = if n == 1 {
@@ -65,7 +67,7 @@ fn version_row(
             }
         })
         .collect_view();
-    let form = (Some(n) != newest).then(|| {
+    let form = (can_write && Some(n) != newest).then(|| {
         view! {
             <ActionForm action=rollback>
                 <input type="hidden" name="id" value=id.to_string()/>

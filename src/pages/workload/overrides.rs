@@ -12,6 +12,9 @@ use crate::model::overrides::{confirm_label, OverrideRow, PinLimits, CONFIRM_OUT
 /// (`limits`), both loaded by the page.
 #[component]
 pub fn OverridePanel(workload_id: i64, rows: Vec<OverrideRow>, limits: PinLimits) -> impl IntoView {
+    use crate::components::role::{may, needs};
+    use crate::model::auth::Role;
+    let can_write = may(Role::Operator);
     let create = ServerAction::<CreateOverride>::new();
     let end = ServerAction::<EndOverride>::new();
     let error = move |field: &'static str| {
@@ -23,7 +26,9 @@ pub fn OverridePanel(workload_id: i64, rows: Vec<OverrideRow>, limits: PinLimits
     view! {
         <section class="panel" aria-labelledby="override-title" id="overrides">
             <h2 id="override-title">"Manual override"</h2>
-            <ul class="plain overrides">{rows.into_iter().map(|o| override_item(o, workload_id, end)).collect_view()}</ul>
+            <ul class="plain overrides">{rows.into_iter().map(|o| override_item(o, workload_id, end, can_write)).collect_view()}</ul>
+            {(!can_write).then(|| view! { <p class="muted" id="override-role">{needs(Role::Operator, "Pinning or pausing")}</p> })}
+            <Show when=move || can_write>
             <ActionForm action=create attr:class="override-form">
                 <input type="hidden" name="workload_id" value=workload_id.to_string()/>
                 <div class="form-row">
@@ -58,6 +63,7 @@ pub fn OverridePanel(workload_id: i64, rows: Vec<OverrideRow>, limits: PinLimits
                 </div>
                 <button type="submit" class="button primary">"Apply override"</button>
             </ActionForm>
+            </Show>
         </section>
     }
 }
@@ -78,6 +84,7 @@ fn override_item(
     o: OverrideRow,
     workload_id: i64,
     end: ServerAction<EndOverride>,
+    can_write: bool,
 ) -> impl IntoView {
     let what = match (o.kind.as_str(), o.replicas) {
         ("pin", Some(n)) => format!("Pinned at {n}"),
@@ -92,7 +99,7 @@ fn override_item(
         <li class=if active { "override active" } else { "override past" }>
             <strong>{what}</strong>" until "<Time iso=o.until.clone()/>
             " — "{o.reason.clone()}<span class="muted">" ("{o.actor.clone()}")"</span>
-            {active.then(|| view! {
+            {(active && can_write).then(|| view! {
                 <ActionForm action=end attr:class="inline">
                     <input type="hidden" name="workload_id" value=workload_id.to_string()/>
                     <input type="hidden" name="id" value=o.id.to_string()/>

@@ -47,6 +47,10 @@ pub fn ResourcesPanel(current: Result<ResourcesView, ApiError>) -> impl IntoView
 
 #[component]
 fn ResourcesForm(v: ResourcesView, set: ServerAction<SetResources>) -> impl IntoView {
+    use crate::components::role::{may, needs};
+    use crate::model::auth::Role;
+    // Everyone reads the values; only editors get a form that changes them.
+    let can_write = may(Role::Editor);
     let r = v.resources;
     let cores = move |x: Option<f64>| x.map(format_cores).unwrap_or_default();
     let memory = move |x: Option<f64>| x.map(format_memory).unwrap_or_default();
@@ -78,6 +82,7 @@ fn ResourcesForm(v: ResourcesView, set: ServerAction<SetResources>) -> impl Into
         <ActionForm action=set attr:id="resources-form" attr:class="resources-form">
             <input type="hidden" name="workload_id" value=v.workload_id.to_string()/>
             <input type="hidden" name="fingerprint" value=v.fingerprint.clone()/>
+            <fieldset class="bare" disabled=!can_write>
             <div class="form-row">
                 <label for="res-cpu_request">"CPU reservation (cores)"</label>
                 <input id="res-cpu_request" name="cpu_request" type="text" inputmode="decimal"
@@ -102,7 +107,12 @@ fn ResourcesForm(v: ResourcesView, set: ServerAction<SetResources>) -> impl Into
                     placeholder="none" value=memory(r.memory_limit)/>
                 <FieldError msg=error("memory_limit")/>
             </div>
-            <button type="submit" class="button primary" id="apply-resources">"Apply resources"</button>
+            </fieldset>
+            {if can_write {
+                view! { <button type="submit" class="button primary" id="apply-resources">"Apply resources"</button> }.into_any()
+            } else {
+                view! { <p class="muted" id="resources-role">{needs(Role::Editor, "Changing resources")}</p> }.into_any()
+            }}
         </ActionForm>
     }
 }
