@@ -107,6 +107,8 @@
     holder.plot = plot;
     charts.set(el, holder);
     el.dataset.drawn = String(spec.points.length);
+    // The server-drawn SVG beside it is for pages without JavaScript.
+    if (el.parentElement) el.parentElement.classList.add("drawn");
   }
 
   window.addEventListener("resize", function () {

@@ -1,9 +1,11 @@
 //! Charts drawn by uPlot through `public/chart.js` once the page is live: a workload's load and
-//! replicas, and plain series (the what-if curves). The chart elements have no children of
-//! their own, so hydration never fights the canvas.
+//! replicas (over a server-drawn SVG that pages without JavaScript keep), and plain series
+//! (the what-if curves). The chart elements have no children of their own, so hydration never
+//! fights the canvas.
 
 use leptos::prelude::*;
 
+use crate::components::chart_svg::WorkloadChartSvg;
 use crate::model::chart::ChartData;
 
 /// Load, target and replicas over time with decision markers; redraws when `data` changes.
@@ -18,10 +20,14 @@ pub fn TimeChart(data: Signal<ChartData>) -> impl IntoView {
         }
     });
     let points = move || data.with(|d| d.points.len());
+    // The page as the server rendered it: shown until uPlot draws (JavaScript off: always).
+    let first = data.get_untracked();
     view! {
-        <div class="chart" node_ref=el id="workload-chart" role="img"
-            aria-label=move || format!("Load and replicas, {} points", points())></div>
-        <noscript><p class="muted">"The chart needs JavaScript; the decisions below are complete without it."</p></noscript>
+        <div class="chart-box">
+            <div class="chart" node_ref=el id="workload-chart" role="img"
+                aria-label=move || format!("Load and replicas, {} points", points())></div>
+            <div class="chart-fallback"><WorkloadChartSvg data=first/></div>
+        </div>
     }
 }
 

@@ -15,6 +15,7 @@ mod lifecycle;
 mod listener;
 mod migrate;
 mod names;
+mod on_call;
 mod pins;
 mod policies;
 mod replay;
