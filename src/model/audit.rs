@@ -32,6 +32,7 @@ pub const ACTION_FAMILIES: &[&str] = &[
 
 /// Filters of the Audit page; empty fields match everything.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AuditFilter {
     /// Who (exact name, any case).
     pub actor: Option<String>,

@@ -89,6 +89,17 @@ impl Store {
         } else {
             8
         };
+        // A new database file turns to WAL on its first connection. Two connections doing that
+        // at once (the pool fills itself while the first caller acquires) can fail with
+        // "database is locked" at once, busy timeout or not; one connection first, alone,
+        // makes the switch, and every later one finds WAL already set.
+        if let DatabaseUrl::SqliteFile(_) = url {
+            use sqlx::Connection;
+            let first = sqlx::SqliteConnection::connect_with(&opts)
+                .await
+                .map_err(open_err)?;
+            first.close().await.map_err(open_err)?;
+        }
         let pool = SqlitePoolOptions::new()
             .max_connections(max)
             .min_connections(1)
