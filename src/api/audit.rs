@@ -8,7 +8,9 @@ use crate::model::ApiError;
 /// Up to 100 entries matching `filter` (see `AuditFilter::from_query` for what the page
 /// sends; sign-ins only when asked for), newest first.
 #[server(endpoint = "audit")]
-pub async fn list_audit(#[server(default)] filter: AuditFilter) -> Result<Vec<AuditEntry>, ApiError> {
+pub async fn list_audit(
+    #[server(default)] filter: AuditFilter,
+) -> Result<Vec<AuditEntry>, ApiError> {
     crate::api::require(crate::model::auth::Role::Viewer)?;
     // Checked as the page's parameters are, whoever calls.
     let filter = AuditFilter::from_query(|k| match k {
