@@ -6,7 +6,7 @@
 //! file names (a backend's TLS folder), `docker` commands and logs. Workload names follow the
 //! backend's own rule, so ebb never stores a name its backend could not have: Swarm services
 //! use swarmkit's `^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$` (at most 63 characters), the simulator
-//! the same rule, Kubernetes DNS-1123 (`namespace/deployment`). Free-text names (policies,
+//! the same rule, Kubernetes DNS-1123 (`namespace/resource.group/name`). Free-text names (policies,
 //! tokens) allow ordinary printable text in any script, but never control characters, line
 //! breaks or bidirectional overrides and isolates (which make text read differently than it
 //! is stored). Every refusal says what is allowed, and never echoes the refused value (it
@@ -36,9 +36,10 @@ pub const BACKEND_RULE: &str = "a backend name is 1 to 63 letters (A-Z, a-z), di
 pub const USER_RULE: &str = "a user name is 1 to 64 letters (A-Z, a-z), digits, '.', '-', '_' \
      and '@', starting and ending with a letter or digit";
 /// What a Kubernetes workload name may be.
-pub const KUBERNETES_RULE: &str = "a Kubernetes workload is `namespace/name`: the namespace 1 to \
-     63 lowercase letters, digits and '-', the name up to 253 of those and '.', each part \
-     starting and ending with a letter or digit (DNS-1123)";
+pub const KUBERNETES_RULE: &str = "a Kubernetes workload is `namespace/resource.group/name` (e.g. \
+     `shop/deployments.apps/web`): the namespace 1 to 63 lowercase letters, digits and '-', the \
+     resource and the name up to 253 of those and '.', each part starting and ending with a \
+     letter or digit (DNS-1123)";
 
 /// Checks the name of a workload of a backend of `kind` ("swarm", "simulator", "kubernetes")
 /// by that backend's own rule.
@@ -67,15 +68,23 @@ pub fn user(name: &str) -> Result<(), String> {
     identifier(name, USER_MAX, |c| "._-@".contains(c), USER_RULE)
 }
 
-/// Checks a Kubernetes workload name: `namespace/name`, a DNS-1123 label and subdomain.
+/// Checks a Kubernetes workload name: `namespace/resource.group/name` (the core group has no
+/// `.group`), a DNS-1123 label, a resource and a DNS-1123 subdomain.
 pub fn kubernetes(name: &str) -> Result<(), String> {
-    let Some((ns, object)) = name.split_once('/') else {
-        return Err(format!(
-            "no '/' between namespace and name; {KUBERNETES_RULE}"
-        ));
+    let mut parts = name.splitn(3, '/');
+    let (Some(ns), Some(resource), Some(object)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(format!("it needs two '/'; {KUBERNETES_RULE}"));
     };
+    dns_label(ns)?;
     let lower = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-    identifier_with(ns, 63, lower, |c| c == '-', KUBERNETES_RULE)?;
+    identifier_with(
+        resource,
+        253,
+        lower,
+        |c| c == '-' || c == '.',
+        KUBERNETES_RULE,
+    )?;
     identifier_with(
         object,
         253,
@@ -83,6 +92,12 @@ pub fn kubernetes(name: &str) -> Result<(), String> {
         |c| c == '-' || c == '.',
         KUBERNETES_RULE,
     )
+}
+
+/// Checks a Kubernetes namespace (a DNS-1123 label).
+pub fn dns_label(name: &str) -> Result<(), String> {
+    let lower = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    identifier_with(name, 63, lower, |c| c == '-', KUBERNETES_RULE)
 }
 
 /// Checks a policy name (free text).

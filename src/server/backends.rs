@@ -11,6 +11,8 @@ pub use registry::Registry;
 
 use crate::server::clock::Clock;
 use crate::server::controller::Controller;
+use crate::server::orchestrator::kubernetes::settings::KubeSettings;
+use crate::server::orchestrator::kubernetes::KubernetesBackend;
 use crate::server::orchestrator::simulator::{SimWorkloadSpec, SimulatorBackend};
 use crate::server::orchestrator::swarm::{SwarmBackend, SwarmSettings};
 use crate::server::orchestrator::Orchestrator;
@@ -43,7 +45,8 @@ pub async fn connect_missing(
         tracing::info!("backend {id} was removed; its orchestrator is dropped");
     }
     for backend in backends {
-        let stale = backend.kind == "swarm" && registry.is_stale(backend.id, &backend.settings);
+        let stale = matches!(backend.kind.as_str(), "swarm" | "kubernetes")
+            && registry.is_stale(backend.id, &backend.settings);
         if controller.backend(backend.id).is_some() && !stale {
             continue;
         }
@@ -79,6 +82,25 @@ pub async fn connect_missing(
                     // daemon the operator no longer means.
                     registry.remove(backend.id);
                     tracing::error!("backend {}: {e}", backend.name);
+                }
+            },
+            "kubernetes" => match KubeSettings::from_json(&backend.settings) {
+                Ok(settings) => {
+                    if stale {
+                        tracing::info!("backend {}: settings changed, reconnecting", backend.name);
+                    }
+                    registry.insert_built(
+                        backend.id,
+                        &backend.settings,
+                        Arc::new(KubernetesBackend::new(settings)),
+                    );
+                }
+                Err(e) => {
+                    registry.remove(backend.id);
+                    tracing::error!(
+                        "backend {}: stored Kubernetes settings unusable: {e}",
+                        backend.name
+                    );
                 }
             },
             other => tracing::warn!(

@@ -8,6 +8,7 @@
 //! repeated call after a crash is harmless.
 
 pub mod fault;
+pub mod kubernetes;
 pub mod simulator;
 pub mod swarm;
 mod to_engine;

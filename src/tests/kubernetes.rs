@@ -216,6 +216,66 @@ async fn test_host_turns_deployments_into_pods_and_scales_through_the_subresourc
     assert_eq!(spec, Some(3), "the stale write changed nothing");
 }
 
+/// Serves `metrics.k8s.io` through its two CRDs and waits until they are established.
+async fn metrics_api(client: &Client) {
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for (plural, kind, scope) in [
+        ("pods", "PodMetrics", "Namespaced"),
+        ("nodes", "NodeMetrics", "Cluster"),
+    ] {
+        let made = crds
+            .create(&PostParams::default(), &metrics_crd(plural, kind, scope))
+            .await;
+        made_or_there(made, &format!("CRD {plural}.metrics.k8s.io"));
+    }
+    wait_for("the metrics CRDs established", 30, || async {
+        let c = crds.get("pods.metrics.k8s.io").await.ok()?;
+        let established = c
+            .status?
+            .conditions?
+            .into_iter()
+            .any(|c| c.type_ == "Established" && c.status == "True");
+        established.then_some(())
+    })
+    .await;
+}
+
+/// Writes (or replaces) pod `pod`'s PodMetrics in `ns`: `cpu` of container `app`.
+async fn pod_metric(client: &Client, ns: &str, pod: &str, cpu: &str) {
+    let resource = ApiResource {
+        group: "metrics.k8s.io".into(),
+        version: "v1beta1".into(),
+        api_version: "metrics.k8s.io/v1beta1".into(),
+        kind: "PodMetrics".into(),
+        plural: "pods".into(),
+    };
+    let metrics: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &resource);
+    let body = json!({
+        "apiVersion": "metrics.k8s.io/v1beta1",
+        "kind": "PodMetrics",
+        "metadata": { "name": pod, "namespace": ns },
+        "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "window": "30s",
+        "containers": [{ "name": "app", "usage": { "cpu": cpu, "memory": "50Mi" } }]
+    });
+    // Right after a CRD is established its endpoint can answer 404 or 429 for a moment.
+    wait_for("PodMetrics written", 30, || async {
+        match metrics
+            .patch(
+                pod,
+                &PatchParams::apply("ebb-tests").force(),
+                &Patch::Apply(&body),
+            )
+            .await
+        {
+            Ok(_) => Some(()),
+            Err(kube::Error::Api(s)) if s.code == 404 || s.code == 429 => None,
+            Err(e) => panic!("PodMetrics {pod}: {e}"),
+        }
+    })
+    .await;
+}
+
 /// The CRDs that serve `metrics.k8s.io` here as metrics-server does on a cluster.
 fn metrics_crd(plural: &str, kind: &str, scope: &str) -> CustomResourceDefinition {
     serde_json::from_value(json!({
@@ -244,26 +304,7 @@ async fn test_host_serves_pod_metrics_where_metrics_server_does() {
     let Some(client) = admin_in("test host pod metrics", ns).await else {
         return;
     };
-    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    for (plural, kind, scope) in [
-        ("pods", "PodMetrics", "Namespaced"),
-        ("nodes", "NodeMetrics", "Cluster"),
-    ] {
-        let made = crds
-            .create(&PostParams::default(), &metrics_crd(plural, kind, scope))
-            .await;
-        made_or_there(made, &format!("CRD {plural}.metrics.k8s.io"));
-    }
-    wait_for("the metrics CRDs established", 30, || async {
-        let c = crds.get("pods.metrics.k8s.io").await.ok()?;
-        let established = c
-            .status?
-            .conditions?
-            .into_iter()
-            .any(|c| c.type_ == "Established" && c.status == "True");
-        established.then_some(())
-    })
-    .await;
+    metrics_api(&client).await;
 
     let resource = ApiResource {
         group: "metrics.k8s.io".into(),
@@ -374,4 +415,152 @@ async fn test_host_refuses_a_user_without_rights_naming_verb_and_resource() {
         "get",
         "deployments/scale",
     );
+}
+
+/// The backend over the test host's admin kubeconfig (or the limited one), in namespace `ns`.
+fn backend(
+    path: &Path,
+    ns: &str,
+    client: Client,
+) -> ebb::server::orchestrator::kubernetes::KubernetesBackend {
+    use ebb::server::orchestrator::kubernetes::settings::{
+        Connection, KubeSettings, DEFAULT_LABEL,
+    };
+    let settings = KubeSettings {
+        connection: Connection::Kubeconfig {
+            path: path.display().to_string(),
+            context: String::new(),
+        },
+        namespaces: vec![ns.to_string()],
+        label: DEFAULT_LABEL.to_string(),
+        timeout_secs: 10,
+    };
+    ebb::server::orchestrator::kubernetes::KubernetesBackend::with_client(settings, client)
+}
+
+#[tokio::test]
+async fn the_backend_lists_observes_and_scales_a_deployment() {
+    use ebb::server::orchestrator::{ObservedState, Orchestrator, OrchestratorError};
+    let (test, ns) = ("kubernetes backend", "kb-orch");
+    let Some(client) = admin_in(test, ns).await else {
+        return;
+    };
+    let path = kubeconfig(test, "EBB_TEST_KUBECONFIG").expect("kubeconfig");
+    metrics_api(&client).await;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    made_or_there(
+        deployments
+            .create(&PostParams::default(), &web_deployment(2))
+            .await,
+        "deployment web",
+    );
+    // Another Deployment without ebb's label, with pods of its own.
+    let mut unlabelled = serde_json::to_value(web_deployment(1)).expect("json");
+    unlabelled["metadata"] = json!({ "name": "batch" });
+    unlabelled["spec"]["selector"]["matchLabels"]["app"] = json!("batch");
+    unlabelled["spec"]["template"]["metadata"]["labels"]["app"] = json!("batch");
+    let unlabelled: Deployment = serde_json::from_value(unlabelled).expect("deployment");
+    made_or_there(
+        deployments
+            .create(&PostParams::default(), &unlabelled)
+            .await,
+        "deployment batch",
+    );
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let names = wait_for("two pods of web", 60, || async {
+        let n = pod_names(&pods).await;
+        (n.len() == 2).then_some(n)
+    })
+    .await;
+    for (pod, cpu) in names.iter().zip(["80m", "120m"]) {
+        run_pod(&pods, pod).await;
+        pod_metric(&client, ns, pod, cpu).await;
+    }
+
+    let b = backend(&path, ns, client.clone());
+    let listed: Vec<String> = b
+        .list_workloads()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|w| w.name)
+        .collect();
+    let web = format!("{ns}/deployments.apps/web");
+    assert_eq!(
+        listed,
+        vec![web.clone()],
+        "the labelled Deployment only: not its ReplicaSet, not the unlabelled one"
+    );
+
+    let obs = wait_for("both pods ready with metrics", 30, || async {
+        let o = b.observe(&web).await.expect("observe");
+        let ready = o
+            .instances
+            .iter()
+            .filter(|i| i.state == ObservedState::Ready && i.metrics.contains_key("cpu"))
+            .count();
+        (ready == 2).then_some(o)
+    })
+    .await;
+    assert_eq!(obs.replicas, 2);
+    let total: f64 = obs.instances.iter().map(|i| i.metrics["cpu"]).sum();
+    assert!((total - 0.2).abs() < 1e-9, "cpu of both pods: {total}");
+    assert_eq!(obs.instances[0].containers[0].requests.cpu, Some(0.1));
+    assert_eq!(obs.instances[0].sample_window_secs, Some(30.0));
+    assert_eq!(
+        obs.resources.cpu_request,
+        Some(0.1),
+        "the pod template's requests"
+    );
+
+    // Scale with the observed resourceVersion: done. With it again after the change (a
+    // `kubectl scale` between read and write looks the same): refused, the change kept.
+    let up = b.scale(&web, 3, &obs.token).await.expect("scale to 3");
+    assert_eq!(up.replicas, 3);
+    match b.scale(&web, 5, &obs.token).await {
+        Err(OrchestratorError::Conflict(_)) => {}
+        other => panic!("a stale token must conflict: {other:?}"),
+    }
+    let spec = deployments
+        .get("web")
+        .await
+        .expect("web")
+        .spec
+        .and_then(|s| s.replicas);
+    assert_eq!(spec, Some(3));
+
+    // Resources of the one container, guarded by the object's resourceVersion.
+    let (current, token) = b.resources(&web).await.expect("resources");
+    let mut more = current.clone();
+    more.cpu_request = Some(0.25);
+    more.memory_limit = Some(256.0 * 1024.0 * 1024.0);
+    b.set_resources(&web, &more, &token)
+        .await
+        .expect("set resources");
+    let (after, _) = b.resources(&web).await.expect("resources again");
+    assert_eq!(
+        (after.cpu_request, after.memory_limit),
+        (Some(0.25), Some(268435456.0))
+    );
+    match b.set_resources(&web, &current, &token).await {
+        Err(OrchestratorError::Conflict(_)) => {}
+        other => panic!("resources with a stale token must conflict: {other:?}"),
+    }
+
+    // An account without rights gets what was refused, by verb and resource.
+    let limited_path = kubeconfig(test, "EBB_TEST_KUBECONFIG_LIMITED").expect("limited");
+    let limited = backend(&limited_path, ns, self::client(&limited_path).await);
+    match limited.observe(&web).await {
+        Err(OrchestratorError::Auth(m)) => {
+            assert!(
+                m.contains("cannot get resource \"deployments/scale\""),
+                "{m}"
+            )
+        }
+        other => panic!("the limited account must be refused: {other:?}"),
+    }
+    match limited.list_workloads().await {
+        Err(OrchestratorError::Auth(m)) => assert!(m.contains("cannot list"), "{m}"),
+        other => panic!("listing nothing it may see must say so: {other:?}"),
+    }
 }

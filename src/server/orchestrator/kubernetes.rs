@@ -1,0 +1,626 @@
+//! The Kubernetes (and OpenShift) backend on kube-rs: every object that serves a `scale`
+//! subresource (Deployments, StatefulSets, ReplicaSets, CRDs such as Argo Rollouts or
+//! OpenShift's DeploymentConfig), found through API discovery, in the backend's namespaces and
+//! matching its label selector, except objects another scalable object controls (a
+//! Deployment's ReplicaSets). A workload is named `namespace/resource.group/name`.
+//!
+//! Observe reads the Scale (replicas, selector, resourceVersion as the concurrency token), the
+//! pods behind its selector and their PodMetrics from `metrics.k8s.io` (one list per namespace,
+//! never watched: metrics-server serves no watch). Scale writes the Scale with the observed
+//! resourceVersion, so a change made meanwhile answers 409 and the controller decides again;
+//! nothing else of the object is touched. Set resources patches one container of the pod
+//! template (objects without one refuse with the reason).
+//!
+//! Left for later (issue 12): reflectors instead of lists per observation, Events, HPA/KEDA
+//! detection and take-over, the registration form, manifests.
+
+pub mod pods;
+pub mod quantity;
+pub mod scale;
+pub mod settings;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use kube::core::ApiResource;
+use kube::discovery::{ApiCapabilities, Discovery, Scope};
+use kube::Client;
+use serde_json::{json, Value};
+
+use self::scale::{ObjectName, ScaleView};
+use self::settings::{Connection, KubeSettings};
+use super::{
+    ObservedInstance, Orchestrator, OrchestratorError, ResourceSpec, ScaleOutcome,
+    WorkloadObservation, WorkloadRef,
+};
+
+/// How long a discovery of the scalable resources is reused.
+const DISCOVERY_TTL: Duration = Duration::from_secs(300);
+
+/// A Kubernetes backend.
+pub struct KubernetesBackend {
+    settings: KubeSettings,
+    client: tokio::sync::OnceCell<Client>,
+    scalable: tokio::sync::Mutex<Option<(Instant, Vec<ApiResource>)>>,
+}
+
+impl KubernetesBackend {
+    /// A backend that connects on its first call (a bad setting then fails every call with
+    /// what to fix, on this backend's workloads).
+    pub fn new(settings: KubeSettings) -> KubernetesBackend {
+        KubernetesBackend {
+            settings,
+            client: tokio::sync::OnceCell::new(),
+            scalable: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// A backend over a client made elsewhere.
+    pub fn with_client(settings: KubeSettings, client: Client) -> KubernetesBackend {
+        KubernetesBackend {
+            settings,
+            client: tokio::sync::OnceCell::new_with(Some(client)),
+            scalable: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    async fn client(&self) -> Result<Client, OrchestratorError> {
+        self.client
+            .get_or_try_init(|| connect(&self.settings))
+            .await
+            .cloned()
+    }
+
+    /// Every resource that serves `scale`, from discovery (cached for [`DISCOVERY_TTL`]).
+    async fn scalable_resources(&self) -> Result<Vec<ApiResource>, OrchestratorError> {
+        let mut cached = self.scalable.lock().await;
+        if let Some((at, list)) = cached.as_ref() {
+            if at.elapsed() < DISCOVERY_TTL {
+                return Ok(list.clone());
+            }
+        }
+        let client = self.client().await?;
+        let discovery = Discovery::new(client)
+            .run()
+            .await
+            .map_err(|e| classify("API discovery", e))?;
+        let mut list = Vec::new();
+        for group in discovery.groups() {
+            for (ar, caps) in group.recommended_resources() {
+                if serves_scale(&caps) && caps.scope == Scope::Namespaced {
+                    list.push(ar);
+                }
+            }
+        }
+        *cached = Some((Instant::now(), list.clone()));
+        Ok(list)
+    }
+
+    /// The discovered resource `name.resource_group()` names.
+    async fn resource_of(&self, name: &ObjectName) -> Result<ApiResource, OrchestratorError> {
+        self.scalable_resources()
+            .await?
+            .into_iter()
+            .find(|ar| ar.plural == name.resource && ar.group == name.group)
+            .ok_or_else(|| {
+                OrchestratorError::NotFound(format!(
+                    "{}: the API server serves no scalable resource {}",
+                    name,
+                    name.resource_group()
+                ))
+            })
+    }
+
+    fn namespaced(
+        &self,
+        client: &Client,
+        ns: Option<&str>,
+        ar: &ApiResource,
+    ) -> Api<DynamicObject> {
+        match ns {
+            Some(ns) => Api::namespaced_with(client.clone(), ns, ar),
+            None => Api::all_with(client.clone(), ar),
+        }
+    }
+
+    async fn read_scale(
+        &self,
+        client: &Client,
+        name: &ObjectName,
+        ar: &ApiResource,
+    ) -> Result<ScaleView, OrchestratorError> {
+        let api: Api<DynamicObject> = self.namespaced(client, Some(&name.namespace), ar);
+        let obj = api
+            .get_subresource("scale", &name.name)
+            .await
+            .map_err(|e| classify(&format!("{name}: reading its scale"), e))?;
+        let body = serde_json::to_value(&obj)
+            .map_err(|e| OrchestratorError::Rejected(format!("{name}: scale: {e}")))?;
+        scale::read(&body).map_err(|e| OrchestratorError::Rejected(format!("{name}: {e}")))
+    }
+
+    /// PodMetrics of namespace `ns` by pod name; `Err` with what to install when the metrics
+    /// API is not served.
+    async fn pod_metrics(
+        &self,
+        client: &Client,
+        ns: &str,
+    ) -> Result<BTreeMap<String, pods::PodSample>, String> {
+        let ar = ApiResource {
+            group: "metrics.k8s.io".into(),
+            version: "v1beta1".into(),
+            api_version: "metrics.k8s.io/v1beta1".into(),
+            kind: "PodMetrics".into(),
+            plural: "pods".into(),
+        };
+        let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &ar);
+        match api.list(&ListParams::default()).await {
+            Ok(list) => Ok(list
+                .items
+                .iter()
+                .filter_map(|o| serde_json::to_value(o).ok())
+                .filter_map(|v| pods::sample_of(&v))
+                .collect()),
+            Err(kube::Error::Api(s)) if s.code == 404 => Err(
+                "the cluster serves no metrics.k8s.io API: install metrics-server for CPU and memory"
+                    .into(),
+            ),
+            Err(e) => Err(format!("pod metrics of namespace {ns} unreadable: {}", classify("metrics", e))),
+        }
+    }
+}
+
+fn serves_scale(caps: &ApiCapabilities) -> bool {
+    caps.subresources
+        .iter()
+        .any(|(sub, _)| sub.plural == "scale")
+}
+
+/// A client for `settings` (kubeconfig and context, in-cluster, or URL with a token file and
+/// a CA file), with the backend's timeout on every call.
+async fn connect(settings: &KubeSettings) -> Result<Client, OrchestratorError> {
+    use kube::config::{KubeConfigOptions, Kubeconfig};
+    let bad = |what: &str, e: &dyn std::fmt::Display| {
+        OrchestratorError::Unreachable(format!("{what}: {e}"))
+    };
+    let mut config = match &settings.connection {
+        Connection::InCluster => kube::Config::incluster()
+            .map_err(|e| bad("not inside a cluster (no service account mounted)", &e))?,
+        Connection::Kubeconfig { path, context } => {
+            let kc =
+                Kubeconfig::read_from(path).map_err(|e| bad(&format!("kubeconfig {path}"), &e))?;
+            let opts = KubeConfigOptions {
+                context: (!context.is_empty()).then(|| context.clone()),
+                ..Default::default()
+            };
+            kube::Config::from_custom_kubeconfig(kc, &opts)
+                .await
+                .map_err(|e| bad(&format!("kubeconfig {path}"), &e))?
+        }
+        Connection::Url {
+            url,
+            token_file,
+            ca_file,
+        } => {
+            // The kubeconfig a person would write for this: kube reads the token file (again
+            // when it changes) and the CA file itself.
+            let mut cluster = json!({ "server": url });
+            if let Some(ca) = ca_file {
+                cluster["certificate-authority"] = json!(ca);
+            }
+            let kc: Kubeconfig = serde_json::from_value(json!({
+                "apiVersion": "v1", "kind": "Config",
+                "clusters": [{ "name": "ebb", "cluster": cluster }],
+                "users": [{ "name": "ebb", "user": { "tokenFile": token_file } }],
+                "contexts": [{ "name": "ebb", "context": { "cluster": "ebb", "user": "ebb" } }],
+                "current-context": "ebb",
+            }))
+            .map_err(|e| bad("connection settings", &e))?;
+            kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+                .await
+                .map_err(|e| bad(url, &e))?
+        }
+    };
+    let timeout = Duration::from_secs(settings.timeout_secs);
+    config.connect_timeout = Some(timeout);
+    config.read_timeout = Some(timeout);
+    config.write_timeout = Some(timeout);
+    Client::try_from(config).map_err(|e| classify("connecting", e))
+}
+
+/// A kube-rs error as a backend error: 401/403 are auth (the API server's message names the
+/// verb and resource that were refused), 404 not found, 409 a concurrent change, other
+/// statuses as they are; TLS failures and unreachable servers by what failed.
+pub fn classify(what: &str, e: kube::Error) -> OrchestratorError {
+    match e {
+        kube::Error::Api(s) => {
+            let msg = format!("{what}: {}", s.message);
+            match s.code {
+                401 => OrchestratorError::Auth(format!(
+                    "{msg} (the token or certificate was not accepted)"
+                )),
+                403 => OrchestratorError::Auth(msg),
+                404 => OrchestratorError::NotFound(msg),
+                409 => OrchestratorError::Conflict(msg),
+                400 | 422 => OrchestratorError::Rejected(msg),
+                code => OrchestratorError::Status(code, msg),
+            }
+        }
+        kube::Error::RustlsTls(e) => OrchestratorError::Tls(format!("{what}: {e}")),
+        kube::Error::SerdeError(e) => OrchestratorError::Rejected(format!(
+            "{what}: unexpected answer from the API server: {e}"
+        )),
+        kube::Error::Auth(e) => OrchestratorError::Auth(format!("{what}: {e}")),
+        other => {
+            let text = chain(&other);
+            if text.contains("certificate") || text.contains("tls") || text.contains("TLS") {
+                OrchestratorError::Tls(format!("{what}: {text}"))
+            } else {
+                OrchestratorError::Unreachable(format!("{what}: {text}"))
+            }
+        }
+    }
+}
+
+/// An error with its sources, one sentence.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// True when another scalable object controls `obj` (a Deployment's ReplicaSet): scaling it
+/// would fight its owner.
+fn controlled_by_scalable(obj: &DynamicObject, scalable: &[ApiResource]) -> bool {
+    obj.metadata
+        .owner_references
+        .iter()
+        .flatten()
+        .filter(|o| o.controller == Some(true))
+        .any(|o| {
+            let group = o.api_version.split_once('/').map_or("", |(g, _)| g);
+            scalable
+                .iter()
+                .any(|ar| ar.kind == o.kind && ar.group == group)
+        })
+}
+
+#[async_trait]
+impl Orchestrator for KubernetesBackend {
+    async fn list_workloads(&self) -> Result<Vec<WorkloadRef>, OrchestratorError> {
+        let client = self.client().await?;
+        let scalable = self.scalable_resources().await?;
+        let mut params = ListParams::default();
+        if !self.settings.label.is_empty() {
+            params = params.labels(&self.settings.label);
+        }
+        let namespaces: Vec<Option<&str>> = if self.settings.namespaces.is_empty() {
+            vec![None]
+        } else {
+            self.settings
+                .namespaces
+                .iter()
+                .map(|n| Some(n.as_str()))
+                .collect()
+        };
+        let mut out = Vec::new();
+        let mut refused = None;
+        for ar in &scalable {
+            for ns in &namespaces {
+                let api: Api<DynamicObject> = self.namespaced(&client, *ns, ar);
+                let list = match api.list(&params).await {
+                    Ok(list) => list,
+                    // A resource this account may not list is not ours to scale; others
+                    // (Deployments, say) still are. When it may list none, that is the answer.
+                    Err(kube::Error::Api(s)) if s.code == 403 => {
+                        refused.get_or_insert_with(|| {
+                            classify(&format!("listing {}", ar.plural), kube::Error::Api(s))
+                        });
+                        continue;
+                    }
+                    Err(kube::Error::Api(s)) if s.code == 404 || s.code == 405 => continue,
+                    Err(e) => return Err(classify(&format!("listing {}", ar.plural), e)),
+                };
+                for obj in list.items {
+                    if controlled_by_scalable(&obj, &scalable) {
+                        continue;
+                    }
+                    let name = ObjectName {
+                        namespace: obj.metadata.namespace.clone().unwrap_or_default(),
+                        resource: ar.plural.clone(),
+                        group: ar.group.clone(),
+                        name: obj.metadata.name.clone().unwrap_or_default(),
+                    };
+                    out.push(WorkloadRef {
+                        name: name.to_string(),
+                        scalable: true,
+                        note: None,
+                    });
+                }
+            }
+        }
+        if let (true, Some(e)) = (out.is_empty(), refused) {
+            return Err(e);
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    async fn observe(&self, workload: &str) -> Result<WorkloadObservation, OrchestratorError> {
+        let name = parse_name(workload)?;
+        let client = self.client().await?;
+        let ar = self.resource_of(&name).await?;
+        let scale = self.read_scale(&client, &name, &ar).await?;
+        let mut notes = Vec::new();
+        let pods: Vec<Pod> = if scale.selector.is_empty() {
+            notes.push(format!(
+                "{name}: its scale names no pod selector, so ebb cannot see its pods"
+            ));
+            Vec::new()
+        } else {
+            let api: Api<Pod> = Api::namespaced(client.clone(), &name.namespace);
+            api.list(&ListParams::default().labels(&scale.selector))
+                .await
+                .map_err(|e| classify(&format!("{name}: listing its pods"), e))?
+                .items
+        };
+        let samples = match self.pod_metrics(&client, &name.namespace).await {
+            Ok(s) => s,
+            Err(why) => {
+                notes.push(why);
+                BTreeMap::new()
+            }
+        };
+        let instances: Vec<ObservedInstance> = pods
+            .iter()
+            .map(|p| {
+                let pod_name = p.metadata.name.as_deref().unwrap_or_default();
+                pods::instance(p, samples.get(pod_name))
+            })
+            .collect();
+        let resources = template_resources(&self.object(&client, &name, &ar).await?)
+            .map(|(_, r)| r)
+            .unwrap_or_default();
+        Ok(WorkloadObservation {
+            at: chrono::Utc::now(),
+            replicas: scale.desired,
+            token: scale.resource_version,
+            resources,
+            instances,
+            external: BTreeMap::new(),
+            demand: None,
+            notes,
+            ready_change_note: None,
+        })
+    }
+
+    async fn scale(
+        &self,
+        workload: &str,
+        replicas: u32,
+        token: &str,
+    ) -> Result<ScaleOutcome, OrchestratorError> {
+        let name = parse_name(workload)?;
+        let client = self.client().await?;
+        let ar = self.resource_of(&name).await?;
+        let mut seen = self.read_scale(&client, &name, &ar).await?;
+        if seen.resource_version != token {
+            return Err(OrchestratorError::Conflict(format!(
+                "{name} changed since it was observed (resourceVersion {token} → {})",
+                seen.resource_version
+            )));
+        }
+        // The token the controller observed goes back to the API server: a write made in
+        // between (a `kubectl scale`) makes this one fail with 409 and is kept.
+        seen.resource_version = token.to_string();
+        let body = scale::request(&seen, &name.namespace, &name.name, replicas);
+        let api: Api<DynamicObject> = self.namespaced(&client, Some(&name.namespace), &ar);
+        let done = api
+            .replace_subresource("scale", &name.name, &PostParams::default(), &body)
+            .await
+            .map_err(|e| classify(&format!("{name}: scaling to {replicas}"), e))?;
+        let after = serde_json::to_value(&done)
+            .ok()
+            .and_then(|v| scale::read(&v).ok())
+            .ok_or_else(|| {
+                OrchestratorError::Rejected(format!("{name}: the scale answer is unreadable"))
+            })?;
+        Ok(ScaleOutcome {
+            replicas: after.desired,
+            token: after.resource_version,
+        })
+    }
+
+    async fn resources(&self, workload: &str) -> Result<(ResourceSpec, String), OrchestratorError> {
+        let name = parse_name(workload)?;
+        let client = self.client().await?;
+        let ar = self.resource_of(&name).await?;
+        let obj = self.object(&client, &name, &ar).await?;
+        let (_, spec) = template_resources(&obj).ok_or_else(|| no_template(&name))?;
+        Ok((
+            spec,
+            generation_token(obj.metadata.generation.unwrap_or_default()),
+        ))
+    }
+
+    async fn set_resources(
+        &self,
+        workload: &str,
+        resources: &ResourceSpec,
+        token: &str,
+    ) -> Result<String, OrchestratorError> {
+        let name = parse_name(workload)?;
+        let client = self.client().await?;
+        let ar = self.resource_of(&name).await?;
+        let obj = self.object(&client, &name, &ar).await?;
+        let (container, _) = template_resources(&obj).ok_or_else(|| no_template(&name))?;
+        let generation = obj.metadata.generation.unwrap_or_default();
+        if token != generation_token(generation) {
+            return Err(OrchestratorError::Conflict(format!(
+                "{name} was changed since its resources were read ({token} → {})",
+                generation_token(generation)
+            )));
+        }
+        let index = template_containers(&obj)
+            .and_then(|cs| {
+                cs.iter()
+                    .position(|c| c.get("name").and_then(Value::as_str) == Some(&container))
+            })
+            .ok_or_else(|| no_template(&name))?;
+        // The container's resources as they are, with cpu and memory set or removed: other
+        // resources (ephemeral-storage, GPUs) stay as they were.
+        let mut spec = template_containers(&obj)
+            .and_then(|cs| cs[index].get("resources").cloned())
+            .unwrap_or_else(|| json!({}));
+        for (kind, res, value) in [
+            (
+                "requests",
+                "cpu",
+                resources.cpu_request.map(quantity::cores),
+            ),
+            (
+                "requests",
+                "memory",
+                resources.memory_request.map(quantity::bytes),
+            ),
+            ("limits", "cpu", resources.cpu_limit.map(quantity::cores)),
+            (
+                "limits",
+                "memory",
+                resources.memory_limit.map(quantity::bytes),
+            ),
+        ] {
+            set_quantity(&mut spec, kind, res, value);
+        }
+        // A JSON patch of the one container, guarded by the object's generation (which only a
+        // change of its spec moves, unlike resourceVersion, which every status update of the
+        // controller-manager moves) and by the container's name at that index: when either
+        // test fails the API server applies nothing.
+        let at = format!("/spec/template/spec/containers/{index}");
+        let patch: json_patch::Patch = serde_json::from_value(json!([
+            { "op": "test", "path": "/metadata/generation", "value": generation },
+            { "op": "test", "path": format!("{at}/name"), "value": container },
+            { "op": "add", "path": format!("{at}/resources"),
+              "value": spec },
+        ]))
+        .map_err(|e| OrchestratorError::Rejected(format!("{name}: resources patch: {e}")))?;
+        let api: Api<DynamicObject> = self.namespaced(&client, Some(&name.namespace), &ar);
+        let done = match api
+            .patch(
+                &name.name,
+                &PatchParams::default(),
+                &Patch::Json::<()>(patch),
+            )
+            .await
+        {
+            // A failed `test` answers 422 ("testing value … failed"): someone changed it.
+            Err(kube::Error::Api(s)) if s.code == 422 && s.message.contains("test") => {
+                return Err(OrchestratorError::Conflict(format!(
+                    "{name} was changed while its resources were being set: {}",
+                    s.message
+                )))
+            }
+            other => other.map_err(|e| classify(&format!("{name}: setting resources"), e))?,
+        };
+        Ok(generation_token(
+            done.metadata.generation.unwrap_or_default(),
+        ))
+    }
+}
+
+/// The concurrency token of a workload's resources: its generation.
+fn generation_token(generation: i64) -> String {
+    format!("generation {generation}")
+}
+
+impl KubernetesBackend {
+    async fn object(
+        &self,
+        client: &Client,
+        name: &ObjectName,
+        ar: &ApiResource,
+    ) -> Result<DynamicObject, OrchestratorError> {
+        let api: Api<DynamicObject> = self.namespaced(client, Some(&name.namespace), ar);
+        api.get(&name.name)
+            .await
+            .map_err(|e| classify(&name.to_string(), e))
+    }
+}
+
+fn parse_name(workload: &str) -> Result<ObjectName, OrchestratorError> {
+    ObjectName::parse(workload).ok_or_else(|| {
+        OrchestratorError::NotFound(format!(
+            "`{workload}` is not a Kubernetes workload name; {}",
+            crate::model::names::KUBERNETES_RULE
+        ))
+    })
+}
+
+fn no_template(name: &ObjectName) -> OrchestratorError {
+    OrchestratorError::Rejected(format!(
+        "{name} has no pod template (spec.template.spec.containers) ebb can change; set its resources where its pods are defined"
+    ))
+}
+
+fn template_containers(obj: &DynamicObject) -> Option<&Vec<Value>> {
+    obj.data
+        .pointer("/spec/template/spec/containers")?
+        .as_array()
+}
+
+/// The container ebb's resources form changes (the first of the pod template) and its
+/// requests and limits; `None` for objects without a pod template.
+fn template_resources(obj: &DynamicObject) -> Option<(String, ResourceSpec)> {
+    let first = template_containers(obj)?.first()?;
+    let name = first.get("name")?.as_str()?.to_string();
+    let read = |kind: &str, res: &str| {
+        first
+            .pointer(&format!("/resources/{kind}/{res}"))
+            .and_then(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .or_else(|| v.as_f64().map(|n| n.to_string()))
+            })
+            .and_then(|q| quantity::parse(&q))
+    };
+    Some((
+        name,
+        ResourceSpec {
+            cpu_request: read("requests", "cpu"),
+            memory_request: read("requests", "memory"),
+            cpu_limit: read("limits", "cpu"),
+            memory_limit: read("limits", "memory"),
+        },
+    ))
+}
+
+/// Sets (or with `None` removes) `resources.<kind>.<res>`, dropping a map left empty.
+fn set_quantity(resources: &mut Value, kind: &str, res: &str, value: Option<String>) {
+    if !resources.is_object() {
+        *resources = json!({});
+    }
+    let map = &mut resources[kind];
+    if !map.is_object() {
+        *map = json!({});
+    }
+    let m = map.as_object_mut().expect("an object");
+    match value {
+        Some(v) => {
+            m.insert(res.to_string(), Value::String(v));
+        }
+        None => {
+            m.remove(res);
+        }
+    }
+    if m.is_empty() {
+        resources.as_object_mut().expect("an object").remove(kind);
+    }
+}
