@@ -19,6 +19,9 @@ pub struct BackendInfo {
     pub host: String,
     /// Whether TLS client files are set (their paths and contents are never sent).
     pub tls: bool,
+    /// Which namespaces and objects a Kubernetes backend manages (empty for Swarm).
+    #[serde(default)]
+    pub scope: String,
     /// Workloads of this backend, and their names.
     pub workloads: i64,
     pub workload_names: Vec<String>,

@@ -1,6 +1,6 @@
-//! Backends: the registered clusters, a connection test for each Swarm backend, the services it
-//! offers (scalable or not, and why), attaching a policy to a service, the form to register
-//! a new Swarm backend, and editing or removing one. Forms are plain posts (the connection test
+//! Backends: the registered clusters, a connection test for each Swarm and Kubernetes backend,
+//! the services (workloads) it offers (scalable or not, and why), attaching a policy to one,
+//! the forms to register a new Swarm or Kubernetes backend, and editing or removing one. Forms are plain posts (the connection test
 //! a plain GET), so the page works before (or without) WASM.
 
 mod connection;
@@ -22,6 +22,7 @@ use crate::model::ApiError;
 #[component]
 pub fn Backends() -> impl IntoView {
     let register = ServerAction::<crate::api::backends::RegisterSwarm>::new();
+    let register_kube = ServerAction::<crate::api::backends::RegisterKubernetes>::new();
     let attach = ServerAction::<AttachPolicy>::new();
     let admin = edit::AdminActions::new();
     let query = leptos_router::hooks::use_query_map();
@@ -33,6 +34,7 @@ pub fn Backends() -> impl IntoView {
         move || {
             (
                 register.version().get(),
+                register_kube.version().get(),
                 attach.version().get(),
                 admin.version(),
             )
@@ -81,7 +83,10 @@ pub fn Backends() -> impl IntoView {
             })}
         </Suspense>
         {if may(Role::Admin) {
-            view! { <register::RegisterSwarmForm action=register/> }.into_any()
+            view! {
+                <register::RegisterSwarmForm action=register/>
+                <register::RegisterKubernetesForm action=register_kube/>
+            }.into_any()
         } else {
             view! { <p class="muted" id="backends-role">{needs(Role::Admin, "Adding, changing or removing a backend")}</p> }.into_any()
         }}
@@ -100,6 +105,8 @@ fn BackendPanel(
 ) -> impl IntoView {
     let id = b.id;
     let swarm = b.kind == "swarm";
+    let kube = b.kind == "kubernetes";
+    let cluster = swarm || kube;
     view! {
         <section class="panel backend" id=format!("backend-{id}") aria-labelledby=format!("backend-{id}-title")>
             <h2 id=format!("backend-{id}-title")>{b.name.clone()}" "<span class="badge">{b.kind.clone()}</span></h2>
@@ -109,12 +116,16 @@ fn BackendPanel(
                     <dt>"Label filter"</dt>
                     <dd>{if b.label.is_empty() { "(all services)".to_string() } else { b.label.clone() }}</dd>
                 })}
+                {kube.then(|| view! {
+                    <dt>"API server"</dt><dd>{b.address.clone()}</dd>
+                    <dt>"Manages"</dt><dd>{b.scope.clone()}</dd>
+                })}
                 <dt>"Workloads"</dt><dd>{b.workloads}</dd>
             </dl>
             {may(Role::Admin).then(|| view! { <edit::BackendAdmin b=b.clone() admin/> })}
-            {swarm.then(|| view! {
+            {cluster.then(|| view! {
                 <connection::ConnectionTest id result=tested/>
-                <Services id policies attach offered/>
+                <Services id kube policies attach offered/>
             })}
         </section>
     }
@@ -125,19 +136,25 @@ fn BackendPanel(
 #[component]
 fn Services(
     id: i64,
+    /// A Kubernetes backend (its services are workloads: Deployments and the like).
+    kube: bool,
     policies: Vec<PolicyRow>,
     attach: ServerAction<AttachPolicy>,
     offered: Option<Result<Vec<ServiceInfo>, ApiError>>,
 ) -> impl IntoView {
     let body = match offered {
         None => None,
+        Some(Ok(list)) if list.is_empty() && kube => Some(view! {
+            <p class="muted">"No scalable object matches the namespaces and label selector. Label one with "
+                <code>"kubectl label deployment NAME ebb.io/enabled=true"</code>"."</p>
+        }.into_any()),
         Some(Ok(list)) if list.is_empty() => Some(view! {
             <p class="muted">"No service matches the label filter. Label one with "
                 <code>"docker service update --label-add ebb.enable=true NAME"</code>"."</p>
         }.into_any()),
         Some(Ok(list)) => Some(view! {
             <table class="services">
-                <thead><tr><th>"Service"</th><th>"Scalable"</th><th>"Policy"</th></tr></thead>
+                <thead><tr><th>{if kube { "Workload" } else { "Service" }}</th><th>"Scalable"</th><th>"Policy"</th></tr></thead>
                 <tbody>
                     {list.into_iter().map(|s| service_row(id, s, &policies, attach)).collect_view()}
                 </tbody>
@@ -146,7 +163,7 @@ fn Services(
         Some(Err(e)) => Some(view! { <p class="inline-error backend-down" role="alert">{e.to_string()}</p> }.into_any()),
     };
     view! {
-        <h3>"Services"</h3>
+        <h3>{if kube { "Workloads" } else { "Services" }}</h3>
         {body}
     }
 }

@@ -564,3 +564,179 @@ async fn the_backend_lists_observes_and_scales_a_deployment() {
         other => panic!("listing nothing it may see must say so: {other:?}"),
     }
 }
+
+/// The test host's API URL, CA file and the bearer token of the kubeconfig at `path`.
+fn url_token_ca(path: &Path) -> (String, String, String) {
+    let kc = Kubeconfig::read_from(path).expect("kubeconfig");
+    let cluster = kc.clusters[0].cluster.clone().expect("cluster");
+    let user = kc.auth_infos[0].auth_info.clone().expect("user");
+    use secrecy::ExposeSecret;
+    let token = user.token.expect("token").expose_secret().to_string();
+    (
+        cluster.server.expect("server"),
+        token,
+        cluster.certificate_authority.expect("ca file"),
+    )
+}
+
+#[tokio::test]
+async fn a_kubernetes_backend_registered_by_url_and_token_names_what_its_account_may_not_do() {
+    use super::backends::{admin, post};
+    use axum::http::StatusCode;
+    let (test, ns) = ("kubernetes registration", "kb-reg");
+    let Some(admin_client) = admin_in(test, ns).await else {
+        return;
+    };
+    let limited_path = kubeconfig(test, "EBB_TEST_KUBECONFIG_LIMITED").expect("limited");
+    let (url, token, ca_file) = url_token_ca(&limited_path);
+    let ca_pem = std::fs::read_to_string(&ca_file).expect("ca");
+    let (state, dir) = super::support::state().await;
+    let app = admin(&state).await;
+    let form = |name: &'static str, url: &str, token: &str| {
+        vec![
+            ("name", name.to_string()),
+            ("connection", "url".to_string()),
+            ("url", url.to_string()),
+            ("token", token.to_string()),
+            ("ca", ca_pem.clone()),
+            ("namespaces", ns.to_string()),
+            ("label", "ebb.io/enabled=true".to_string()),
+        ]
+    };
+    let send_form = |pairs: Vec<(&'static str, String)>| {
+        let app = app.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post(&app, "/api/register_kubernetes", &pairs).await
+        }
+    };
+
+    // Bad input names its field and stores nothing.
+    let (status, text) = send_form(form("bad", "ftp://x", &token)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert!(text.contains("url") && text.contains("https://"), "{text}");
+    let (status, text) = send_form(form("bad", &url, "two words")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert!(text.contains("token"), "{text}");
+    assert!(state.store().backends().await.expect("list").is_empty());
+
+    let (status, text) = send_form(form("cluster", &url, &token)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let id: i64 = text.trim().parse().expect("id");
+    let row = state.store().backend(id).await.expect("read").expect("row");
+    assert!(
+        !row.settings.contains(&token),
+        "the token is never stored in settings"
+    );
+    let tls_dir = dir.path().join("backend-tls");
+    let saved: Vec<_> = std::fs::read_dir(tls_dir.join("cluster"))
+        .expect("secret files")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(saved.len(), 2, "token and CA saved: {saved:?}");
+    #[cfg(unix)]
+    for f in &saved {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(f).expect("file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{} readable by ebb only", f.display());
+    }
+    let audit: Vec<String> = sqlx::query_scalar("SELECT COALESCE(after, '') FROM audit_log")
+        .fetch_all(state.store().pool())
+        .await
+        .expect("audit");
+    assert!(
+        audit.iter().all(|a| !a.contains(&token)),
+        "the token is never audited"
+    );
+
+    // The account has no rights in the namespace: the test names what to grant.
+    let id_pair = [("id", text.as_str())];
+    let test_backend = || post(&app, "/api/test_backend", &id_pair);
+    let (status, answer) = test_backend().await;
+    assert_ne!(status, StatusCode::OK, "{answer}");
+    for needed in [
+        "list deployments.apps in namespace kb-reg",
+        "update deployments.apps/scale in namespace kb-reg",
+        "list pods in namespace kb-reg",
+    ] {
+        assert!(answer.contains(needed), "{needed}: {answer}");
+    }
+
+    // Granted what scaling needs (not Events): the test passes and says what still lacks.
+    let role = json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+        "metadata": { "name": "ebb-scale", "namespace": ns },
+        "rules": [
+            { "apiGroups": ["apps"], "resources": ["deployments", "statefulsets", "replicasets"], "verbs": ["get", "list", "watch"] },
+            { "apiGroups": ["apps"], "resources": ["deployments/scale", "statefulsets/scale", "replicasets/scale"], "verbs": ["get", "update"] },
+            { "apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"] }
+        ]
+    });
+    let binding = json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": { "name": "ebb-scale", "namespace": ns },
+        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "ebb-scale" },
+        "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "ebb-limited" }]
+    });
+    let apply = PatchParams::apply("ebb-tests").force();
+    Api::<k8s_openapi::api::rbac::v1::Role>::namespaced(admin_client.clone(), ns)
+        .patch("ebb-scale", &apply, &Patch::Apply(&role))
+        .await
+        .expect("role");
+    Api::<k8s_openapi::api::rbac::v1::RoleBinding>::namespaced(admin_client.clone(), ns)
+        .patch("ebb-scale", &apply, &Patch::Apply(&binding))
+        .await
+        .expect("binding");
+    let mut last = String::new();
+    for _ in 0..40 {
+        let (status, answer) = test_backend().await;
+        last = answer;
+        if status == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let answer: String = serde_json::from_str(&last).unwrap_or(last);
+    // (The test host is built without version stamps, so its version reads as unknown.)
+    assert!(
+        answer.starts_with("Kubernetes ") && answer.contains(" at https://127.0.0.1:"),
+        "{answer}"
+    );
+    assert!(answer.contains("namespace kb-reg"), "{answer}");
+    assert!(answer.contains("Works without: "), "{answer}");
+    assert!(
+        answer.contains("create events in namespace kb-reg (to write its reasons as Events)"),
+        "{answer}"
+    );
+
+    // A token the API server does not accept: 401, said as such.
+    let (status, text2) = send_form(form("wrong-token", &url, "not-a-real-token")).await;
+    assert_eq!(status, StatusCode::OK, "{text2}");
+    let (status, answer) = post(&app, "/api/test_backend", &[("id", text2.trim())]).await;
+    assert_ne!(status, StatusCode::OK, "{answer}");
+    assert!(
+        answer.contains("not accepted") || answer.contains("auth"),
+        "{answer}"
+    );
+
+    // The page shows the backend and its scope, never the token.
+    let (_, page) = super::support::get(&app, "/backends").await;
+    assert!(
+        page.contains("namespace kb-reg; objects labelled ebb.io/enabled=true"),
+        "scope shown"
+    );
+    assert!(!page.contains(&token));
+
+    // Removed: its saved secrets go with it.
+    let (status, text3) = post(
+        &app,
+        "/api/remove_backend",
+        &[("id", text.trim()), ("confirm", "")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text3}");
+    assert!(
+        saved.iter().all(|f| !f.exists()),
+        "secret files removed with the backend"
+    );
+}

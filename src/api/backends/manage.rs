@@ -122,6 +122,15 @@ pub async fn remove_backend(id: i64, confirm: String) -> Result<(), ApiError> {
             let old = SwarmSettings::from_json(&backend.settings).ok();
             let swarm = old.as_ref().filter(|_| backend.kind == "swarm");
             super::ssr::forget_files(swarm, None, &state.inner.tls_dir);
+            if backend.kind == "kubernetes" {
+                if let Ok(k) =
+                    crate::server::orchestrator::kubernetes::settings::KubeSettings::from_json(
+                        &backend.settings,
+                    )
+                {
+                    super::ssr::forget_kube_files(&k, &state.inner.tls_dir);
+                }
+            }
             tracing::info!(
                 "{actor} removed backend {} with {} workload(s)",
                 backend.name,

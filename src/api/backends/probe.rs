@@ -10,6 +10,8 @@ use std::time::Duration;
 use crate::model::backends::ServiceInfo;
 use crate::model::ApiError;
 use crate::server::orchestrator::fault::shown;
+use crate::server::orchestrator::kubernetes::settings::KubeSettings;
+use crate::server::orchestrator::kubernetes::KubernetesBackend;
 use crate::server::orchestrator::swarm::{SwarmBackend, SwarmSettings};
 use crate::server::orchestrator::{Orchestrator, OrchestratorError, WorkloadRef};
 use crate::server::state::AppState;
@@ -29,7 +31,18 @@ pub async fn probe<T>(
     what: &str,
     call: impl Future<Output = Result<T, OrchestratorError>>,
 ) -> Result<T, ApiError> {
-    match tokio::time::timeout(PROBE_DEADLINE, call).await {
+    probe_within(PROBE_DEADLINE, name, what, call).await
+}
+
+/// [`probe`] with another deadline (a Kubernetes connection test runs API discovery and
+/// several access reviews, which take longer than one call).
+pub async fn probe_within<T>(
+    deadline: Duration,
+    name: &str,
+    what: &str,
+    call: impl Future<Output = Result<T, OrchestratorError>>,
+) -> Result<T, ApiError> {
+    match tokio::time::timeout(deadline, call).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => {
             tracing::warn!("backend {name}: {what}: {e}");
@@ -43,7 +56,7 @@ pub async fn probe<T>(
             Err(ApiError::Unavailable(format!(
                 "{what}: not answering within {} s; check that the backend runs and that ebb \
                  can reach its address",
-                PROBE_DEADLINE.as_secs()
+                deadline.as_secs()
             )))
         }
     }
@@ -64,10 +77,50 @@ pub fn swarm_of(b: &BackendRow) -> Result<SwarmBackend, ApiError> {
     Ok(SwarmBackend::new(settings))
 }
 
-/// The services Swarm backend `b` offers, with the workloads already made of them.
+/// A fresh Kubernetes client for stored backend `b`.
+pub fn kube_of(b: &BackendRow) -> Result<KubernetesBackend, ApiError> {
+    if b.kind != "kubernetes" {
+        return Err(ApiError::Conflict(format!(
+            "backend {} is a {} backend, not Kubernetes",
+            b.name, b.kind
+        )));
+    }
+    let settings = KubeSettings::from_json(&b.settings).map_err(|e| {
+        ApiError::Internal(format!("stored settings of {} unreadable: {e}", b.name))
+    })?;
+    Ok(KubernetesBackend::new(settings))
+}
+
+/// A fresh client for stored backend `b` of a real cluster (Swarm or Kubernetes).
+pub fn cluster_of(b: &BackendRow) -> Result<Arc<dyn Orchestrator>, ApiError> {
+    match b.kind.as_str() {
+        "kubernetes" => Ok(Arc::new(kube_of(b)?)),
+        _ => Ok(Arc::new(swarm_of(b)?)),
+    }
+}
+
+/// Whether backend `b` is a real cluster ebb lists workloads of.
+pub fn is_cluster(b: &BackendRow) -> bool {
+    matches!(b.kind.as_str(), "swarm" | "kubernetes")
+}
+
+/// The services (workloads) backend `b` offers, with the workloads already made of them.
 pub async fn services(state: &AppState, b: &BackendRow) -> Result<Vec<ServiceInfo>, ApiError> {
-    let swarm = swarm_of(b)?;
-    let refs = probe(&b.name, "cannot list services", swarm.list_workloads()).await?;
+    // Kubernetes: the controller's own client when it has one (its API discovery is cached).
+    let cluster = match state
+        .backends()
+        .get(b.id)
+        .filter(|_| b.kind == "kubernetes")
+    {
+        Some(o) => o,
+        None => cluster_of(b)?,
+    };
+    let what = if b.kind == "kubernetes" {
+        "cannot list workloads"
+    } else {
+        "cannot list services"
+    };
+    let refs = probe(&b.name, what, cluster.list_workloads()).await?;
     let attached = state.store().backend_workloads(b.id).await?;
     Ok(refs
         .into_iter()
@@ -90,7 +143,7 @@ pub async fn services(state: &AppState, b: &BackendRow) -> Result<Vec<ServiceInf
 pub async fn check_listed(state: &AppState, b: &BackendRow, service: &str) -> Result<(), ApiError> {
     let orchestrator: Arc<dyn Orchestrator> = match state.backends().get(b.id) {
         Some(o) => o,
-        None if b.kind == "swarm" => Arc::new(swarm_of(b)?),
+        None if is_cluster(b) => cluster_of(b)?,
         None => {
             return Err(ApiError::Unavailable(format!(
                 "backend {} is not connected yet (the controller connects new backends within \
@@ -108,9 +161,18 @@ pub async fn check_listed(state: &AppState, b: &BackendRow, service: &str) -> Re
         None => Err(ApiError::invalid(
             "service",
             format!(
-                "backend {} lists no service {service} (Swarm lists only services with its \
-                 label filter); pick one of the services shown under it",
-                b.name
+                "backend {} lists no {} {service} ({}); pick one of those shown under it",
+                b.name,
+                if b.kind == "kubernetes" {
+                    "workload"
+                } else {
+                    "service"
+                },
+                if b.kind == "kubernetes" {
+                    "Kubernetes lists only objects with a scale subresource in its namespaces that match its label selector"
+                } else {
+                    "Swarm lists only services with its label filter"
+                }
             ),
         )),
         Some(r) if !r.scalable => Err(ApiError::invalid(

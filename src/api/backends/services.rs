@@ -18,8 +18,14 @@ pub async fn test_backend(id: i64) -> Result<String, ApiError> {
     let Some(b) = store.backend(id).await? else {
         return Err(ApiError::NotFound(format!("there is no backend {id}")));
     };
+    let failed = "connection test failed";
+    if b.kind == "kubernetes" {
+        let kube = super::probe::kube_of(&b)?;
+        let deadline = std::time::Duration::from_secs(10);
+        return super::probe::probe_within(deadline, &b.name, failed, kube.test_connection()).await;
+    }
     let swarm = super::probe::swarm_of(&b)?;
-    super::probe::probe(&b.name, "connection test failed", swarm.test_connection()).await
+    super::probe::probe(&b.name, failed, swarm.test_connection()).await
 }
 
 /// The services backend `id` offers, with the workloads already made of them.
@@ -33,7 +39,7 @@ pub async fn backend_services(id: i64) -> Result<Vec<ServiceInfo>, ApiError> {
     super::probe::services(&state, &b).await
 }
 
-/// The services of every Swarm backend, all asked at once: the whole answer takes about the
+/// The services of every Swarm and Kubernetes backend, all asked at once: the whole answer takes about the
 /// probe deadline at most, however many backends do not answer.
 #[server(endpoint = "backends_services")]
 pub async fn probe_services() -> Result<Vec<ServiceProbe>, ApiError> {
@@ -44,7 +50,7 @@ pub async fn probe_services() -> Result<Vec<ServiceProbe>, ApiError> {
         .backends()
         .await?
         .into_iter()
-        .filter(|b| b.kind == "swarm")
+        .filter(super::probe::is_cluster)
         .collect();
     let asks = swarms.iter().map(|b| {
         let state = state.clone();

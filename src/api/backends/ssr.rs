@@ -12,12 +12,38 @@ use std::path::{Path, PathBuf};
 
 use crate::model::backends::{is_pem, BackendInfo};
 use crate::model::ApiError;
+use crate::server::orchestrator::kubernetes::settings::{Connection, KubeSettings};
 use crate::server::orchestrator::swarm::settings::SettingsError;
 use crate::server::orchestrator::swarm::{SwarmSettings, TlsFiles};
 use crate::server::store::workloads::BackendRow;
 
 /// The page's view of `b` (no secrets: whether TLS files are set, never their paths).
 pub fn info(b: &BackendRow, workloads: Vec<String>) -> BackendInfo {
+    if b.kind == "kubernetes" {
+        let settings = KubeSettings::from_json(&b.settings).ok();
+        return BackendInfo {
+            id: b.id,
+            name: b.name.clone(),
+            kind: b.kind.clone(),
+            address: settings.as_ref().map_or(
+                "(stored settings unreadable)".into(),
+                KubeSettings::describe,
+            ),
+            label: settings
+                .as_ref()
+                .map(|s| s.label.clone())
+                .unwrap_or_default(),
+            socket: String::new(),
+            host: String::new(),
+            tls: false,
+            scope: settings
+                .as_ref()
+                .map(KubeSettings::scope)
+                .unwrap_or_default(),
+            workloads: i64::try_from(workloads.len()).unwrap_or(i64::MAX),
+            workload_names: workloads,
+        };
+    }
     let settings = (b.kind == "swarm")
         .then(|| SwarmSettings::from_json(&b.settings).ok())
         .flatten();
@@ -37,6 +63,7 @@ pub fn info(b: &BackendRow, workloads: Vec<String>) -> BackendInfo {
         socket: text(settings.as_ref().and_then(|s| s.socket.as_ref())),
         host: text(settings.as_ref().and_then(|s| s.host.as_ref())),
         tls: settings.as_ref().is_some_and(|s| s.tls.is_some()),
+        scope: String::new(),
         workloads: i64::try_from(workloads.len()).unwrap_or(i64::MAX),
         workload_names: workloads,
     }
@@ -146,6 +173,150 @@ pub fn settings(
     Ok((s, files))
 }
 
+/// What the Kubernetes registration form sends.
+pub struct KubeForm<'a> {
+    pub name: &'a str,
+    /// `kubeconfig`, `in_cluster` or `url`.
+    pub connection: &'a str,
+    pub kubeconfig: &'a str,
+    pub context: &'a str,
+    pub url: &'a str,
+    /// The bearer token, pasted (saved to a private file) or a file path.
+    pub token: &'a str,
+    /// The API server's CA: a path or pasted PEM; empty = publicly trusted.
+    pub ca: &'a str,
+    /// Comma- or space-separated; empty = all namespaces.
+    pub namespaces: &'a str,
+    pub label: &'a str,
+}
+
+/// Checked Kubernetes settings from `form`; a pasted token or CA is written to a new private
+/// file under `tls_dir`, kept only once the caller stores the backend.
+pub fn kube_settings(
+    form: &KubeForm<'_>,
+    tls_dir: &Path,
+) -> Result<(KubeSettings, NewFiles), ApiError> {
+    check_name(form.name)?;
+    let mut files = NewFiles::default();
+    let dir = tls_dir.join(form.name);
+    let connection = match form.connection {
+        "kubeconfig" => Connection::Kubeconfig {
+            path: form.kubeconfig.trim().to_string(),
+            context: form.context.trim().to_string(),
+        },
+        "in_cluster" => Connection::InCluster,
+        "url" => {
+            let token = form.token.trim();
+            if token.is_empty() {
+                return Err(ApiError::invalid(
+                    "token",
+                    "paste the bearer token (`oc whoami -t`, or a service account's token), or give the path of a file holding it",
+                ));
+            }
+            if token.chars().any(char::is_whitespace) {
+                return Err(ApiError::invalid(
+                    "token",
+                    "a bearer token has no spaces or line breaks: paste only the token",
+                ));
+            }
+            let token_file = if token.starts_with('/') {
+                token.to_string()
+            } else {
+                secret_file(&dir, "token", token, &mut files)?
+            };
+            let ca = form.ca.trim();
+            let ca_file = match ca {
+                "" => None,
+                pem if is_pem(pem) => Some(secret_file(&dir, "ca", pem, &mut files)?),
+                path => Some(path.to_string()),
+            };
+            Connection::Url {
+                url: form.url.trim().trim_end_matches('/').to_string(),
+                token_file,
+                ca_file,
+            }
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "connection",
+                "choose how ebb reaches the API server: kubeconfig, in-cluster or URL and token",
+            ))
+        }
+    };
+    let settings = KubeSettings {
+        connection,
+        namespaces: form
+            .namespaces
+            .split([',', ' ', '\n'])
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect(),
+        label: form.label.trim().to_string(),
+        timeout_secs: 10,
+    };
+    if let Err(why) = settings.check() {
+        let field = match &settings.connection {
+            _ if why.starts_with("namespace") => "namespaces",
+            _ if why.starts_with("the label") => "label",
+            Connection::Kubeconfig { .. } => "kubeconfig",
+            Connection::Url { .. } if why.contains("URL") => "url",
+            Connection::Url { .. } => "token",
+            Connection::InCluster => "connection",
+        };
+        return Err(ApiError::invalid(field, why));
+    }
+    if let Connection::Kubeconfig { path, .. } = &settings.connection {
+        if !Path::new(path).is_file() {
+            return Err(ApiError::invalid(
+                "kubeconfig",
+                format!("there is no file {path} on the ebb server; copy the kubeconfig there (readable by ebb only) and give its path"),
+            ));
+        }
+    }
+    if let Connection::Url {
+        token_file,
+        ca_file,
+        ..
+    } = &settings.connection
+    {
+        for (field, file) in [("token", Some(token_file)), ("ca", ca_file.as_ref())] {
+            if let Some(file) = file.filter(|f| !Path::new(f).is_file()) {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("there is no file {file} on the ebb server"),
+                ));
+            }
+        }
+        if let Err(why) = crate::server::orchestrator::kubernetes::token_file_ok(token_file) {
+            return Err(ApiError::invalid("token", why));
+        }
+    }
+    Ok((settings, files))
+}
+
+/// `value` saved as a new private file `dir/<what>-<random>` (0600); returns its path.
+fn secret_file(
+    dir: &Path,
+    what: &'static str,
+    value: &str,
+    files: &mut NewFiles,
+) -> Result<String, ApiError> {
+    let path = dir.join(format!(
+        "{what}-{}",
+        crate::server::auth::secrets::random_hex(6)
+    ));
+    // Exactly the value: the Kubernetes client sends a token file's contents as they are, a
+    // final line break included.
+    write_private_exact(&path, value).map_err(|e| {
+        // The error names the file, never its contents.
+        tracing::error!("cannot save the {what} to {}: {e}", path.display());
+        ApiError::Internal(format!("cannot save the {what} file"))
+    })?;
+    files.0.push(path.clone());
+    Ok(path.display().to_string())
+}
+
 /// A path as given, or pasted PEM contents saved as a new `dir/<what>-<random>.pem` (0600).
 fn tls_file(
     dir: &Path,
@@ -170,6 +341,10 @@ fn tls_file(
 }
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    write_private_exact(path, &format!("{contents}\n"))
+}
+
+fn write_private_exact(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
@@ -179,8 +354,7 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     let mut f = opts.open(path)?;
-    f.write_all(contents.as_bytes())?;
-    f.write_all(b"\n")
+    f.write_all(contents.as_bytes())
 }
 
 /// Removes the files ebb wrote under `tls_dir` for `old` (pasted PEM contents) that `new` no
@@ -202,6 +376,31 @@ pub fn forget_files(old: Option<&SwarmSettings>, new: Option<&SwarmSettings>, tl
         }
         if let Some(dir) = p.parent() {
             // Fails while other files remain, as intended.
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// Removes the token and CA files ebb wrote under `tls_dir` for a removed Kubernetes backend.
+/// Paths an operator gave are never touched.
+pub fn forget_kube_files(settings: &KubeSettings, tls_dir: &Path) {
+    let Connection::Url {
+        token_file,
+        ca_file,
+        ..
+    } = &settings.connection
+    else {
+        return;
+    };
+    for path in [Some(token_file), ca_file.as_ref()].into_iter().flatten() {
+        let p = Path::new(path);
+        if !p.starts_with(tls_dir) {
+            continue;
+        }
+        if let Err(e) = std::fs::remove_file(p) {
+            tracing::warn!("cannot remove unused secret file {path}: {e}");
+        }
+        if let Some(dir) = p.parent() {
             let _ = std::fs::remove_dir(dir);
         }
     }

@@ -14,6 +14,7 @@
 //! Left for later (issue 12): reflectors instead of lists per observation, Events, HPA/KEDA
 //! detection and take-over, the registration form, manifests.
 
+pub mod access;
 pub mod pods;
 pub mod quantity;
 pub mod scale;
@@ -114,6 +115,50 @@ impl KubernetesBackend {
             })
     }
 
+    /// The connection test: the API server's version, what this account may not do in the
+    /// backend's namespaces (missing essentials fail the test with the verbs and resources to
+    /// grant), the workloads found, and a JWT token's expiry.
+    pub async fn test_connection(&self) -> Result<String, OrchestratorError> {
+        let client = self.client().await?;
+        let info = client
+            .apiserver_version()
+            .await
+            .map_err(|e| classify("asking the API server's version", e))?;
+        let missing = access::missing(&client, &self.settings.namespaces).await?;
+        let warnings = access::verdict(&missing).map_err(OrchestratorError::Auth)?;
+        let workloads = self.list_workloads().await?;
+        // Viewers read this line: the server's own string only when it looks like a version.
+        let version = Some(info.git_version)
+            .filter(|v| {
+                v.len() <= 40
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".-+~_".contains(c))
+            })
+            .unwrap_or_else(|| "(unknown version)".into());
+        let mut msg = format!(
+            "Kubernetes {version} at {}; {}: {} workload(s)",
+            self.settings.describe(),
+            self.settings.scope(),
+            workloads.len()
+        );
+        if !warnings.is_empty() {
+            msg.push_str(&format!(". Works without: {}", warnings.join("; ")));
+        }
+        if let Connection::Url { token_file, .. } = &self.settings.connection {
+            let token = std::fs::read_to_string(token_file).unwrap_or_default();
+            if let Some(exp) =
+                access::jwt_expiry(&token).and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            {
+                let days = (exp - chrono::Utc::now()).num_hours() as f64 / 24.0;
+                msg.push_str(&format!(
+                    ". Its token expires {} (in {days:.1} days): replace it before then",
+                    exp.format("%Y-%m-%d %H:%M UTC")
+                ));
+            }
+        }
+        Ok(msg)
+    }
+
     fn namespaced(
         &self,
         client: &Client,
@@ -205,6 +250,7 @@ async fn connect(settings: &KubeSettings) -> Result<Client, OrchestratorError> {
             token_file,
             ca_file,
         } => {
+            token_file_ok(token_file).map_err(OrchestratorError::Auth)?;
             // The kubeconfig a person would write for this: kube reads the token file (again
             // when it changes) and the CA file itself.
             let mut cluster = json!({ "server": url });
@@ -229,6 +275,23 @@ async fn connect(settings: &KubeSettings) -> Result<Client, OrchestratorError> {
     config.read_timeout = Some(timeout);
     config.write_timeout = Some(timeout);
     Client::try_from(config).map_err(|e| classify("connecting", e))
+}
+
+/// Checks that `path` holds a bearer token as the client will send it: kube-rs sends a token
+/// file's contents unchanged, so a final line break (`echo TOKEN > file`) would make every
+/// call fail with an unreadable header. The message names the file, never the token.
+pub fn token_file_ok(path: &str) -> Result<(), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("the token file {path} cannot be read: {e}"))?;
+    if text.trim().is_empty() {
+        return Err(format!("the token file {path} is empty"));
+    }
+    if text.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "the token file {path} holds spaces or a line break; write the token alone, e.g. printf %s \"$TOKEN\" > {path}"
+        ));
+    }
+    Ok(())
 }
 
 /// A kube-rs error as a backend error: 401/403 are auth (the API server's message names the
@@ -313,13 +376,18 @@ impl Orchestrator for KubernetesBackend {
         };
         let mut out = Vec::new();
         let mut refused = None;
+        let mut listed_any = false;
         for ar in &scalable {
             for ns in &namespaces {
                 let api: Api<DynamicObject> = self.namespaced(&client, *ns, ar);
                 let list = match api.list(&params).await {
-                    Ok(list) => list,
+                    Ok(list) => {
+                        listed_any = true;
+                        list
+                    }
                     // A resource this account may not list is not ours to scale; others
                     // (Deployments, say) still are. When it may list none, that is the answer.
+                    // (An empty namespace it may list is just empty.)
                     Err(kube::Error::Api(s)) if s.code == 403 => {
                         refused.get_or_insert_with(|| {
                             classify(&format!("listing {}", ar.plural), kube::Error::Api(s))
@@ -347,7 +415,7 @@ impl Orchestrator for KubernetesBackend {
                 }
             }
         }
-        if let (true, Some(e)) = (out.is_empty(), refused) {
+        if let (false, Some(e)) = (listed_any, refused) {
             return Err(e);
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));

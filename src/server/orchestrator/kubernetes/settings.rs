@@ -48,6 +48,38 @@ fn default_timeout() -> u64 {
 }
 
 impl KubeSettings {
+    /// Where the API server is, as the backends page shows it (no secrets).
+    pub fn describe(&self) -> String {
+        match &self.connection {
+            Connection::Kubeconfig { path, context } if context.is_empty() => {
+                format!("kubeconfig {path} (its current context)")
+            }
+            Connection::Kubeconfig { path, context } => {
+                format!("kubeconfig {path}, context {context}")
+            }
+            Connection::InCluster => "in-cluster service account".into(),
+            Connection::Url { url, ca_file, .. } => format!(
+                "{url} with a bearer token{}",
+                if ca_file.is_some() { " and its CA" } else { "" }
+            ),
+        }
+    }
+
+    /// The namespaces and selector, as the backends page shows them.
+    pub fn scope(&self) -> String {
+        let namespaces = if self.namespaces.is_empty() {
+            "all namespaces".to_string()
+        } else {
+            format!("namespace {}", self.namespaces.join(", "))
+        };
+        let label = if self.label.is_empty() {
+            "every scalable object".to_string()
+        } else {
+            format!("objects labelled {}", self.label)
+        };
+        format!("{namespaces}; {label}")
+    }
+
     /// Reads stored settings.
     pub fn from_json(text: &str) -> Result<KubeSettings, String> {
         let s: KubeSettings = serde_json::from_str(text).map_err(|e| e.to_string())?;
