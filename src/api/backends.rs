@@ -10,6 +10,7 @@
 mod attach;
 mod manage;
 mod services;
+mod take_over;
 
 use leptos::prelude::*;
 
@@ -18,6 +19,7 @@ pub use manage::{remove_backend, update_swarm, RemoveBackend, UpdateSwarm};
 pub use services::{
     backend_services, probe_services, test_backend, BackendServices, ProbeServices, TestBackend,
 };
+pub use take_over::{take_over, TakeOver};
 
 use crate::model::backends::BackendInfo;
 use crate::model::ApiError;

@@ -34,6 +34,10 @@ pub struct ServiceInfo {
     pub scalable: bool,
     /// Why it cannot be scaled, when it cannot.
     pub note: Option<String>,
+    /// Another autoscaler that scales it (Kubernetes HPA or KEDA ScaledObject): an editor may
+    /// take it over.
+    #[serde(default)]
+    pub held_by: Option<String>,
     /// The workload row, when one exists.
     pub workload_id: Option<i64>,
     /// The policy attached to it, by name.

@@ -10,7 +10,7 @@ mod register;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::backends::{list_backends, probe_services, test_backend, AttachPolicy};
+use crate::api::backends::{list_backends, probe_services, test_backend, AttachPolicy, TakeOver};
 use crate::api::policies::list_policies;
 use crate::components::role::{may, needs};
 use crate::model::auth::Role;
@@ -24,6 +24,7 @@ pub fn Backends() -> impl IntoView {
     let register = ServerAction::<crate::api::backends::RegisterSwarm>::new();
     let register_kube = ServerAction::<crate::api::backends::RegisterKubernetes>::new();
     let attach = ServerAction::<AttachPolicy>::new();
+    let take = ServerAction::<TakeOver>::new();
     let admin = edit::AdminActions::new();
     let query = leptos_router::hooks::use_query_map();
     // Everything is loaded here, above the Suspense (resources created inside a Suspense's
@@ -36,6 +37,7 @@ pub fn Backends() -> impl IntoView {
                 register.version().get(),
                 register_kube.version().get(),
                 attach.version().get(),
+                take.version().get(),
                 admin.version(),
             )
         },
@@ -76,7 +78,7 @@ pub fn Backends() -> impl IntoView {
                                 .position(|(s, _)| *s == id)
                                 .map(|i| services.swap_remove(i).1);
                             let tested = test.clone().filter(|(t, _)| *t == id).map(|(_, r)| r);
-                            view! { <BackendPanel b policies=policies.clone() attach admin offered tested/> }
+                            view! { <BackendPanel b policies=policies.clone() attach take admin offered tested/> }
                         }).collect_view()}
                     </div>
                 })
@@ -99,6 +101,7 @@ fn BackendPanel(
     b: BackendInfo,
     policies: Vec<PolicyRow>,
     attach: ServerAction<AttachPolicy>,
+    take: ServerAction<TakeOver>,
     admin: edit::AdminActions,
     offered: Option<Result<Vec<ServiceInfo>, ApiError>>,
     tested: Option<Result<String, ApiError>>,
@@ -125,7 +128,7 @@ fn BackendPanel(
             {may(Role::Admin).then(|| view! { <edit::BackendAdmin b=b.clone() admin/> })}
             {cluster.then(|| view! {
                 <connection::ConnectionTest id result=tested/>
-                <Services id kube policies attach offered/>
+                <Services id kube policies attach take offered/>
             })}
         </section>
     }
@@ -140,6 +143,7 @@ fn Services(
     kube: bool,
     policies: Vec<PolicyRow>,
     attach: ServerAction<AttachPolicy>,
+    take: ServerAction<TakeOver>,
     offered: Option<Result<Vec<ServiceInfo>, ApiError>>,
 ) -> impl IntoView {
     let body = match offered {
@@ -156,7 +160,7 @@ fn Services(
             <table class="services">
                 <thead><tr><th>{if kube { "Workload" } else { "Service" }}</th><th>"Scalable"</th><th>"Policy"</th></tr></thead>
                 <tbody>
-                    {list.into_iter().map(|s| service_row(id, s, &policies, attach)).collect_view()}
+                    {list.into_iter().map(|s| service_row(id, s, &policies, attach, take)).collect_view()}
                 </tbody>
             </table>
         }.into_any()),
@@ -173,6 +177,7 @@ fn service_row(
     s: ServiceInfo,
     policies: &[PolicyRow],
     attach: ServerAction<AttachPolicy>,
+    take: ServerAction<TakeOver>,
 ) -> impl IntoView {
     let name = s.name.clone();
     let scalable = if s.scalable {
@@ -186,6 +191,16 @@ fn service_row(
             Some(w) => view! { <a href=format!("/workloads/{w}")>{shown}</a> }.into_any(),
             None => view! { <span class="muted">{shown}</span> }.into_any(),
         }
+    } else if let (false, Some(other)) = (s.scalable, s.held_by.clone()) {
+        // Another autoscaler scales it: an editor may take it over (then delete that one).
+        view! {
+            <ActionForm action=take attr:class="inline take-over-form">
+                <input type="hidden" name="backend_id" value=backend_id.to_string()/>
+                <input type="hidden" name="workload" value=s.name.clone()/>
+                <button type="submit" class="button" title=format!("ebb scales it from then on; delete {other} right after")>"Take over"</button>
+            </ActionForm>
+        }
+        .into_any()
     } else if !s.scalable {
         view! { <span class="muted">"—"</span> }.into_any()
     } else {

@@ -29,6 +29,10 @@ pub struct WorkloadRef {
     /// False for workloads that cannot be scaled (e.g. Swarm global services); `note` says why.
     pub scalable: bool,
     pub note: Option<String>,
+    /// Another autoscaler that scales it (a Kubernetes HPA or KEDA ScaledObject, described),
+    /// when ebb leaves it alone until an editor takes it over.
+    #[serde(default)]
+    pub held_by: Option<String>,
 }
 
 /// Per-instance resources: reservations (requests) and limits, cpu in cores, memory in bytes.
@@ -190,4 +194,17 @@ pub trait Orchestrator: Send + Sync {
         resources: &ResourceSpec,
         token: &str,
     ) -> Result<String, OrchestratorError>;
+
+    /// Tells the system itself why ebb just scaled `workload` from `from` to `to` (Kubernetes:
+    /// an Event on the object, so `kubectl describe` shows ebb's reason). Best effort: the
+    /// caller logs a failure and the decision stands. Backends with no such place do nothing.
+    async fn explain(
+        &self,
+        _workload: &str,
+        _from: u32,
+        _to: u32,
+        _sentence: &str,
+    ) -> Result<(), OrchestratorError> {
+        Ok(())
+    }
 }

@@ -434,6 +434,7 @@ fn backend(
         namespaces: vec![ns.to_string()],
         label: DEFAULT_LABEL.to_string(),
         timeout_secs: 10,
+        taken_over: Vec::new(),
     };
     ebb::server::orchestrator::kubernetes::KubernetesBackend::with_client(settings, client)
 }
@@ -739,4 +740,309 @@ async fn a_kubernetes_backend_registered_by_url_and_token_names_what_its_account
         saved.iter().all(|f| !f.exists()),
         "secret files removed with the backend"
     );
+}
+
+#[tokio::test]
+async fn a_workload_an_hpa_scales_is_left_alone_until_an_editor_takes_it_over() {
+    use super::backends::{admin, post};
+    use axum::http::StatusCode;
+    use ebb::model::auth::Role;
+    use ebb::server::orchestrator::OrchestratorError;
+    let (test, ns) = ("kubernetes take-over", "kb-hpa");
+    let Some(client) = admin_in(test, ns).await else {
+        return;
+    };
+    let path = kubeconfig(test, "EBB_TEST_KUBECONFIG").expect("kubeconfig");
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    made_or_there(
+        deployments
+            .create(&PostParams::default(), &web_deployment(1))
+            .await,
+        "deployment web",
+    );
+    let hpa: k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler =
+        serde_json::from_value(json!({
+            "metadata": { "name": "web", "namespace": ns },
+            "spec": {
+                "scaleTargetRef": { "apiVersion": "apps/v1", "kind": "Deployment", "name": "web" },
+                "minReplicas": 1, "maxReplicas": 5,
+                "metrics": [{ "type": "Resource", "resource": { "name": "cpu",
+                    "target": { "type": "Utilization", "averageUtilization": 70 } } }]
+            }
+        }))
+        .expect("hpa");
+    made_or_there(
+        Api::namespaced(client.clone(), ns)
+            .create(&PostParams::default(), &hpa)
+            .await,
+        "hpa web",
+    );
+
+    let (state, _dir) = super::support::state().await;
+    let app = admin(&state).await;
+    let (status, id) = post(
+        &app,
+        "/api/register_kubernetes",
+        &[
+            ("name", "cluster"),
+            ("connection", "kubeconfig"),
+            ("kubeconfig", &path.display().to_string()),
+            ("namespaces", ns),
+            ("label", "ebb.io/enabled=true"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{id}");
+    let id = id.trim().to_string();
+    let web = format!("{ns}/deployments.apps/web");
+
+    // Listed as held by the HPA, shown read-only with what it does; attaching is refused.
+    let (_, services) = post(&app, "/api/backend_services", &[("id", &id)]).await;
+    let listed: Vec<ebb::model::backends::ServiceInfo> =
+        serde_json::from_str(&services).expect("services");
+    let row = listed.iter().find(|s| s.name == web).expect("web listed");
+    assert!(!row.scalable, "{row:?}");
+    assert_eq!(
+        row.held_by.as_deref(),
+        Some("HorizontalPodAutoscaler kb-hpa/web (min 1, max 5, cpu 70 %)")
+    );
+    assert!(row
+        .note
+        .as_deref()
+        .unwrap_or("")
+        .contains("kubectl delete hpa web -n kb-hpa"));
+    let policy = state
+        .store()
+        .create_policy(
+            "cpu",
+            &super::support::cpu_policy(50.0, 5, 1),
+            ebb::server::store::policies::Authorship {
+                author: "t",
+                comment: "",
+                at: chrono::Utc::now(),
+            },
+        )
+        .await
+        .expect("policy");
+    let attach = [
+        ("backend_id", id.as_str()),
+        ("service", web.as_str()),
+        ("policy_id", &policy.to_string()),
+        ("interval", "5"),
+    ];
+    let (status, text) = post(&app, "/api/attach_policy", &attach).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert!(
+        text.contains("HorizontalPodAutoscaler kb-hpa/web (min 1, max 5, cpu 70 %) scales it"),
+        "{text}"
+    );
+
+    // The backend itself refuses to scale it, whoever asks.
+    let backend = state
+        .backends()
+        .get(id.parse().expect("id"))
+        .expect("connected");
+    let obs = backend.observe(&web).await.expect("observe");
+    match backend.scale(&web, 2, &obs.token).await {
+        Err(OrchestratorError::Rejected(m)) => {
+            assert!(m.contains("HorizontalPodAutoscaler"), "{m}")
+        }
+        other => panic!("scaling a workload an HPA holds must be refused: {other:?}"),
+    }
+
+    // An operator may not take it over; an editor may, and is told what to delete.
+    let operator = super::support::signed_in(&state, "op", Role::Operator).await;
+    let take = [("backend_id", id.as_str()), ("workload", web.as_str())];
+    let (status, _) = post(&operator, "/api/take_over", &take).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let editor = super::support::signed_in(&state, "ed", Role::Editor).await;
+    let (status, text) = post(&editor, "/api/take_over", &take).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(
+        text.contains("Delete HorizontalPodAutoscaler kb-hpa/web"),
+        "{text}"
+    );
+
+    let (_, services) = post(&app, "/api/backend_services", &[("id", &id)]).await;
+    let listed: Vec<ebb::model::backends::ServiceInfo> =
+        serde_json::from_str(&services).expect("services");
+    let row = listed.iter().find(|s| s.name == web).expect("web listed");
+    assert!(row.scalable && row.held_by.is_none(), "{row:?}");
+    assert!(
+        row.note
+            .as_deref()
+            .unwrap_or("")
+            .contains("still targets it"),
+        "{row:?}"
+    );
+    let (status, text) = post(&app, "/api/attach_policy", &attach).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let backend = state
+        .backends()
+        .get(id.parse().expect("id"))
+        .expect("connected");
+    let obs = backend.observe(&web).await.expect("observe");
+    let done = backend
+        .scale(&web, 2, &obs.token)
+        .await
+        .expect("taken over: scaled");
+    assert_eq!(done.replicas, 2);
+}
+
+/// Makes pod `name` Running and Ready since `minutes` ago (past HPA's CPU initialization
+/// period, so its usage counts at once).
+async fn run_pod_since(pods: &Api<Pod>, name: &str, minutes: i64) {
+    let then = (chrono::Utc::now() - chrono::Duration::minutes(minutes))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let status = json!({ "status": {
+        "phase": "Running",
+        "startTime": then,
+        "conditions": [{ "type": "Ready", "status": "True", "lastTransitionTime": then }],
+        "containerStatuses": [{
+            "name": "app", "image": "ebb-test/web:1", "imageID": "", "ready": true,
+            "restartCount": 0, "started": true, "state": { "running": { "startedAt": then } }
+        }]
+    }});
+    pods.patch_status(name, &PatchParams::default(), &Patch::Merge(&status))
+        .await
+        .unwrap_or_else(|e| panic!("status of pod {name}: {e}"));
+}
+
+#[tokio::test]
+async fn the_controller_scales_a_deployment_up_on_cpu_and_down_after_the_window_with_events() {
+    use ebb::server::clock::TokioClock;
+    use ebb::server::controller::Controller;
+    let (test, ns) = ("kubernetes end to end", "kb-e2e");
+    let Some(client) = admin_in(test, ns).await else {
+        return;
+    };
+    let path = kubeconfig(test, "EBB_TEST_KUBECONFIG").expect("kubeconfig");
+    metrics_api(&client).await;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    made_or_there(
+        deployments
+            .create(&PostParams::default(), &web_deployment(2))
+            .await,
+        "deployment web",
+    );
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    // Every pod of web Running for 10 min, each using `cpu`; waits for `n` of them.
+    let all_at = |n: usize, cpu: &'static str| {
+        let (pods, client) = (pods.clone(), client.clone());
+        async move {
+            let names = wait_for(&format!("{n} pods of web"), 60, || async {
+                let names = pod_names(&pods).await;
+                (names.len() == n).then_some(names)
+            })
+            .await;
+            for pod in &names {
+                run_pod_since(&pods, pod, 10).await;
+                pod_metric(&client, ns, pod, cpu).await;
+            }
+        }
+    };
+    all_at(2, "50m").await;
+
+    let (state, _dir) = super::support::state().await;
+    let store = state.store().clone();
+    let now = chrono::Utc::now();
+    let settings = json!({
+        "connection": { "kind": "kubeconfig", "path": path.display().to_string(), "context": "" },
+        "namespaces": [ns],
+    })
+    .to_string();
+    let backend = store
+        .register_backend("cluster", "kubernetes", &settings, "t", now)
+        .await
+        .expect("backend");
+    let policy = store
+        .create_policy(
+            "cpu",
+            &super::support::cpu_policy(70.0, 5, 2),
+            ebb::server::store::policies::Authorship {
+                author: "t",
+                comment: "",
+                at: now,
+            },
+        )
+        .await
+        .expect("policy");
+    let web = format!("{ns}/deployments.apps/web");
+    let workload = store
+        .attach_policy(backend, &web, policy, 1, "t", now)
+        .await
+        .expect("attach");
+    state.backends().insert(
+        backend,
+        std::sync::Arc::new(self::backend(&path, ns, client.clone())),
+    );
+    let controller = Controller::with_registry(
+        store.clone(),
+        std::sync::Arc::new(TokioClock::new()),
+        state.inner.live.clone(),
+        state.backends().clone(),
+    );
+    let evaluate = || async {
+        let row = store.workload(workload).await.expect("read").expect("row");
+        controller.evaluate(&row).await.expect("evaluate");
+    };
+    let replicas = || async {
+        deployments
+            .get("web")
+            .await
+            .expect("web")
+            .spec
+            .and_then(|s| s.replicas)
+    };
+
+    // 50 % of the request against a 70 % target: two replicas are right.
+    evaluate().await;
+    assert_eq!(replicas().await, Some(2));
+    // 150 %: ceil(2 × 150 / 70) = 5, the policy's max.
+    all_at(2, "150m").await;
+    evaluate().await;
+    assert_eq!(replicas().await, Some(5), "scaled up on CPU");
+    let events: Api<k8s_openapi::api::events::v1::Event> = Api::namespaced(client.clone(), ns);
+    let ours = wait_for("ebb's Event on web", 10, || async {
+        let list = events.list(&ListParams::default()).await.ok()?;
+        let found: Vec<_> = list
+            .items
+            .into_iter()
+            .filter(|e| e.reporting_controller.as_deref() == Some("ebb.io/autoscaler"))
+            .collect();
+        (!found.is_empty()).then_some(found)
+    })
+    .await;
+    let up = &ours[0];
+    assert_eq!(up.reason.as_deref(), Some("ScaledUp"));
+    assert_eq!(
+        up.regarding.as_ref().and_then(|r| r.name.as_deref()),
+        Some("web")
+    );
+    let note = up.note.clone().unwrap_or_default();
+    assert!(note.contains('5'), "the decision's sentence: {note}");
+
+    // Load gone: down to one replica, but only after the 2 s window.
+    all_at(5, "10m").await;
+    evaluate().await;
+    assert_eq!(
+        replicas().await,
+        Some(5),
+        "held inside the scale-down window"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    evaluate().await;
+    assert_eq!(replicas().await, Some(1), "scaled down after the window");
+    let reasons = wait_for("the ScaledDown Event", 10, || async {
+        let list = events.list(&ListParams::default()).await.ok()?;
+        let reasons: Vec<String> = list
+            .items
+            .into_iter()
+            .filter(|e| e.reporting_controller.as_deref() == Some("ebb.io/autoscaler"))
+            .filter_map(|e| e.reason)
+            .collect();
+        (reasons.len() == 2).then_some(reasons)
+    })
+    .await;
+    assert!(reasons.contains(&"ScaledDown".to_string()), "{reasons:?}");
 }

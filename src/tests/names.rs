@@ -79,11 +79,13 @@ async fn rig() -> Rig {
             name: "api".into(),
             scalable: true,
             note: None,
+            held_by: None,
         },
         WorkloadRef {
             name: "agent".into(),
             scalable: false,
             note: Some("a global service runs one task per node".into()),
+            held_by: None,
         },
     ];
     state

@@ -132,6 +132,7 @@ pub async fn services(state: &AppState, b: &BackendRow) -> Result<Vec<ServiceInf
                 name: r.name,
                 scalable: r.scalable,
                 note: r.note,
+                held_by: r.held_by,
             }
         })
         .collect())

@@ -254,6 +254,7 @@ pub fn kube_settings(
             .collect(),
         label: form.label.trim().to_string(),
         timeout_secs: 10,
+        taken_over: Vec::new(),
     };
     if let Err(why) = settings.check() {
         let field = match &settings.connection {

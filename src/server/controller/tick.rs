@@ -82,6 +82,17 @@ impl Controller {
                 Ok(_) => {
                     applied = true;
                     self.store.set_outcome(id, "applied", None).await?;
+                    // The reason, where the system's own tools show it; off the tick.
+                    let (backend, name) = (backend.clone(), w.name.clone());
+                    let (from, to) = (obs.replicas, decision.desired_replicas);
+                    let sentence = decision.sentence.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = backend.explain(&name, from, to, &sentence).await {
+                            tracing::warn!(
+                                "workload {name}: its reason was not written to the backend: {e}"
+                            );
+                        }
+                    });
                 }
                 Err(e) => {
                     // Stored and shown to every viewer: the class, never the backend's text.

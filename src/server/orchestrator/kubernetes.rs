@@ -15,9 +15,11 @@
 //! detection and take-over, the registration form, manifests.
 
 pub mod access;
+pub mod events;
 pub mod pods;
 pub mod quantity;
 pub mod scale;
+pub mod scalers;
 pub mod settings;
 
 use std::collections::BTreeMap;
@@ -377,6 +379,10 @@ impl Orchestrator for KubernetesBackend {
         let mut out = Vec::new();
         let mut refused = None;
         let mut listed_any = false;
+        let mut others = Vec::new();
+        for ns in &namespaces {
+            others.extend(scalers::list(&client, *ns).await);
+        }
         for ar in &scalable {
             for ns in &namespaces {
                 let api: Api<DynamicObject> = self.namespaced(&client, *ns, ar);
@@ -407,11 +413,10 @@ impl Orchestrator for KubernetesBackend {
                         group: ar.group.clone(),
                         name: obj.metadata.name.clone().unwrap_or_default(),
                     };
-                    out.push(WorkloadRef {
-                        name: name.to_string(),
-                        scalable: true,
-                        note: None,
-                    });
+                    let scaler = others
+                        .iter()
+                        .find(|s| s.targets(ar, &name.namespace, &name.name));
+                    out.push(self.workload_ref(name.to_string(), scaler));
                 }
             }
         }
@@ -479,6 +484,20 @@ impl Orchestrator for KubernetesBackend {
         let name = parse_name(workload)?;
         let client = self.client().await?;
         let ar = self.resource_of(&name).await?;
+        // Another autoscaler that targets it keeps it until an editor takes it over: asked
+        // at each scale (not each tick), so one created since the listing is seen too.
+        if !self.settings.taken_over.iter().any(|w| w == workload) {
+            if let Some(other) = scalers::list(&client, Some(&name.namespace))
+                .await
+                .into_iter()
+                .find(|s| s.targets(&ar, &name.namespace, &name.name))
+            {
+                return Err(OrchestratorError::Rejected(format!(
+                    "{} scales {name}; ebb leaves it alone until an editor takes it over on the backends page",
+                    other.describe()
+                )));
+            }
+        }
         let mut seen = self.read_scale(&client, &name, &ar).await?;
         if seen.resource_version != token {
             return Err(OrchestratorError::Conflict(format!(
@@ -505,6 +524,25 @@ impl Orchestrator for KubernetesBackend {
             replicas: after.desired,
             token: after.resource_version,
         })
+    }
+
+    async fn explain(
+        &self,
+        workload: &str,
+        from: u32,
+        to: u32,
+        sentence: &str,
+    ) -> Result<(), OrchestratorError> {
+        let name = parse_name(workload)?;
+        let client = self.client().await?;
+        let ar = self.resource_of(&name).await?;
+        let obj = self.object(&client, &name, &ar).await?;
+        let event = events::scaled(&ar, &obj, from, to, sentence, chrono::Utc::now());
+        Api::<k8s_openapi::api::events::v1::Event>::namespaced(client, &name.namespace)
+            .create(&PostParams::default(), &event)
+            .await
+            .map_err(|e| classify(&format!("{name}: writing an Event"), e))?;
+        Ok(())
     }
 
     async fn resources(&self, workload: &str) -> Result<(ResourceSpec, String), OrchestratorError> {
@@ -610,6 +648,39 @@ fn generation_token(generation: i64) -> String {
 }
 
 impl KubernetesBackend {
+    /// The listing of workload `name`, which `scaler` (if any) also scales.
+    fn workload_ref(&self, name: String, scaler: Option<&scalers::Scaler>) -> WorkloadRef {
+        let taken = self.settings.taken_over.contains(&name);
+        match scaler {
+            None => WorkloadRef {
+                name,
+                scalable: true,
+                note: None,
+                held_by: None,
+            },
+            Some(s) if taken => WorkloadRef {
+                name,
+                scalable: true,
+                note: Some(format!(
+                    "taken over by ebb, but {} still targets it: delete it ({}) or the two will fight",
+                    s.describe(),
+                    s.delete_command()
+                )),
+                held_by: None,
+            },
+            Some(s) => WorkloadRef {
+                name,
+                scalable: false,
+                note: Some(format!(
+                    "{} scales it; ebb leaves it alone unless an editor takes it over (then delete it: {})",
+                    s.describe(),
+                    s.delete_command()
+                )),
+                held_by: Some(s.describe()),
+            },
+        }
+    }
+
     async fn object(
         &self,
         client: &Client,

@@ -200,6 +200,7 @@ impl Orchestrator for SwarmBackend {
                         name: spec.name.unwrap_or_default(),
                         scalable: why.is_none(),
                         note: why.map(String::from),
+                        held_by: None,
                     }
                 })
                 .collect();

@@ -37,6 +37,10 @@ pub struct KubeSettings {
     /// Seconds one API call may take before the backend counts as unreachable.
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// Workloads (by ebb name) an editor took over from an HPA or ScaledObject: ebb scales
+    /// them although that autoscaler still targets them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub taken_over: Vec<String>,
 }
 
 fn default_label() -> String {

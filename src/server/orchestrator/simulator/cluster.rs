@@ -125,6 +125,7 @@ impl SimCluster {
                 name: name.clone(),
                 scalable: true,
                 note: None,
+                held_by: None,
             })
             .collect())
     }
