@@ -1046,3 +1046,165 @@ async fn the_controller_scales_a_deployment_up_on_cpu_and_down_after_the_window_
     .await;
     assert!(reasons.contains(&"ScaledDown".to_string()), "{reasons:?}");
 }
+
+/// A CRD shaped like OpenShift's DeploymentConfig (`apps.openshift.io/v1`), with the scale
+/// subresource at the same paths.
+fn deployment_config_crd() -> CustomResourceDefinition {
+    serde_json::from_value(json!({
+        "metadata": { "name": "deploymentconfigs.apps.openshift.io" },
+        "spec": {
+            "group": "apps.openshift.io",
+            "scope": "Namespaced",
+            "names": { "plural": "deploymentconfigs", "kind": "DeploymentConfig", "singular": "deploymentconfig", "shortNames": ["dc"] },
+            "versions": [{
+                "name": "v1", "served": true, "storage": true,
+                "schema": { "openAPIV3Schema": { "type": "object", "x-kubernetes-preserve-unknown-fields": true } },
+                "subresources": {
+                    "status": {},
+                    "scale": {
+                        "specReplicasPath": ".spec.replicas",
+                        "statusReplicasPath": ".status.replicas",
+                        "labelSelectorPath": ".status.selector"
+                    }
+                }
+            }]
+        }
+    }))
+    .expect("crd")
+}
+
+#[tokio::test]
+async fn a_custom_resource_with_a_scale_subresource_is_found_observed_and_scaled() {
+    use ebb::server::orchestrator::Orchestrator;
+    let (test, ns) = ("kubernetes DeploymentConfig stand-in", "kb-dc");
+    let Some(client) = admin_in(test, ns).await else {
+        return;
+    };
+    let path = kubeconfig(test, "EBB_TEST_KUBECONFIG").expect("kubeconfig");
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    made_or_there(
+        crds.create(&PostParams::default(), &deployment_config_crd())
+            .await,
+        "CRD deploymentconfigs.apps.openshift.io",
+    );
+    let ar = ApiResource {
+        group: "apps.openshift.io".into(),
+        version: "v1".into(),
+        api_version: "apps.openshift.io/v1".into(),
+        kind: "DeploymentConfig".into(),
+        plural: "deploymentconfigs".into(),
+    };
+    let dcs: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &ar);
+    let dc = json!({
+        "apiVersion": "apps.openshift.io/v1", "kind": "DeploymentConfig",
+        "metadata": { "name": "frontend", "namespace": ns, "labels": { "ebb.io/enabled": "true" } },
+        "spec": {
+            "replicas": 1,
+            "selector": { "app": "frontend" },
+            "template": { "metadata": { "labels": { "app": "frontend" } },
+                "spec": { "containers": [{ "name": "web", "image": "ebb-test/frontend:1",
+                    "resources": { "requests": { "cpu": "200m" } } }] } }
+        }
+    });
+    // Right after the CRD is established its endpoint can answer 404 or 429 for a moment.
+    wait_for("the DeploymentConfig written", 30, || async {
+        dcs.patch(
+            "frontend",
+            &PatchParams::apply("ebb-tests").force(),
+            &Patch::Apply(&dc),
+        )
+        .await
+        .ok()
+    })
+    .await;
+    // What OpenShift's controller would report: one replica, its selector as a string.
+    let status = json!({ "status": { "replicas": 1, "selector": "app=frontend" } });
+    dcs.patch_status("frontend", &PatchParams::default(), &Patch::Merge(&status))
+        .await
+        .expect("status");
+
+    let name = format!("{ns}/deploymentconfigs.apps.openshift.io/frontend");
+    // Discovery is cached per backend: a new one each try until the CRD is served.
+    let b = wait_for("the CRD found by discovery", 30, || async {
+        let b = backend(&path, ns, client.clone());
+        let listed = b.list_workloads().await.ok()?;
+        listed.iter().any(|w| w.name == name).then_some(b)
+    })
+    .await;
+    let obs = b.observe(&name).await.expect("observe");
+    assert_eq!(obs.replicas, 1);
+    assert_eq!(
+        obs.resources.cpu_request,
+        Some(0.2),
+        "its pod template is read"
+    );
+    assert!(obs.instances.is_empty(), "no pods run it here");
+    let done = b.scale(&name, 3, &obs.token).await.expect("scale");
+    assert_eq!(done.replicas, 3);
+    let spec = dcs.get("frontend").await.expect("dc").data["spec"]["replicas"].clone();
+    assert_eq!(spec, json!(3), "the scale subresource wrote spec.replicas");
+}
+
+#[tokio::test]
+async fn an_api_server_outage_is_unreachable_scales_nothing_and_recovers() {
+    use ebb::server::orchestrator::{Orchestrator, OrchestratorError};
+    let (test, ns) = ("kubernetes API server outage", "kb-outage");
+    let Some(client) = admin_in(test, ns).await else {
+        return;
+    };
+    let path = kubeconfig(test, "EBB_TEST_KUBECONFIG").expect("kubeconfig");
+    let Ok(dir) = std::env::var("EBB_TEST_K8S_DIR") else {
+        panic!("{test}: EBB_TEST_K8S_DIR is unset (scripts/k8s-test sets it)");
+    };
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    made_or_there(
+        deployments
+            .create(&PostParams::default(), &web_deployment(2))
+            .await,
+        "deployment web",
+    );
+    let web = format!("{ns}/deployments.apps/web");
+    let b = backend(&path, ns, client.clone());
+    let before = b.observe(&web).await.expect("observe");
+    assert_eq!(before.replicas, 2);
+
+    let host = |what: &str| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/k8s-testhost");
+        let out = std::process::Command::new(script)
+            .args([what, dir.as_str()])
+            .output()
+            .expect("k8s-testhost");
+        assert!(
+            out.status.success(),
+            "k8s-testhost {what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    host("stop-api");
+    // Whatever happens below, the API server comes back for the tests after this one.
+    struct Restart<F: Fn()>(F);
+    impl<F: Fn()> Drop for Restart<F> {
+        fn drop(&mut self) {
+            (self.0)()
+        }
+    }
+    let restart = Restart(|| host("start-api"));
+
+    match b.observe(&web).await {
+        Err(OrchestratorError::Unreachable(m)) => assert!(!m.is_empty()),
+        other => panic!("a stopped API server is unreachable: {other:?}"),
+    }
+    match b.scale(&web, 1, &before.token).await {
+        Err(OrchestratorError::Unreachable(_)) => {}
+        other => panic!("nothing can be scaled while it is down: {other:?}"),
+    }
+    drop(restart);
+
+    let after = wait_for("the API server back", 30, || async {
+        b.observe(&web).await.ok()
+    })
+    .await;
+    assert_eq!(after.replicas, 2, "nothing was scaled in during the outage");
+    let done = b.scale(&web, 3, &after.token).await.expect("scales again");
+    assert_eq!(done.replicas, 3);
+}
