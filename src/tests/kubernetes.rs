@@ -1208,3 +1208,228 @@ async fn an_api_server_outage_is_unreachable_scales_nothing_and_recovers() {
     let done = b.scale(&web, 3, &after.token).await.expect("scales again");
     assert_eq!(done.replicas, 3);
 }
+
+/// The YAML documents of `deploy/kubernetes/<file>`.
+fn manifests(file: &str) -> Vec<serde_json::Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("deploy/kubernetes")
+        .join(file);
+    let text = std::fs::read_to_string(&path).expect("manifest");
+    serde_saphyr::from_multiple::<serde_json::Value>(&text)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .into_iter()
+        .filter(|d| !d.is_null())
+        .collect()
+}
+
+fn of_kind<'a>(docs: &'a [serde_json::Value], kind: &str) -> &'a serde_json::Value {
+    docs.iter()
+        .find(|d| d["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in the manifests"))
+}
+
+#[test]
+fn the_manifests_run_under_openshift_restricted_v2_and_ask_only_what_ebb_uses() {
+    let docs = manifests("ebb.yaml");
+    let deployment = of_kind(&docs, "Deployment");
+    assert_eq!(deployment["spec"]["replicas"], 1, "SQLite: one writer");
+    assert_eq!(deployment["spec"]["strategy"]["type"], "Recreate");
+    let pod = &deployment["spec"]["template"]["spec"];
+    // restricted-v2: any user id (none fixed), non-root, no privilege, nothing from the host.
+    let text = pod.to_string();
+    for banned in [
+        "runAsUser",
+        "fsGroup",
+        "hostPath",
+        "hostNetwork",
+        "hostPID",
+        "hostIPC",
+        "privileged\":true",
+    ] {
+        assert!(!text.contains(banned), "{banned} in the pod spec");
+    }
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(
+        pod["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
+    for c in pod["containers"].as_array().expect("containers") {
+        let sc = &c["securityContext"];
+        assert_eq!(sc["allowPrivilegeEscalation"], false, "{c}");
+        assert_eq!(sc["capabilities"]["drop"], json!(["ALL"]), "{c}");
+        assert!(sc["capabilities"].get("add").is_none(), "{c}");
+        assert_eq!(sc["seccompProfile"]["type"], "RuntimeDefault", "{c}");
+    }
+    assert!(
+        pod["volumes"][0]["persistentVolumeClaim"].is_object(),
+        "data on a claim"
+    );
+    let role = of_kind(&docs, "ClusterRole");
+    let rules = role["rules"].as_array().expect("rules");
+    let allows = |group: &str, resource: &str, verb: &str| {
+        rules.iter().any(|r| {
+            r["apiGroups"]
+                .as_array()
+                .is_some_and(|g| g.contains(&json!(group)))
+                && r["resources"]
+                    .as_array()
+                    .is_some_and(|x| x.contains(&json!(resource)))
+                && r["verbs"]
+                    .as_array()
+                    .is_some_and(|v| v.contains(&json!(verb)))
+        })
+    };
+    for (group, resource, verb) in [
+        ("apps", "deployments", "list"),
+        ("apps", "deployments/scale", "update"),
+        ("apps", "statefulsets/scale", "get"),
+        ("", "pods", "list"),
+        ("metrics.k8s.io", "pods", "list"),
+        ("autoscaling", "horizontalpodautoscalers", "list"),
+        ("events.k8s.io", "events", "create"),
+    ] {
+        assert!(
+            allows(group, resource, verb),
+            "{verb} {resource}.{group} missing"
+        );
+    }
+    for (group, resource, verb) in [
+        ("apps", "deployments", "update"),
+        ("apps", "deployments", "delete"),
+        ("", "secrets", "get"),
+        ("", "pods", "delete"),
+    ] {
+        assert!(
+            !allows(group, resource, verb),
+            "{verb} {resource}.{group} is more than ebb needs"
+        );
+    }
+    assert!(!role.to_string().contains("\"*\""), "no wildcards");
+}
+
+/// Applies `doc` with server-side apply, wherever its kind lives.
+async fn apply_doc(client: &Client, doc: &serde_json::Value) {
+    let (group, version) = match doc["apiVersion"]
+        .as_str()
+        .expect("apiVersion")
+        .split_once('/')
+    {
+        Some((g, v)) => (g.to_string(), v.to_string()),
+        None => (
+            String::new(),
+            doc["apiVersion"].as_str().expect("v").to_string(),
+        ),
+    };
+    let gvk =
+        kube::core::GroupVersionKind::gvk(&group, &version, doc["kind"].as_str().expect("kind"));
+    let (ar, caps) = wait_for(&format!("{} served", gvk.kind), 30, || async {
+        kube::discovery::pinned_kind(client, &gvk).await.ok()
+    })
+    .await;
+    let name = doc["metadata"]["name"].as_str().expect("name");
+    let api: Api<DynamicObject> = match (caps.scope, doc["metadata"]["namespace"].as_str()) {
+        (kube::discovery::Scope::Namespaced, Some(ns)) => {
+            Api::namespaced_with(client.clone(), ns, &ar)
+        }
+        _ => Api::all_with(client.clone(), &ar),
+    };
+    api.patch(
+        name,
+        &PatchParams::apply("ebb-deploy-test").force(),
+        &Patch::Apply(doc),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("applying {} {name}: {e}", gvk.kind));
+}
+
+#[tokio::test]
+async fn the_manifests_apply_cleanly_and_their_account_may_scale_but_not_read_secrets() {
+    use k8s_openapi::api::authorization::v1::{
+        ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec,
+    };
+    let test = "deploy/kubernetes applied";
+    let Some(path) = kubeconfig(test, "EBB_TEST_KUBECONFIG") else {
+        return;
+    };
+    let client = self::client(&path).await;
+    for doc in manifests("ebb.yaml") {
+        apply_doc(&client, &doc).await;
+    }
+    // The restricted Pod Security Standard the namespace enforces admits ebb's pod.
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "ebb");
+    wait_for(
+        "ebb's pod created under the restricted standard",
+        60,
+        || async {
+            let list = pods
+                .list(&ListParams::default().labels("app.kubernetes.io/name=ebb"))
+                .await
+                .ok()?;
+            (!list.items.is_empty()).then_some(())
+        },
+    )
+    .await;
+
+    // OpenShift's Route, after a minimal Route CRD (no OpenShift here).
+    let crd: CustomResourceDefinition = serde_json::from_value(json!({
+        "metadata": { "name": "routes.route.openshift.io" },
+        "spec": {
+            "group": "route.openshift.io", "scope": "Namespaced",
+            "names": { "plural": "routes", "kind": "Route", "singular": "route" },
+            "versions": [{ "name": "v1", "served": true, "storage": true,
+                "schema": { "openAPIV3Schema": { "type": "object", "x-kubernetes-preserve-unknown-fields": true } } }]
+        }
+    }))
+    .expect("crd");
+    made_or_there(
+        Api::<CustomResourceDefinition>::all(client.clone())
+            .create(&PostParams::default(), &crd)
+            .await,
+        "Route CRD",
+    );
+    for doc in manifests("openshift-route.yaml") {
+        apply_doc(&client, &doc).await;
+    }
+
+    // What the service account may do, asked of the API server's own authorizer.
+    let may =
+        |verb: &'static str, group: &'static str, resource: &'static str, sub: &'static str| {
+            let client = client.clone();
+            async move {
+                let review = SubjectAccessReview {
+                    spec: SubjectAccessReviewSpec {
+                        user: Some("system:serviceaccount:ebb:ebb".into()),
+                        groups: Some(vec![
+                            "system:serviceaccounts".into(),
+                            "system:serviceaccounts:ebb".into(),
+                            "system:authenticated".into(),
+                        ]),
+                        resource_attributes: Some(ResourceAttributes {
+                            namespace: Some("shop".into()),
+                            verb: Some(verb.into()),
+                            group: Some(group.into()),
+                            resource: Some(resource.into()),
+                            subresource: (!sub.is_empty()).then(|| sub.into()),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                };
+                Api::<SubjectAccessReview>::all(client)
+                    .create(&PostParams::default(), &review)
+                    .await
+                    .expect("review")
+                    .status
+                    .is_some_and(|s| s.allowed)
+            }
+        };
+    assert!(may("update", "apps", "deployments", "scale").await);
+    assert!(may("list", "metrics.k8s.io", "pods", "").await);
+    assert!(may("create", "events.k8s.io", "events", "").await);
+    assert!(!may("get", "", "secrets", "").await, "no secrets");
+    assert!(
+        !may("delete", "apps", "deployments", "").await,
+        "no deletes"
+    );
+}

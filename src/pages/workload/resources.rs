@@ -78,6 +78,11 @@ fn ResourcesForm(v: ResourcesView, set: ServerAction<SetResources>) -> impl Into
             "As "{v.backend.clone()}" ("{v.backend_kind.clone()}") reports them at "
             <Time iso=v.observed_at.clone()/>". Empty means none. CPU in cores (0.5 or 500m); memory in MiB unless you add a unit (512M, 1.5G)."
         </p>
+        {match v.backend_kind.as_str() {
+            "kubernetes" => Some("Applying changes the first container of the pod template: Kubernetes replaces every pod (a rolling update, as its strategy says)."),
+            "swarm" => Some("Applying updates the service: Docker replaces its tasks (a rolling update, as its update config says)."),
+            _ => None,
+        }.map(|w| view! { <p class="warning" id="resources-rollout">{w}</p> })}
         {move || general().map(|m| view! { <p class="inline-error" id="resources-form-error" role="alert">{m}</p> })}
         <ActionForm action=set attr:id="resources-form" attr:class="resources-form">
             <input type="hidden" name="workload_id" value=v.workload_id.to_string()/>
