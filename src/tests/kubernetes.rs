@@ -514,6 +514,21 @@ async fn the_backend_lists_observes_and_scales_a_deployment() {
         "the pod template's requests"
     );
 
+    // Pods come from one watch, and one PodMetrics list serves the observations of a second.
+    let before = b.call_counts();
+    let started = std::time::Instant::now();
+    for _ in 0..5 {
+        b.observe(&web).await.expect("observe again");
+    }
+    let after = b.call_counts();
+    assert_eq!(after.watches_started, 1, "{after:?}");
+    if started.elapsed() < std::time::Duration::from_millis(900) {
+        assert!(
+            after.metrics_lists - before.metrics_lists <= 2,
+            "{before:?} → {after:?}"
+        );
+    }
+
     // Scale with the observed resourceVersion: done. With it again after the change (a
     // `kubectl scale` between read and write looks the same): refused, the change kept.
     let up = b.scale(&web, 3, &obs.token).await.expect("scale to 3");
@@ -939,6 +954,12 @@ async fn the_controller_scales_a_deployment_up_on_cpu_and_down_after_the_window_
                 run_pod_since(&pods, pod, 10).await;
                 pod_metric(&client, ns, pod, cpu).await;
             }
+            // The backend reuses a namespace's PodMetrics for up to a second.
+            tokio::time::sleep(
+                ebb::server::orchestrator::kubernetes::watch::METRICS_TTL
+                    + std::time::Duration::from_millis(100),
+            )
+            .await;
         }
     };
     all_at(2, "50m").await;

@@ -5,14 +5,16 @@
 //! Deployment's ReplicaSets). A workload is named `namespace/resource.group/name`.
 //!
 //! Observe reads the Scale (replicas, selector, resourceVersion as the concurrency token), the
-//! pods behind its selector and their PodMetrics from `metrics.k8s.io` (one list per namespace,
-//! never watched: metrics-server serves no watch). Scale writes the Scale with the observed
+//! pods behind its selector from a watch of the namespace ([`watch`]), and their PodMetrics from
+//! `metrics.k8s.io` (one list per namespace per second at most, never watched: metrics-server
+//! serves no watch). Scale writes the Scale with the observed
 //! resourceVersion, so a change made meanwhile answers 409 and the controller decides again;
 //! nothing else of the object is touched. Set resources patches one container of the pod
 //! template (objects without one refuse with the reason).
 //!
-//! Left for later (issue 12): reflectors instead of lists per observation, Events, HPA/KEDA
-//! detection and take-over, the registration form, manifests.
+//! Workloads another autoscaler targets are left alone until taken over ([`scalers`]); each
+//! scale is explained by an Event ([`events`]); the connection test asks what the account may
+//! do ([`access`]).
 
 pub mod access;
 pub mod events;
@@ -21,6 +23,7 @@ pub mod quantity;
 pub mod scale;
 pub mod scalers;
 pub mod settings;
+pub mod watch;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -48,6 +51,7 @@ pub struct KubernetesBackend {
     settings: KubeSettings,
     client: tokio::sync::OnceCell<Client>,
     scalable: tokio::sync::Mutex<Option<(Instant, Vec<ApiResource>)>>,
+    watches: watch::Watches,
 }
 
 impl KubernetesBackend {
@@ -58,6 +62,7 @@ impl KubernetesBackend {
             settings,
             client: tokio::sync::OnceCell::new(),
             scalable: tokio::sync::Mutex::new(None),
+            watches: watch::Watches::default(),
         }
     }
 
@@ -67,7 +72,13 @@ impl KubernetesBackend {
             settings,
             client: tokio::sync::OnceCell::new_with(Some(client)),
             scalable: tokio::sync::Mutex::new(None),
+            watches: watch::Watches::default(),
         }
+    }
+
+    /// The calls observe made beyond one Scale read each (benchmark and tests).
+    pub fn call_counts(&self) -> watch::CallCounts {
+        self.watches.counts()
     }
 
     async fn client(&self) -> Result<Client, OrchestratorError> {
@@ -433,23 +444,43 @@ impl Orchestrator for KubernetesBackend {
         let ar = self.resource_of(&name).await?;
         let scale = self.read_scale(&client, &name, &ar).await?;
         let mut notes = Vec::new();
-        let pods: Vec<Pod> = if scale.selector.is_empty() {
+        // Pods from the namespace's watch (started on first use), not a list per tick.
+        let pods: Vec<std::sync::Arc<Pod>> = if scale.selector.is_empty() {
             notes.push(format!(
                 "{name}: its scale names no pod selector, so ebb cannot see its pods"
             ));
             Vec::new()
         } else {
-            let api: Api<Pod> = Api::namespaced(client.clone(), &name.namespace);
-            api.list(&ListParams::default().labels(&scale.selector))
-                .await
-                .map_err(|e| classify(&format!("{name}: listing its pods"), e))?
-                .items
+            let query = watch::LabelQuery::parse(&scale.selector).ok_or_else(|| {
+                OrchestratorError::Rejected(format!(
+                    "{name}: its pod selector `{}` is not a label selector ebb reads",
+                    scale.selector
+                ))
+            })?;
+            let scope = (!self.settings.namespaces.is_empty()).then_some(name.namespace.as_str());
+            let wait = Duration::from_secs(self.settings.timeout_secs);
+            let store = self.watches.pods(&client, scope, wait).await?;
+            let none = BTreeMap::new();
+            let mut pods: Vec<_> = store
+                .state()
+                .into_iter()
+                .filter(|p| p.metadata.namespace.as_deref() == Some(name.namespace.as_str()))
+                .filter(|p| query.matches(p.metadata.labels.as_ref().unwrap_or(&none)))
+                .collect();
+            pods.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+            pods
         };
-        let samples = match self.pod_metrics(&client, &name.namespace).await {
+        let samples = match self
+            .watches
+            .metrics(&name.namespace, || {
+                self.pod_metrics(&client, &name.namespace)
+            })
+            .await
+        {
             Ok(s) => s,
             Err(why) => {
                 notes.push(why);
-                BTreeMap::new()
+                Default::default()
             }
         };
         let instances: Vec<ObservedInstance> = pods
@@ -459,9 +490,18 @@ impl Orchestrator for KubernetesBackend {
                 pods::instance(p, samples.get(pod_name))
             })
             .collect();
-        let resources = template_resources(&self.object(&client, &name, &ar).await?)
-            .map(|(_, r)| r)
-            .unwrap_or_default();
+        // The pod template is read again only when the object changed (the Scale shares the
+        // object's resourceVersion).
+        let resources = match self.watches.resources(workload, &scale.resource_version) {
+            Some(r) => r,
+            None => {
+                let obj = self.object(&client, &name, &ar).await?;
+                let r = template_resources(&obj).map(|(_, r)| r).unwrap_or_default();
+                self.watches
+                    .remember_resources(workload, &scale.resource_version, r.clone());
+                r
+            }
+        };
         Ok(WorkloadObservation {
             at: chrono::Utc::now(),
             replicas: scale.desired,
