@@ -15,9 +15,9 @@ function uniqueName(prefix: string, project: string): string {
 }
 
 // The panel of backend `name` (its heading holds the name and the kind badge).
-function panel(page: Page, name: string): Locator {
+function panel(page: Page, name: string, kind = "swarm"): Locator {
   return page.locator("section.backend", {
-    has: page.locator("h2", { hasText: new RegExp(`^${name}\\s*swarm$`) }),
+    has: page.locator("h2", { hasText: new RegExp(`^${name}\\s*${kind}$`) }),
   });
 }
 
@@ -86,5 +86,50 @@ test("register, test, edit and remove a Swarm backend", async ({ page }, info) =
   await page.goto("/backends");
   await expect(panel(page, edited)).toHaveCount(0);
 
+  if (info.project.name === "hydrated") expect(errors).toEqual([]);
+});
+
+test("register a Kubernetes backend by URL and token, test it, remove it", async ({ page }, info) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const name = uniqueName("e2e-k8s", info.project.name);
+  const token = `e2e-secret-token-${Date.now()}`;
+  await page.goto("/backends");
+  const form = page.locator("#register-kubernetes");
+  await expect(form).toBeVisible();
+
+  // A kubeconfig that is not on the server is refused beside its field.
+  await form.locator("#k8-name").fill(name);
+  await form.locator("#k8-connection").selectOption("kubeconfig");
+  await form.locator("#k8-kubeconfig").fill("/nonexistent/kubeconfig");
+  await form.getByRole("button", { name: "Register backend" }).click();
+  await expect(page.locator("#register-kubernetes .field-error")).toContainText("there is no file /nonexistent/kubeconfig");
+  await expect(panel(page, name, "kubernetes")).toHaveCount(0);
+
+  // URL and token (nothing listens there): registered, the token never shown.
+  const again = page.locator("#register-kubernetes");
+  await again.locator("#k8-name").fill(name);
+  await again.locator("#k8-connection").selectOption("url");
+  await again.locator("#k8-url").fill("https://127.0.0.1:9");
+  await again.locator("#k8-token").fill(token);
+  await again.locator("#k8-namespaces").fill("shop, payments");
+  await again.getByRole("button", { name: "Register backend" }).click();
+  await expect(page).toHaveURL(/\/backends$/);
+  const registered = panel(page, name, "kubernetes");
+  await expect(registered).toBeVisible();
+  await expect(registered).toContainText("https://127.0.0.1:9 with a bearer token");
+  await expect(registered).toContainText("namespace shop, payments; objects labelled ebb.io/enabled=true");
+  expect(await page.content()).not.toContain(token);
+
+  await registered.getByRole("button", { name: "Test connection" }).click();
+  const result = panel(page, name, "kubernetes").locator(".test-result");
+  await expect(result).toContainText("connection test failed", { timeout: 15_000 });
+  await expect(result).toContainText("unreachable");
+  await page.screenshot({ path: `screenshots/${info.project.name}-backend-kubernetes.png`, fullPage: true });
+
+  await panel(page, name, "kubernetes").getByRole("link", { name: "Remove…" }).click();
+  await panel(page, name, "kubernetes").locator("#confirm-remove").click();
+  await expect(page).toHaveURL(/\/backends$/);
+  await expect(panel(page, name, "kubernetes")).toHaveCount(0);
   if (info.project.name === "hydrated") expect(errors).toEqual([]);
 });

@@ -22,7 +22,7 @@ use super::support::wait_for;
 
 /// The kubeconfig the test host wrote, or `None` (with a notice) outside scripts/k8s-test;
 /// under scripts/k8s-test (EBB_REQUIRE_K8S set) a missing one fails the test.
-fn kubeconfig(test: &str, var: &str) -> Option<PathBuf> {
+pub(super) fn kubeconfig(test: &str, var: &str) -> Option<PathBuf> {
     match std::env::var(var) {
         Ok(p) if !p.is_empty() => Some(PathBuf::from(p)),
         _ if std::env::var_os("EBB_REQUIRE_K8S").is_some() => {
@@ -35,7 +35,7 @@ fn kubeconfig(test: &str, var: &str) -> Option<PathBuf> {
     }
 }
 
-async fn client(path: &Path) -> Client {
+pub(super) async fn client(path: &Path) -> Client {
     let kc = Kubeconfig::read_from(path).expect("kubeconfig");
     let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
         .await
@@ -54,7 +54,7 @@ async fn namespace(client: &Client, name: &str) {
 }
 
 /// Accepts a create that succeeded or found the object already there (409); panics otherwise.
-fn made_or_there<T>(made: Result<T, kube::Error>, what: &str) {
+pub(super) fn made_or_there<T>(made: Result<T, kube::Error>, what: &str) {
     match made {
         Ok(_) => {}
         Err(kube::Error::Api(s)) if s.code == 409 => {}
@@ -64,13 +64,13 @@ fn made_or_there<T>(made: Result<T, kube::Error>, what: &str) {
 
 /// The admin client with namespace `ns` created (each test has its own, so tests do not see
 /// each other's objects), or `None` (with a notice) outside scripts/k8s-test.
-async fn admin_in(test: &str, ns: &str) -> Option<Client> {
+pub(super) async fn admin_in(test: &str, ns: &str) -> Option<Client> {
     let client = client(&kubeconfig(test, "EBB_TEST_KUBECONFIG")?).await;
     namespace(&client, ns).await;
     Some(client)
 }
 
-fn web_deployment(replicas: i32) -> Deployment {
+pub(super) fn web_deployment(replicas: i32) -> Deployment {
     serde_json::from_value(json!({
         "metadata": { "name": "web", "labels": { "ebb.io/enabled": "true" } },
         "spec": {
@@ -106,7 +106,7 @@ async fn run_pod(pods: &Api<Pod>, name: &str) {
         .unwrap_or_else(|e| panic!("status of pod {name}: {e}"));
 }
 
-async fn pod_names(pods: &Api<Pod>) -> Vec<String> {
+pub(super) async fn pod_names(pods: &Api<Pod>) -> Vec<String> {
     pods.list(&ListParams::default().labels("app=web"))
         .await
         .expect("pods")
@@ -217,7 +217,7 @@ async fn test_host_turns_deployments_into_pods_and_scales_through_the_subresourc
 }
 
 /// Serves `metrics.k8s.io` through its two CRDs and waits until they are established.
-async fn metrics_api(client: &Client) {
+pub(super) async fn metrics_api(client: &Client) {
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
     for (plural, kind, scope) in [
         ("pods", "PodMetrics", "Namespaced"),
@@ -241,7 +241,7 @@ async fn metrics_api(client: &Client) {
 }
 
 /// Writes (or replaces) pod `pod`'s PodMetrics in `ns`: `cpu` of container `app`.
-async fn pod_metric(client: &Client, ns: &str, pod: &str, cpu: &str) {
+pub(super) async fn pod_metric(client: &Client, ns: &str, pod: &str, cpu: &str) {
     let resource = ApiResource {
         group: "metrics.k8s.io".into(),
         version: "v1beta1".into(),
@@ -418,7 +418,7 @@ async fn test_host_refuses_a_user_without_rights_naming_verb_and_resource() {
 }
 
 /// The backend over the test host's admin kubeconfig (or the limited one), in namespace `ns`.
-fn backend(
+pub(super) fn backend(
     path: &Path,
     ns: &str,
     client: Client,
@@ -906,7 +906,7 @@ async fn a_workload_an_hpa_scales_is_left_alone_until_an_editor_takes_it_over() 
 
 /// Makes pod `name` Running and Ready since `minutes` ago (past HPA's CPU initialization
 /// period, so its usage counts at once).
-async fn run_pod_since(pods: &Api<Pod>, name: &str, minutes: i64) {
+pub(super) async fn run_pod_since(pods: &Api<Pod>, name: &str, minutes: i64) {
     let then = (chrono::Utc::now() - chrono::Duration::minutes(minutes))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let status = json!({ "status": {

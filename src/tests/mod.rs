@@ -11,6 +11,7 @@ mod hardening;
 mod hostile;
 mod http;
 mod kubernetes;
+mod kubernetes_bench;
 mod lifecycle;
 mod listener;
 mod migrate;

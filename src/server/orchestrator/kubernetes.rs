@@ -459,16 +459,10 @@ impl Orchestrator for KubernetesBackend {
             })?;
             let scope = (!self.settings.namespaces.is_empty()).then_some(name.namespace.as_str());
             let wait = Duration::from_secs(self.settings.timeout_secs);
-            let store = self.watches.pods(&client, scope, wait).await?;
-            let none = BTreeMap::new();
-            let mut pods: Vec<_> = store
-                .state()
-                .into_iter()
-                .filter(|p| p.metadata.namespace.as_deref() == Some(name.namespace.as_str()))
-                .filter(|p| query.matches(p.metadata.labels.as_ref().unwrap_or(&none)))
-                .collect();
-            pods.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
-            pods
+            self.watches
+                .pod_index(&client, scope, wait)
+                .await?
+                .select(&name.namespace, &query)
         };
         let samples = match self
             .watches

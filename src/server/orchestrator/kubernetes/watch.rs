@@ -1,6 +1,6 @@
 //! What observe reads without asking the API server each tick: the pods of the backend's
 //! namespaces, kept current by one watch (a kube-runtime reflector) per namespace, or one for
-//! all namespaces; PodMetrics, listed at most once per [`METRICS_TTL`] per namespace (metrics
+//! all namespaces, and indexed by label so a workload's selector looks at its own pods only; PodMetrics, listed at most once per [`METRICS_TTL`] per namespace (metrics
 //! server serves no watch); and a workload's pod-template resources, read again only when the
 //! object's resourceVersion moved. So a tick of 1,000 workloads costs one GET of each one's
 //! Scale, not 1,000 pod lists.
@@ -41,10 +41,66 @@ type PodWatch = (Store<Pod>, tokio::task::JoinHandle<()>);
 /// A namespace's PodMetrics by pod name, and when they were listed.
 type MetricsAt = (Instant, Arc<BTreeMap<String, PodSample>>);
 
+/// The pods of one watch at one moment, indexed by namespace and by label: a selector looks
+/// at the pods carrying one of its `key=value` labels, not at every pod of the cluster.
+#[derive(Default)]
+pub struct PodIndex {
+    by_namespace: HashMap<String, Vec<Arc<Pod>>>,
+    by_label: HashMap<(String, String, String), Vec<Arc<Pod>>>,
+}
+
+impl PodIndex {
+    fn of(pods: Vec<Arc<Pod>>) -> PodIndex {
+        let mut index = PodIndex::default();
+        for pod in pods {
+            let ns = pod.metadata.namespace.clone().unwrap_or_default();
+            for (k, v) in pod.metadata.labels.iter().flatten() {
+                index
+                    .by_label
+                    .entry((ns.clone(), k.clone(), v.clone()))
+                    .or_default()
+                    .push(pod.clone());
+            }
+            index.by_namespace.entry(ns).or_default().push(pod);
+        }
+        index
+    }
+
+    /// The pods of namespace `ns` that `query` selects, by name.
+    pub fn select(&self, ns: &str, query: &LabelQuery) -> Vec<Arc<Pod>> {
+        let none = BTreeMap::new();
+        // The fewest candidates an equality term allows; every pod of the namespace without one.
+        let candidates = query
+            .equalities()
+            .map(|(k, v)| {
+                self.by_label
+                    .get(&(ns.to_string(), k.to_string(), v.to_string()))
+                    .map_or(&[][..], Vec::as_slice)
+            })
+            .min_by_key(|c| c.len())
+            .unwrap_or_else(|| self.by_namespace.get(ns).map_or(&[][..], Vec::as_slice));
+        let mut out: Vec<Arc<Pod>> = candidates
+            .iter()
+            .filter(|p| query.matches(p.metadata.labels.as_ref().unwrap_or(&none)))
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+        out
+    }
+}
+
+/// How long a snapshot of a pods watch is reused for selecting (the watch itself is current;
+/// this folds the workloads evaluated in the same moment into one index).
+pub const POD_INDEX_TTL: Duration = Duration::from_millis(500);
+
+/// A pods watch's index, and when it was made.
+type IndexAt = (Instant, Arc<PodIndex>);
+
 /// The caches of one backend. Watch tasks end when it is dropped.
 #[derive(Default)]
 pub struct Watches {
     pods: Mutex<HashMap<Option<String>, PodWatch>>,
+    indexes: Mutex<HashMap<Option<String>, IndexAt>>,
     metrics: tokio::sync::Mutex<HashMap<String, MetricsAt>>,
     resources: Mutex<HashMap<String, (String, ResourceSpec)>>,
     counts: Mutex<CallCounts>,
@@ -64,6 +120,29 @@ impl Watches {
     /// The calls made so far.
     pub fn counts(&self) -> CallCounts {
         *self.counts.lock().expect("counts")
+    }
+
+    /// The pods of the watch for `scope` (see [`Watches::pods`]), indexed; an index younger
+    /// than [`POD_INDEX_TTL`] is reused.
+    pub async fn pod_index(
+        &self,
+        client: &Client,
+        scope: Option<&str>,
+        wait: Duration,
+    ) -> Result<Arc<PodIndex>, OrchestratorError> {
+        let key = scope.map(str::to_string);
+        if let Some((at, index)) = self.indexes.lock().expect("indexes").get(&key) {
+            if at.elapsed() < POD_INDEX_TTL {
+                return Ok(index.clone());
+            }
+        }
+        let store = self.pods(client, scope, wait).await?;
+        let index = Arc::new(PodIndex::of(store.state()));
+        self.indexes
+            .lock()
+            .expect("indexes")
+            .insert(key, (Instant::now(), index.clone()));
+        Ok(index)
     }
 
     /// The pods watch for `scope` (a namespace, or `None` for all), started on first use;
@@ -197,6 +276,14 @@ impl LabelQuery {
         Some(LabelQuery(terms))
     }
 
+    /// The `key=value` terms.
+    fn equalities(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().filter_map(|t| match t {
+            Term::Equals(k, v) => Some((k.as_str(), v.as_str())),
+            _ => None,
+        })
+    }
+
     /// Whether `labels` match every term.
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
         self.0.iter().all(|t| t.matches(labels))
@@ -248,6 +335,33 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn the_index_selects_by_label_within_a_namespace() {
+        let pod = |ns: &str, name: &str, app: &str| {
+            let mut p = Pod::default();
+            p.metadata.name = Some(name.into());
+            p.metadata.namespace = Some(ns.into());
+            p.metadata.labels = Some(labels(&[("app", app), ("tier", "front")]));
+            Arc::new(p)
+        };
+        let index = PodIndex::of(vec![
+            pod("shop", "web-b", "web"),
+            pod("shop", "web-a", "web"),
+            pod("shop", "api-a", "api"),
+            pod("other", "web-x", "web"),
+        ]);
+        let names = |q: &str| -> Vec<String> {
+            index
+                .select("shop", &LabelQuery::parse(q).expect("q"))
+                .iter()
+                .filter_map(|p| p.metadata.name.clone())
+                .collect()
+        };
+        assert_eq!(names("app=web"), ["web-a", "web-b"]);
+        assert_eq!(names("tier in (front),app notin (web)"), ["api-a"]);
+        assert_eq!(names("app=web,tier=back"), Vec::<String>::new());
     }
 
     #[test]

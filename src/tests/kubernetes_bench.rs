@@ -1,0 +1,239 @@
+//! Benchmarks of the Kubernetes backend on the test host, run by hand with
+//! `scripts/k8s-test --bench` (never by the test command): the reaction time from a PodMetrics
+//! change to the controller's scale call at a 1 s evaluation interval, and what one tick of
+//! observations of 1,000 Deployments of 10 pods each costs (API requests, CPU time, wall time).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use ebb::server::orchestrator::kubernetes::KubernetesBackend;
+use ebb::server::orchestrator::{
+    Orchestrator, OrchestratorError, ResourceSpec, ScaleOutcome, WorkloadObservation, WorkloadRef,
+};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+use serde_json::json;
+
+use super::kubernetes::{
+    admin_in, backend, kubeconfig, made_or_there, metrics_api, pod_metric, pod_names,
+    run_pod_since, web_deployment,
+};
+use super::support::wait_for;
+
+/// The Kubernetes backend, noting when each scale call starts.
+struct Timed {
+    inner: Arc<KubernetesBackend>,
+    scaled_at: Mutex<Vec<Instant>>,
+}
+
+#[async_trait]
+impl Orchestrator for Timed {
+    async fn list_workloads(&self) -> Result<Vec<WorkloadRef>, OrchestratorError> {
+        self.inner.list_workloads().await
+    }
+    async fn observe(&self, w: &str) -> Result<WorkloadObservation, OrchestratorError> {
+        self.inner.observe(w).await
+    }
+    async fn scale(&self, w: &str, n: u32, token: &str) -> Result<ScaleOutcome, OrchestratorError> {
+        self.scaled_at.lock().expect("times").push(Instant::now());
+        self.inner.scale(w, n, token).await
+    }
+    async fn set_resources(
+        &self,
+        w: &str,
+        r: &ResourceSpec,
+        token: &str,
+    ) -> Result<String, OrchestratorError> {
+        self.inner.set_resources(w, r, token).await
+    }
+}
+
+fn cpu_seconds() -> f64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
+    // SAFETY: zeroed, then filled by getrusage.
+    let u = unsafe { usage.assume_init() };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(u.ru_utime) + secs(u.ru_stime)
+}
+
+fn pick(sorted: &[f64], q: f64) -> f64 {
+    sorted[((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
+#[tokio::test]
+#[ignore = "benchmark: run by scripts/k8s-test --bench"]
+async fn kubernetes_bench_reaction_time() {
+    use ebb::server::clock::TokioClock;
+    use ebb::server::controller::Controller;
+    let (test, ns) = ("kubernetes reaction benchmark", "kb-bench");
+    let Some(client) = admin_in(test, ns).await else {
+        return;
+    };
+    let path = kubeconfig(test, "EBB_TEST_KUBECONFIG").expect("kubeconfig");
+    metrics_api(&client).await;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    made_or_there(
+        deployments
+            .create(&PostParams::default(), &web_deployment(1))
+            .await,
+        "deployment web",
+    );
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let pod = wait_for("web's pod", 60, || async {
+        pod_names(&pods).await.into_iter().next()
+    })
+    .await;
+    run_pod_since(&pods, &pod, 10).await;
+    pod_metric(&client, ns, &pod, "10m").await;
+    let web = format!("{ns}/deployments.apps/web");
+    let inner = Arc::new(backend(&path, ns, client.clone()));
+    let mut times = Vec::new();
+    for run in 0..12u64 {
+        // A fresh store and controller each run: the previous run's scale-up would count
+        // against HPA's scale-up rate limit.
+        let (state, _dir) = super::support::state().await;
+        let store = state.store().clone();
+        let now = chrono::Utc::now();
+        let b = store
+            .register_backend("cluster", "kubernetes", "{}", "t", now)
+            .await
+            .expect("backend");
+        let p = store
+            .create_policy(
+                "cpu",
+                &super::support::cpu_policy(50.0, 3, 0),
+                ebb::server::store::policies::Authorship {
+                    author: "t",
+                    comment: "",
+                    at: now,
+                },
+            )
+            .await
+            .expect("policy");
+        let w = store
+            .attach_policy(b, &web, p, 1, "t", now)
+            .await
+            .expect("attach");
+        let timed = Arc::new(Timed {
+            inner: inner.clone(),
+            scaled_at: Mutex::new(Vec::new()),
+        });
+        state.backends().insert(b, timed.clone());
+        let controller = Controller::with_registry(
+            store.clone(),
+            Arc::new(TokioClock::new()),
+            state.inner.live.clone(),
+            state.backends().clone(),
+        );
+        let row = store.workload(w).await.expect("read").expect("row");
+        // The controller's loop: evaluate, sleep the interval it asks for.
+        let looping = tokio::spawn(async move {
+            loop {
+                let next = controller.evaluate(&row).await.expect("evaluate");
+                tokio::time::sleep(next).await;
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(2000 + 83 * run)).await;
+        let start = Instant::now();
+        pod_metric(&client, ns, &pod, "200m").await;
+        let at = wait_for("the scale call", 20, || async {
+            timed.scaled_at.lock().expect("times").first().copied()
+        })
+        .await;
+        looping.abort();
+        times.push(at.duration_since(start).as_secs_f64());
+        pod_metric(&client, ns, &pod, "10m").await;
+        deployments
+            .patch_scale(
+                "web",
+                &PatchParams::default(),
+                &Patch::Merge(json!({ "spec": { "replicas": 1 } })),
+            )
+            .await
+            .expect("reset to 1");
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "kubernetes reaction time over {} runs: median {:.2} s, p90 {:.2} s, max {:.2} s, min {:.2} s",
+        times.len(),
+        pick(&times, 0.5),
+        pick(&times, 0.9),
+        pick(&times, 1.0),
+        times[0]
+    );
+    println!("all: {times:.2?}");
+}
+
+#[tokio::test]
+#[ignore = "benchmark: run by scripts/k8s-test --bench"]
+async fn kubernetes_bench_observe_1000_deployments() {
+    let (test, ns) = ("kubernetes observe benchmark", "kb-thousand");
+    let Some(client) = admin_in(test, ns).await else {
+        return;
+    };
+    let path = kubeconfig(test, "EBB_TEST_KUBECONFIG").expect("kubeconfig");
+    metrics_api(&client).await;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    let n = 1000;
+    let made = Instant::now();
+    for i in 0..n {
+        let mut d = serde_json::to_value(web_deployment(10)).expect("json");
+        let app = format!("app-{i}");
+        d["metadata"]["name"] = json!(app);
+        d["spec"]["selector"]["matchLabels"]["app"] = json!(app);
+        d["spec"]["template"]["metadata"]["labels"]["app"] = json!(app);
+        let d: Deployment = serde_json::from_value(d).expect("deployment");
+        made_or_there(
+            deployments.create(&PostParams::default(), &d).await,
+            "deployment",
+        );
+    }
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    wait_for("10,000 pods", 900, || async {
+        let count = pods.list(&ListParams::default().limit(1)).await.ok()?;
+        let remaining = count.metadata.remaining_item_count.unwrap_or(0) + count.items.len() as i64;
+        (remaining >= 10 * n as i64).then_some(())
+    })
+    .await;
+    println!(
+        "{n} Deployments and their pods made in {:.0} s",
+        made.elapsed().as_secs_f64()
+    );
+
+    let b = backend(&path, ns, client.clone());
+    let names: Vec<String> = (0..n)
+        .map(|i| format!("{ns}/deployments.apps/app-{i}"))
+        .collect();
+    // The first tick starts the pods watch and reads every pod template.
+    let first = Instant::now();
+    for w in &names {
+        b.observe(w).await.expect("observe");
+    }
+    println!(
+        "first tick (watch started, templates read): {:.2} s",
+        first.elapsed().as_secs_f64()
+    );
+    for tick in 0..3 {
+        let before = b.call_counts();
+        let (cpu, wall) = (cpu_seconds(), Instant::now());
+        let mut instances = 0;
+        for w in &names {
+            instances += b.observe(w).await.expect("observe").instances.len();
+        }
+        let after = b.call_counts();
+        println!(
+            "tick {tick}: {n} observations, {instances} pods: {} requests ({n} Scale reads, {} PodMetrics lists, {} object reads, {} new watches), CPU {:.2} s, wall {:.2} s",
+            n as u64 + (after.metrics_lists - before.metrics_lists) + (after.object_reads - before.object_reads),
+            after.metrics_lists - before.metrics_lists,
+            after.object_reads - before.object_reads,
+            after.watches_started - before.watches_started,
+            cpu_seconds() - cpu,
+            wall.elapsed().as_secs_f64()
+        );
+    }
+}
