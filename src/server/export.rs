@@ -30,10 +30,13 @@ pub const CSV_HEADER: &str =
 /// `outcome`, `reason`, `from`, `to`, `tz`), reading [`PAGE`] rows at a time; a malformed one
 /// is answered with 400 naming the parameter, never ignored.
 fn filter_of(query: &HashMap<String, String>) -> Result<DecisionFilter, Box<Response>> {
-    DecisionFilter::from_query(|k| query.get(k).cloned(), PAGE).map_err(|e| {
+    let mut filter = DecisionFilter::from_query(|k| query.get(k).cloned(), PAGE).map_err(|e| {
         let text = format!("filter '{}': {}\n", e.path, e.message);
         Box::new((StatusCode::BAD_REQUEST, text).into_response())
-    })
+    })?;
+    // An export starts at the newest row, whatever page the History view was on.
+    filter.before_id = None;
+    Ok(filter)
 }
 
 /// CSV export.
@@ -41,12 +44,10 @@ pub async fn csv(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let mut filter = match filter_of(&q) {
-        Ok(f) => f,
+    let pages = match filter_of(&q) {
+        Ok(filter) => pages(state.store().clone(), filter),
         Err(res) => return *res,
     };
-    filter.before_id = None;
-    let pages = pages(state.store().clone(), filter);
     let body = async_stream::stream! {
         yield Ok::<String, std::io::Error>(CSV_HEADER.to_string());
         for await page in pages {
@@ -61,12 +62,10 @@ pub async fn json(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let mut filter = match filter_of(&q) {
-        Ok(f) => f,
+    let pages = match filter_of(&q) {
+        Ok(filter) => pages(state.store().clone(), filter),
         Err(res) => return *res,
     };
-    filter.before_id = None;
-    let pages = pages(state.store().clone(), filter);
     let body = async_stream::stream! {
         yield Ok::<String, std::io::Error>("[".to_string());
         let mut first = true;

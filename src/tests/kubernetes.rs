@@ -386,26 +386,13 @@ async fn test_host_refuses_a_user_without_rights_naming_verb_and_resource() {
     );
 
     // Reading Deployments is granted; their scale subresource is not.
-    let rules = json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-        "metadata": { "name": "read-deployments", "namespace": ns },
-        "rules": [{ "apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list"] }]
-    });
-    let binding = json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-        "metadata": { "name": "read-deployments", "namespace": ns },
-        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "read-deployments" },
-        "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "ebb-limited" }]
-    });
-    let apply = PatchParams::apply("ebb-tests").force();
-    Api::<k8s_openapi::api::rbac::v1::Role>::namespaced(admin.clone(), ns)
-        .patch("read-deployments", &apply, &Patch::Apply(&rules))
-        .await
-        .expect("role");
-    Api::<k8s_openapi::api::rbac::v1::RoleBinding>::namespaced(admin.clone(), ns)
-        .patch("read-deployments", &apply, &Patch::Apply(&binding))
-        .await
-        .expect("role binding");
+    grant_limited(
+        &admin,
+        ns,
+        "read-deployments",
+        json!([{ "apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list"] }]),
+    )
+    .await;
     wait_for("the list allowed", 10, || async {
         theirs.list(&ListParams::default()).await.ok().map(|_| ())
     })
@@ -415,6 +402,30 @@ async fn test_host_refuses_a_user_without_rights_naming_verb_and_resource() {
         "get",
         "deployments/scale",
     );
+}
+
+/// Grants the test host's user `ebb-limited` Role `name` with `rules` in namespace `ns`.
+async fn grant_limited(admin: &Client, ns: &str, name: &str, rules: serde_json::Value) {
+    let role = json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+        "metadata": { "name": name, "namespace": ns },
+        "rules": rules
+    });
+    let binding = json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": { "name": name, "namespace": ns },
+        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name },
+        "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "ebb-limited" }]
+    });
+    let apply = PatchParams::apply("ebb-tests").force();
+    Api::<k8s_openapi::api::rbac::v1::Role>::namespaced(admin.clone(), ns)
+        .patch(name, &apply, &Patch::Apply(&role))
+        .await
+        .expect("role");
+    Api::<k8s_openapi::api::rbac::v1::RoleBinding>::namespaced(admin.clone(), ns)
+        .patch(name, &apply, &Patch::Apply(&binding))
+        .await
+        .expect("role binding");
 }
 
 /// The backend over the test host's admin kubeconfig (or the limited one), in namespace `ns`.
@@ -443,18 +454,9 @@ pub(super) fn backend(
 async fn the_backend_lists_observes_and_scales_a_deployment() {
     use ebb::server::orchestrator::{ObservedState, Orchestrator, OrchestratorError};
     let (test, ns) = ("kubernetes backend", "kb-orch");
-    let Some(client) = admin_in(test, ns).await else {
+    let Some((client, path, deployments)) = web_in(test, ns, 2).await else {
         return;
     };
-    let path = kubeconfig(test, "EBB_TEST_KUBECONFIG").expect("kubeconfig");
-    metrics_api(&client).await;
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
-    made_or_there(
-        deployments
-            .create(&PostParams::default(), &web_deployment(2))
-            .await,
-        "deployment web",
-    );
     // Another Deployment without ebb's label, with pods of its own.
     let mut unlabelled = serde_json::to_value(web_deployment(1)).expect("json");
     unlabelled["metadata"] = json!({ "name": "batch" });
@@ -679,30 +681,17 @@ async fn a_kubernetes_backend_registered_by_url_and_token_names_what_its_account
     }
 
     // Granted what scaling needs (not Events): the test passes and says what still lacks.
-    let role = json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-        "metadata": { "name": "ebb-scale", "namespace": ns },
-        "rules": [
+    grant_limited(
+        &admin_client,
+        ns,
+        "ebb-scale",
+        json!([
             { "apiGroups": ["apps"], "resources": ["deployments", "statefulsets", "replicasets"], "verbs": ["get", "list", "watch"] },
             { "apiGroups": ["apps"], "resources": ["deployments/scale", "statefulsets/scale", "replicasets/scale"], "verbs": ["get", "update"] },
             { "apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"] }
-        ]
-    });
-    let binding = json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-        "metadata": { "name": "ebb-scale", "namespace": ns },
-        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "ebb-scale" },
-        "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "ebb-limited" }]
-    });
-    let apply = PatchParams::apply("ebb-tests").force();
-    Api::<k8s_openapi::api::rbac::v1::Role>::namespaced(admin_client.clone(), ns)
-        .patch("ebb-scale", &apply, &Patch::Apply(&role))
-        .await
-        .expect("role");
-    Api::<k8s_openapi::api::rbac::v1::RoleBinding>::namespaced(admin_client.clone(), ns)
-        .patch("ebb-scale", &apply, &Patch::Apply(&binding))
-        .await
-        .expect("binding");
+        ]),
+    )
+    .await;
     let mut last = String::new();
     for _ in 0..40 {
         let (status, answer) = test_backend().await;
@@ -904,6 +893,27 @@ async fn a_workload_an_hpa_scales_is_left_alone_until_an_editor_takes_it_over() 
     assert_eq!(done.replicas, 2);
 }
 
+/// Namespace `ns` with the metrics API and Deployment `web` of `replicas` (labelled for ebb):
+/// the admin client, the kubeconfig's path and the Deployments API; `None` outside
+/// scripts/k8s-test.
+pub(super) async fn web_in(
+    test: &str,
+    ns: &str,
+    replicas: i32,
+) -> Option<(Client, PathBuf, Api<Deployment>)> {
+    let client = admin_in(test, ns).await?;
+    let path = kubeconfig(test, "EBB_TEST_KUBECONFIG")?;
+    metrics_api(&client).await;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    made_or_there(
+        deployments
+            .create(&PostParams::default(), &web_deployment(replicas))
+            .await,
+        "deployment web",
+    );
+    Some((client, path, deployments))
+}
+
 /// Makes pod `name` Running and Ready since `minutes` ago (past HPA's CPU initialization
 /// period, so its usage counts at once).
 pub(super) async fn run_pod_since(pods: &Api<Pod>, name: &str, minutes: i64) {
@@ -925,21 +935,10 @@ pub(super) async fn run_pod_since(pods: &Api<Pod>, name: &str, minutes: i64) {
 
 #[tokio::test]
 async fn the_controller_scales_a_deployment_up_on_cpu_and_down_after_the_window_with_events() {
-    use ebb::server::clock::TokioClock;
-    use ebb::server::controller::Controller;
     let (test, ns) = ("kubernetes end to end", "kb-e2e");
-    let Some(client) = admin_in(test, ns).await else {
+    let Some((client, path, deployments)) = web_in(test, ns, 2).await else {
         return;
     };
-    let path = kubeconfig(test, "EBB_TEST_KUBECONFIG").expect("kubeconfig");
-    metrics_api(&client).await;
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
-    made_or_there(
-        deployments
-            .create(&PostParams::default(), &web_deployment(2))
-            .await,
-        "deployment web",
-    );
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
     // Every pod of web Running for 10 min, each using `cpu`; waits for `n` of them.
     let all_at = |n: usize, cpu: &'static str| {
@@ -964,49 +963,21 @@ async fn the_controller_scales_a_deployment_up_on_cpu_and_down_after_the_window_
     };
     all_at(2, "50m").await;
 
-    let (state, _dir) = super::support::state().await;
-    let store = state.store().clone();
-    let now = chrono::Utc::now();
     let settings = json!({
         "connection": { "kind": "kubeconfig", "path": path.display().to_string(), "context": "" },
         "namespaces": [ns],
     })
     .to_string();
-    let backend = store
-        .register_backend("cluster", "kubernetes", &settings, "t", now)
-        .await
-        .expect("backend");
-    let policy = store
-        .create_policy(
-            "cpu",
-            &super::support::cpu_policy(70.0, 5, 2),
-            ebb::server::store::policies::Authorship {
-                author: "t",
-                comment: "",
-                at: now,
-            },
-        )
-        .await
-        .expect("policy");
     let web = format!("{ns}/deployments.apps/web");
-    let workload = store
-        .attach_policy(backend, &web, policy, 1, "t", now)
-        .await
-        .expect("attach");
-    state.backends().insert(
-        backend,
-        std::sync::Arc::new(self::backend(&path, ns, client.clone())),
-    );
-    let controller = Controller::with_registry(
-        store.clone(),
-        std::sync::Arc::new(TokioClock::new()),
-        state.inner.live.clone(),
-        state.backends().clone(),
-    );
-    let evaluate = || async {
-        let row = store.workload(workload).await.expect("read").expect("row");
-        controller.evaluate(&row).await.expect("evaluate");
-    };
+    let rig = super::support::control_rig(
+        "kubernetes",
+        &settings,
+        &web,
+        super::support::cpu_policy(70.0, 5, 2),
+        std::sync::Arc::new(backend(&path, ns, client.clone())),
+    )
+    .await;
+    let evaluate = || rig.evaluate();
     let replicas = || async {
         deployments
             .get("web")

@@ -3,52 +3,19 @@
 //! change to the controller's scale call at a 1 s evaluation interval, and what one tick of
 //! observations of 1,000 Deployments of 10 pods each costs (API requests, CPU time, wall time).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
-use ebb::server::orchestrator::kubernetes::KubernetesBackend;
-use ebb::server::orchestrator::{
-    Orchestrator, OrchestratorError, ResourceSpec, ScaleOutcome, WorkloadObservation, WorkloadRef,
-};
+use ebb::server::orchestrator::Orchestrator;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 
 use super::kubernetes::{
-    admin_in, backend, kubeconfig, made_or_there, metrics_api, pod_metric, pod_names,
-    run_pod_since, web_deployment,
+    backend, made_or_there, pod_metric, pod_names, run_pod_since, web_deployment, web_in,
 };
-use super::support::wait_for;
-
-/// The Kubernetes backend, noting when each scale call starts.
-struct Timed {
-    inner: Arc<KubernetesBackend>,
-    scaled_at: Mutex<Vec<Instant>>,
-}
-
-#[async_trait]
-impl Orchestrator for Timed {
-    async fn list_workloads(&self) -> Result<Vec<WorkloadRef>, OrchestratorError> {
-        self.inner.list_workloads().await
-    }
-    async fn observe(&self, w: &str) -> Result<WorkloadObservation, OrchestratorError> {
-        self.inner.observe(w).await
-    }
-    async fn scale(&self, w: &str, n: u32, token: &str) -> Result<ScaleOutcome, OrchestratorError> {
-        self.scaled_at.lock().expect("times").push(Instant::now());
-        self.inner.scale(w, n, token).await
-    }
-    async fn set_resources(
-        &self,
-        w: &str,
-        r: &ResourceSpec,
-        token: &str,
-    ) -> Result<String, OrchestratorError> {
-        self.inner.set_resources(w, r, token).await
-    }
-}
+use super::support::{control_rig, cpu_policy, wait_for};
 
 fn cpu_seconds() -> f64 {
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
@@ -67,21 +34,10 @@ fn pick(sorted: &[f64], q: f64) -> f64 {
 #[tokio::test]
 #[ignore = "benchmark: run by scripts/k8s-test --bench"]
 async fn kubernetes_bench_reaction_time() {
-    use ebb::server::clock::TokioClock;
-    use ebb::server::controller::Controller;
     let (test, ns) = ("kubernetes reaction benchmark", "kb-bench");
-    let Some(client) = admin_in(test, ns).await else {
+    let Some((client, path, deployments)) = web_in(test, ns, 1).await else {
         return;
     };
-    let path = kubeconfig(test, "EBB_TEST_KUBECONFIG").expect("kubeconfig");
-    metrics_api(&client).await;
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
-    made_or_there(
-        deployments
-            .create(&PostParams::default(), &web_deployment(1))
-            .await,
-        "deployment web",
-    );
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
     let pod = wait_for("web's pod", 60, || async {
         pod_names(&pods).await.into_iter().next()
@@ -93,58 +49,22 @@ async fn kubernetes_bench_reaction_time() {
     let inner = Arc::new(backend(&path, ns, client.clone()));
     let mut times = Vec::new();
     for run in 0..12u64 {
-        // A fresh store and controller each run: the previous run's scale-up would count
-        // against HPA's scale-up rate limit.
-        let (state, _dir) = super::support::state().await;
-        let store = state.store().clone();
-        let now = chrono::Utc::now();
-        let b = store
-            .register_backend("cluster", "kubernetes", "{}", "t", now)
-            .await
-            .expect("backend");
-        let p = store
-            .create_policy(
-                "cpu",
-                &super::support::cpu_policy(50.0, 3, 0),
-                ebb::server::store::policies::Authorship {
-                    author: "t",
-                    comment: "",
-                    at: now,
-                },
-            )
-            .await
-            .expect("policy");
-        let w = store
-            .attach_policy(b, &web, p, 1, "t", now)
-            .await
-            .expect("attach");
-        let timed = Arc::new(Timed {
-            inner: inner.clone(),
-            scaled_at: Mutex::new(Vec::new()),
-        });
-        state.backends().insert(b, timed.clone());
-        let controller = Controller::with_registry(
-            store.clone(),
-            Arc::new(TokioClock::new()),
-            state.inner.live.clone(),
-            state.backends().clone(),
-        );
-        let row = store.workload(w).await.expect("read").expect("row");
-        // The controller's loop: evaluate, sleep the interval it asks for.
-        let looping = tokio::spawn(async move {
-            loop {
-                let next = controller.evaluate(&row).await.expect("evaluate");
-                tokio::time::sleep(next).await;
-            }
-        });
-        tokio::time::sleep(Duration::from_millis(2000 + 83 * run)).await;
+        // A fresh controller each run: the previous run's scale-up (undone behind its back
+        // below) would otherwise count against HPA's scale-up rate limit of this one.
+        let rig = control_rig(
+            "kubernetes",
+            "{}",
+            &web,
+            cpu_policy(50.0, 3, 0),
+            inner.clone(),
+        )
+        .await;
+        // Start the load at a different phase of the 1 s evaluation cycle each run.
+        rig.run_until(2, |_| false).await;
+        tokio::time::sleep(Duration::from_millis(83 * run)).await;
         let start = Instant::now();
         pod_metric(&client, ns, &pod, "200m").await;
-        let at = wait_for("the scale call", 20, || async {
-            timed.scaled_at.lock().expect("times").first().copied()
-        })
-        .await;
-        looping.abort();
+        let at = rig.run_until(20, |n| n > 1).await.expect("scaled up");
         times.push(at.duration_since(start).as_secs_f64());
         pod_metric(&client, ns, &pod, "10m").await;
         deployments
@@ -173,12 +93,10 @@ async fn kubernetes_bench_reaction_time() {
 #[ignore = "benchmark: run by scripts/k8s-test --bench"]
 async fn kubernetes_bench_observe_1000_deployments() {
     let (test, ns) = ("kubernetes observe benchmark", "kb-thousand");
-    let Some(client) = admin_in(test, ns).await else {
+    // (Deployment web is one of the pods' owners here too: 1,001 Deployments in all.)
+    let Some((client, path, deployments)) = web_in(test, ns, 1).await else {
         return;
     };
-    let path = kubeconfig(test, "EBB_TEST_KUBECONFIG").expect("kubeconfig");
-    metrics_api(&client).await;
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
     let n = 1000;
     let made = Instant::now();
     for i in 0..n {

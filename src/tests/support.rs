@@ -23,7 +23,9 @@ use ebb::server::store::Store;
 use futures::future::BoxFuture;
 use tower::ServiceExt;
 
+mod control;
 mod targets;
+pub use control::{control_rig, ControlRig};
 pub use targets::{answering, black_hole};
 
 /// A configuration whose database lives in `dir`.

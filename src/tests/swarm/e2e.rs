@@ -2,124 +2,21 @@
 //! and the scale-down window passes, back down; a stopped daemon scales nothing and the
 //! workload recovers when it returns; and the reaction-time benchmark (`--ignored`).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
-use ebb::server::clock::TokioClock;
-use ebb::server::config::DatabaseUrl;
-use ebb::server::controller::Controller;
-use ebb::server::orchestrator::{
-    Orchestrator, OrchestratorError, ResourceSpec, ScaleOutcome, WorkloadObservation, WorkloadRef,
-};
-use ebb::server::store::policies::Authorship;
-use ebb::server::store::workloads::WorkloadRow;
-use ebb::server::store::Store;
+use ebb::server::orchestrator::{Orchestrator, OrchestratorError};
 use ebb_engine::Policy;
 
-use crate::support::cpu_policy;
+use crate::support::{control_rig, cpu_policy, ControlRig};
 
 use super::rig::{backend, create, docker, other_update, socket, wait_ready, Svc, BURN_ON_TRIGGER};
 
-/// The backend under test, remembering when each scale call was made.
-struct Recording {
-    inner: Arc<dyn Orchestrator>,
-    scaled: Mutex<Vec<(Instant, u32)>>,
-}
-
-#[async_trait]
-impl Orchestrator for Recording {
-    async fn list_workloads(&self) -> Result<Vec<WorkloadRef>, OrchestratorError> {
-        self.inner.list_workloads().await
-    }
-    async fn observe(&self, w: &str) -> Result<WorkloadObservation, OrchestratorError> {
-        self.inner.observe(w).await
-    }
-    async fn scale(&self, w: &str, n: u32, token: &str) -> Result<ScaleOutcome, OrchestratorError> {
-        if let Ok(mut s) = self.scaled.lock() {
-            s.push((Instant::now(), n));
-        }
-        self.inner.scale(w, n, token).await
-    }
-    async fn set_resources(
-        &self,
-        w: &str,
-        r: &ResourceSpec,
-        token: &str,
-    ) -> Result<String, OrchestratorError> {
-        self.inner.set_resources(w, r, token).await
-    }
-}
-
-struct Rig {
-    store: Store,
-    controller: Controller,
-    workload: WorkloadRow,
-    rec: Arc<Recording>,
-    _dir: tempfile::TempDir,
-}
-
 /// A store with a Swarm backend on `sock` and a 1 s-interval workload `service` under `policy`.
-async fn rig(sock: &str, service: &str, policy: Policy) -> Rig {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = Store::open(&DatabaseUrl::SqliteFile(dir.path().join("s.db")))
-        .await
-        .expect("store");
-    let now = chrono::Utc::now();
+async fn rig(sock: &str, service: &str, policy: Policy) -> ControlRig {
     let settings = serde_json::json!({ "socket": sock }).to_string();
-    let bid = store
-        .insert_backend("swarm", "swarm", &settings, now)
-        .await
-        .expect("backend");
-    let who = Authorship {
-        author: "test",
-        comment: "test",
-        at: now,
-    };
-    let pid = store
-        .create_policy("cpu", &policy, who)
-        .await
-        .expect("policy");
-    store
-        .insert_workload(bid, service, Some(pid), 1, "{}", now)
-        .await
-        .expect("workload");
-    let (live, _) = tokio::sync::broadcast::channel(16);
-    let controller = Controller::new(store.clone(), Arc::new(TokioClock::new()), live);
-    let rec = Arc::new(Recording {
-        inner: Arc::new(backend(sock, "ebb.enable=true")),
-        scaled: Mutex::new(Vec::new()),
-    });
-    controller.register_backend(bid, rec.clone());
-    let workload = store.workloads().await.expect("list").remove(0);
-    Rig {
-        store,
-        controller,
-        workload,
-        rec,
-        _dir: dir,
-    }
-}
-
-impl Rig {
-    /// Evaluates every second until `done` holds for the latest scale call, at most `secs`.
-    async fn run_until(&self, secs: u64, done: impl Fn(u32) -> bool) -> Option<Instant> {
-        let start = Instant::now();
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        while start.elapsed() < Duration::from_secs(secs) {
-            tick.tick().await;
-            self.controller
-                .evaluate(&self.workload)
-                .await
-                .expect("evaluation recorded");
-            let last = self.rec.scaled.lock().ok().and_then(|s| s.last().copied());
-            if let Some((at, n)) = last.filter(|(_, n)| done(*n)) {
-                let _ = n;
-                return Some(at);
-            }
-        }
-        None
-    }
+    let backend = Arc::new(backend(sock, "ebb.enable=true"));
+    control_rig("swarm", &settings, service, policy, backend).await
 }
 
 /// Creates service `name`, whose containers burn CPU while a file `burn` exists in the returned
