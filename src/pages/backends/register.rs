@@ -51,9 +51,9 @@ pub fn RegisterKubernetesForm(action: ServerAction<RegisterKubernetes>) -> impl 
                 <div class="form-row">
                     <label for="k8-connection">"Connect with"</label>
                     <select id="k8-connection" name="connection">
-                        <option value="url">"API server URL and bearer token"</option>
-                        <option value="kubeconfig">"a kubeconfig file on the ebb server"</option>
-                        <option value="in_cluster">"ebb's own service account (ebb runs in the cluster)"</option>
+                        <option value="url">"API URL and bearer token"</option>
+                        <option value="kubeconfig">"kubeconfig file on the ebb server"</option>
+                        <option value="in_cluster">"ebb's service account (in the cluster)"</option>
                     </select>
                     <FieldError msg=error("connection")/>
                 </div>
