@@ -346,8 +346,12 @@ fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
+        // kube's and hyper's errors often print their source already: say each part once.
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
         source = s.source();
     }
     text
@@ -795,5 +799,31 @@ fn set_quantity(resources: &mut Value, kind: &str, res: &str, value: Option<Stri
     }
     if m.is_empty() {
         resources.as_object_mut().expect("an object").remove(kind);
+    }
+}
+
+#[cfg(test)]
+mod chain_tests {
+    #[test]
+    fn each_cause_is_said_once() {
+        #[derive(Debug)]
+        struct E(&'static str, Option<Box<E>>);
+        impl std::fmt::Display for E {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+        impl std::error::Error for E {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                self.1.as_deref().map(|e| e as _)
+            }
+        }
+        let inner = E("tcp connect error: Connection refused", None);
+        let mid = E("client error (Connect)", Some(Box::new(inner)));
+        let outer = E("ServiceError: client error (Connect)", Some(Box::new(mid)));
+        assert_eq!(
+            super::chain(&outer),
+            "ServiceError: client error (Connect): tcp connect error: Connection refused"
+        );
     }
 }
