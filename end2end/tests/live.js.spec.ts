@@ -4,6 +4,7 @@ import { test, expect } from "@playwright/test";
 import * as fs from "fs";
 
 test("a pin produces a decision that appears live on the workload page and in History", async ({ page, context }) => {
+  test.setTimeout(90_000);
   await page.goto("/workloads");
   await page.getByRole("link", { name: "search" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "search" })).toBeVisible();
@@ -23,10 +24,11 @@ test("a pin produces a decision that appears live on the workload page and in Hi
   await page.locator("#ov-reason").fill("e2e: load test");
   await page.getByRole("button", { name: "Apply override" }).click();
   await expect(page.locator(".overrides .override.active")).toContainText("Pinned at 7");
-  // The next evaluation (every 10 s) applies the pin and records a decision.
-  await expect(page.locator("#decision-list .decision").first()).toContainText("Pinned", { timeout: 30_000 });
-  await expect(page.locator("#replicas")).toContainText("7 /", { timeout: 30_000 });
-  await expect(history.locator("#history-table tbody tr").first()).toContainText("Pinned", { timeout: 15_000 });
+  // The next evaluations (every 10 s) apply the pin: in one step, or two when HPA's scale-up
+  // rate limit caps the first (a workload the demo's schedule has only just raised to 2).
+  await expect(page.locator("#replicas")).toContainText("7 /", { timeout: 45_000 });
+  await expect(page.locator("#decision-list .decision").first()).toContainText(/pinned/i, { timeout: 15_000 });
+  await expect(history.locator("#history-table tbody tr").first()).toContainText(/pinned/i, { timeout: 15_000 });
   expect(await history.locator("#history-table tbody tr").count()).toBeGreaterThan(before);
   await page.screenshot({ path: "screenshots/hydrated-workload.png", fullPage: true });
   await history.screenshot({ path: "screenshots/hydrated-history-live.png", fullPage: true });
