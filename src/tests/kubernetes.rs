@@ -91,19 +91,7 @@ pub(super) fn web_deployment(replicas: i32) -> Deployment {
 
 /// What a kubelet would report for a started pod: Running, and Ready since now.
 async fn run_pod(pods: &Api<Pod>, name: &str) {
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let status = json!({ "status": {
-        "phase": "Running",
-        "startTime": now,
-        "conditions": [{ "type": "Ready", "status": "True", "lastTransitionTime": now }],
-        "containerStatuses": [{
-            "name": "app", "image": "ebb-test/web:1", "imageID": "", "ready": true,
-            "restartCount": 0, "started": true, "state": { "running": { "startedAt": now } }
-        }]
-    }});
-    pods.patch_status(name, &PatchParams::default(), &Patch::Merge(&status))
-        .await
-        .unwrap_or_else(|e| panic!("status of pod {name}: {e}"));
+    run_pod_since(pods, name, 0).await;
 }
 
 pub(super) async fn pod_names(pods: &Api<Pod>) -> Vec<String> {
