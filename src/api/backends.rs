@@ -59,13 +59,7 @@ pub async fn register_swarm(
     let name = name.trim().to_string();
     let state = crate::api::state()?;
     let store = state.store().clone();
-    ssr::check_name(&name)?;
-    if store.backends().await?.iter().any(|b| b.name == name) {
-        return Err(ApiError::invalid(
-            "name",
-            "a backend with this name exists; pick another",
-        ));
-    }
+    ssr::check_new_name(&store, &name).await?;
     let form = ssr::SwarmForm {
         name: &name,
         socket: &socket,

@@ -741,17 +741,9 @@ async fn a_workload_an_hpa_scales_is_left_alone_until_an_editor_takes_it_over() 
     use ebb::model::auth::Role;
     use ebb::server::orchestrator::OrchestratorError;
     let (test, ns) = ("kubernetes take-over", "kb-hpa");
-    let Some(client) = admin_in(test, ns).await else {
+    let Some((client, path, _)) = web_in(test, ns, 1).await else {
         return;
     };
-    let path = kubeconfig(test, "EBB_TEST_KUBECONFIG").expect("kubeconfig");
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
-    made_or_there(
-        deployments
-            .create(&PostParams::default(), &web_deployment(1))
-            .await,
-        "deployment web",
-    );
     let hpa: k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler =
         serde_json::from_value(json!({
             "metadata": { "name": "web", "namespace": ns },
@@ -1129,20 +1121,12 @@ async fn a_custom_resource_with_a_scale_subresource_is_found_observed_and_scaled
 async fn an_api_server_outage_is_unreachable_scales_nothing_and_recovers() {
     use ebb::server::orchestrator::{Orchestrator, OrchestratorError};
     let (test, ns) = ("kubernetes API server outage", "kb-outage");
-    let Some(client) = admin_in(test, ns).await else {
+    let Some((client, path, _)) = web_in(test, ns, 2).await else {
         return;
     };
-    let path = kubeconfig(test, "EBB_TEST_KUBECONFIG").expect("kubeconfig");
     let Ok(dir) = std::env::var("EBB_TEST_K8S_DIR") else {
         panic!("{test}: EBB_TEST_K8S_DIR is unset (scripts/k8s-test sets it)");
     };
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
-    made_or_there(
-        deployments
-            .create(&PostParams::default(), &web_deployment(2))
-            .await,
-        "deployment web",
-    );
     let web = format!("{ns}/deployments.apps/web");
     let b = backend(&path, ns, client.clone());
     let before = b.observe(&web).await.expect("observe");

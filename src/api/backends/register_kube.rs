@@ -28,13 +28,7 @@ pub async fn register_kubernetes(
     let name = name.trim().to_string();
     let state = crate::api::state()?;
     let store = state.store().clone();
-    super::ssr::check_name(&name)?;
-    if store.backends().await?.iter().any(|b| b.name == name) {
-        return Err(ApiError::invalid(
-            "name",
-            "a backend with this name exists; pick another",
-        ));
-    }
+    super::ssr::check_new_name(&store, &name).await?;
     let form = super::ssr::KubeForm {
         name: &name,
         connection: connection.trim(),

@@ -110,6 +110,21 @@ pub fn check_name(name: &str) -> Result<(), ApiError> {
     crate::model::names::backend(name).map_err(|m| ApiError::invalid("name", m))
 }
 
+/// Checks the name of a backend being registered: the naming rule, and no backend has it yet.
+pub async fn check_new_name(
+    store: &crate::server::store::Store,
+    name: &str,
+) -> Result<(), ApiError> {
+    check_name(name)?;
+    if store.backends().await?.iter().any(|b| b.name == name) {
+        return Err(ApiError::invalid(
+            "name",
+            "a backend with this name exists; pick another",
+        ));
+    }
+    Ok(())
+}
+
 /// Checked settings from `form`. `existing` (an edit) supplies the TLS files whose fields are
 /// left empty, and the settings the form does not show (the call timeout). Pasted PEM contents
 /// are written to new files under `tls_dir`, returned so the caller keeps them only once the

@@ -101,7 +101,8 @@ type IndexAt = (Instant, Arc<PodIndex>);
 pub struct Watches {
     pods: Mutex<HashMap<Option<String>, PodWatch>>,
     indexes: Mutex<HashMap<Option<String>, IndexAt>>,
-    metrics: tokio::sync::Mutex<HashMap<String, MetricsAt>>,
+    /// Per namespace, so a slow list in one does not hold up the others.
+    metrics: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<MetricsAt>>>>>,
     resources: Mutex<HashMap<String, (String, ResourceSpec)>>,
     counts: Mutex<CallCounts>,
 }
@@ -202,16 +203,23 @@ impl Watches {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<BTreeMap<String, PodSample>, String>>,
     {
+        let slot = self
+            .metrics
+            .lock()
+            .expect("metrics")
+            .entry(ns.to_string())
+            .or_default()
+            .clone();
         // Held across the list: workloads of one namespace evaluated together wait for one.
-        let mut cache = self.metrics.lock().await;
-        if let Some((at, m)) = cache.get(ns) {
+        let mut cached = slot.lock().await;
+        if let Some((at, m)) = cached.as_ref() {
             if at.elapsed() < METRICS_TTL {
                 return Ok(m.clone());
             }
         }
         self.counts.lock().expect("counts").metrics_lists += 1;
         let fresh = Arc::new(list().await?);
-        cache.insert(ns.to_string(), (Instant::now(), fresh.clone()));
+        *cached = Some((Instant::now(), fresh.clone()));
         Ok(fresh)
     }
 
