@@ -504,14 +504,19 @@ async fn the_backend_lists_observes_and_scales_a_deployment() {
         "the pod template's requests"
     );
 
-    // Pods come from one watch, and one PodMetrics list serves the observations of a second.
+    // Pods and the Deployment come from two watches, and one PodMetrics list serves the
+    // observations of a second.
     let before = b.call_counts();
     let started = std::time::Instant::now();
     for _ in 0..5 {
         b.observe(&web).await.expect("observe again");
     }
     let after = b.call_counts();
-    assert_eq!(after.watches_started, 1, "{after:?}");
+    assert_eq!(after.watches_started, 2, "{after:?}");
+    assert_eq!(
+        after.scale_reads, before.scale_reads,
+        "the Scale of a Deployment is its watched object: {before:?} → {after:?}"
+    );
     if started.elapsed() < std::time::Duration::from_millis(900) {
         assert!(
             after.metrics_lists - before.metrics_lists <= 2,
@@ -523,6 +528,11 @@ async fn the_backend_lists_observes_and_scales_a_deployment() {
     // `kubectl scale` between read and write looks the same): refused, the change kept.
     let up = b.scale(&web, 3, &obs.token).await.expect("scale to 3");
     assert_eq!(up.replicas, 3);
+    // The next observation shows ebb's own write, even if the watch has not delivered it yet.
+    let seen = b.observe(&web).await.expect("observe after the scale");
+    let revision = |t: &str| t.parse::<u64>().expect("an etcd revision");
+    assert_eq!(seen.replicas, 3, "{seen:?}");
+    assert!(revision(&seen.token) >= revision(&up.token), "{seen:?}");
     match b.scale(&web, 5, &obs.token).await {
         Err(OrchestratorError::Conflict(_)) => {}
         other => panic!("a stale token must conflict: {other:?}"),

@@ -4,10 +4,11 @@
 //! matching its label selector, except objects another scalable object controls (a
 //! Deployment's ReplicaSets). A workload is named `namespace/resource.group/name`.
 //!
-//! Observe reads the Scale (replicas, selector, resourceVersion as the concurrency token), the
-//! pods behind its selector from a watch of the namespace ([`watch`]), and their PodMetrics from
+//! Observe reads the Scale (replicas, selector, resourceVersion as the concurrency token) —
+//! from a watch of the object for the `apps` kinds, from `/scale` for the others — the pods
+//! behind its selector from a watch of the namespace ([`watch`]), and their PodMetrics from
 //! `metrics.k8s.io` (one list per namespace per second at most, never watched: metrics-server
-//! serves no watch). Scale writes the Scale with the observed
+//! serves no watch). Scale reads `/scale` afresh and writes it with the observed
 //! resourceVersion, so a change made meanwhile answers 409 and the controller decides again;
 //! nothing else of the object is touched. Set resources patches one container of the pod
 //! template (objects without one refuse with the reason).
@@ -200,13 +201,13 @@ impl KubernetesBackend {
         scale::read(&body).map_err(|e| OrchestratorError::Rejected(format!("{name}: {e}")))
     }
 
-    /// PodMetrics of namespace `ns` by pod name; `Err` with what to install when the metrics
-    /// API is not served.
+    /// PodMetrics of namespace `ns` by pod name; missing with what to install when the
+    /// metrics API is not served, down when the API server cannot be reached.
     async fn pod_metrics(
         &self,
         client: &Client,
         ns: &str,
-    ) -> Result<BTreeMap<String, pods::PodSample>, String> {
+    ) -> Result<BTreeMap<String, pods::PodSample>, MetricsTrouble> {
         let ar = ApiResource {
             group: "metrics.k8s.io".into(),
             version: "v1beta1".into(),
@@ -222,13 +223,27 @@ impl KubernetesBackend {
                 .filter_map(|o| serde_json::to_value(o).ok())
                 .filter_map(|v| pods::sample_of(&v))
                 .collect()),
-            Err(kube::Error::Api(s)) if s.code == 404 => Err(
+            Err(kube::Error::Api(s)) if s.code == 404 => Err(MetricsTrouble::Missing(
                 "the cluster serves no metrics.k8s.io API: install metrics-server for CPU and memory"
                     .into(),
-            ),
-            Err(e) => Err(format!("pod metrics of namespace {ns} unreadable: {}", classify("metrics", e))),
+            )),
+            Err(e) => match classify(&format!("listing the pod metrics of namespace {ns}"), e) {
+                e @ (OrchestratorError::Unreachable(_) | OrchestratorError::Tls(_)) => {
+                    Err(MetricsTrouble::Down(e))
+                }
+                e => Err(MetricsTrouble::Missing(e.to_string())),
+            },
         }
     }
+}
+
+/// Why a namespace's PodMetrics are not at hand.
+#[derive(Debug, Clone)]
+pub enum MetricsTrouble {
+    /// The metrics are missing (API not served, not allowed): said in the observation.
+    Missing(String),
+    /// The API server cannot be reached: the observation fails.
+    Down(OrchestratorError),
 }
 
 fn serves_scale(caps: &ApiCapabilities) -> bool {
@@ -446,7 +461,35 @@ impl Orchestrator for KubernetesBackend {
         let name = parse_name(workload)?;
         let client = self.client().await?;
         let ar = self.resource_of(&name).await?;
-        let scale = self.read_scale(&client, &name, &ar).await?;
+        let scope = (!self.settings.namespaces.is_empty()).then_some(name.namespace.as_str());
+        // The Scale of an apps object from its watch, when that watch is sound and has seen
+        // ebb's own last write; otherwise from the API server.
+        let watched = scale::is_view_of_object(&name.group, &name.resource)
+            .then(|| {
+                self.watches.object(
+                    &client,
+                    &ar,
+                    scope,
+                    &self.settings.label,
+                    &name.namespace,
+                    &name.name,
+                )
+            })
+            .flatten()
+            .and_then(|obj| {
+                let rv = obj.metadata.resource_version.as_deref()?;
+                let view = scale::of_apps_object(&obj.data, rv)?;
+                self.watches
+                    .caught_up(workload, rv)
+                    .then_some((view, obj))
+            });
+        let (scale, object) = match watched {
+            Some((view, obj)) => (view, Some(obj)),
+            None => {
+                self.watches.read_scale();
+                (self.read_scale(&client, &name, &ar).await?, None)
+            }
+        };
         let mut notes = Vec::new();
         // Pods from the namespace's watch (started on first use), not a list per tick.
         let pods: Vec<std::sync::Arc<Pod>> = if scale.selector.is_empty() {
@@ -461,7 +504,6 @@ impl Orchestrator for KubernetesBackend {
                     scale.selector
                 ))
             })?;
-            let scope = (!self.settings.namespaces.is_empty()).then_some(name.namespace.as_str());
             let wait = Duration::from_secs(self.settings.timeout_secs);
             self.watches
                 .pod_index(&client, scope, wait)
@@ -476,7 +518,9 @@ impl Orchestrator for KubernetesBackend {
             .await
         {
             Ok(s) => s,
-            Err(why) => {
+            // Unreachable: so is everything the watches show; nothing is decided on them.
+            Err(MetricsTrouble::Down(e)) => return Err(e),
+            Err(MetricsTrouble::Missing(why)) => {
                 notes.push(why);
                 Default::default()
             }
@@ -490,9 +534,10 @@ impl Orchestrator for KubernetesBackend {
             .collect();
         // The pod template is read again only when the object changed (the Scale shares the
         // object's resourceVersion).
-        let resources = match self.watches.resources(workload, &scale.resource_version) {
-            Some(r) => r,
-            None => {
+        let resources = match (object, self.watches.resources(workload, &scale.resource_version)) {
+            (Some(obj), _) => template_resources(&obj).map(|(_, r)| r).unwrap_or_default(),
+            (None, Some(r)) => r,
+            (None, None) => {
                 let obj = self.object(&client, &name, &ar).await?;
                 let r = template_resources(&obj).map(|(_, r)| r).unwrap_or_default();
                 self.watches
@@ -558,6 +603,7 @@ impl Orchestrator for KubernetesBackend {
             .ok_or_else(|| {
                 OrchestratorError::Rejected(format!("{name}: the scale answer is unreadable"))
             })?;
+        self.watches.wrote(workload, &after.resource_version);
         Ok(ScaleOutcome {
             replicas: after.desired,
             token: after.resource_version,

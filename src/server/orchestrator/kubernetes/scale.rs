@@ -87,6 +87,84 @@ pub fn request(seen: &ScaleView, namespace: &str, name: &str, replicas: u32) -> 
     })
 }
 
+/// Whether the Scale of resource `plural` in `group` is a plain view of the object's own
+/// fields (`spec.replicas`, `status.replicas`, `spec.selector`), so a watch of the object
+/// answers it: the `apps` kinds. A CRD maps its Scale by paths in its definition, so ebb reads
+/// its `/scale` instead.
+pub fn is_view_of_object(group: &str, plural: &str) -> bool {
+    group == "apps" && matches!(plural, "deployments" | "statefulsets" | "replicasets")
+}
+
+/// The Scale the API server would answer for an `apps` object (`data` is everything but
+/// its metadata) at `resource_version`; `None` when a field it needs is missing or odd (then
+/// ebb reads `/scale` itself).
+pub fn of_apps_object(data: &Value, resource_version: &str) -> Option<ScaleView> {
+    let count = |v: Option<&Value>| -> Option<u32> {
+        match v {
+            None | Some(Value::Null) => Some(0),
+            Some(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        }
+    };
+    let desired = data
+        .pointer("/spec/replicas")
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())?;
+    Some(ScaleView {
+        desired,
+        current: count(data.pointer("/status/replicas"))?,
+        selector: selector_string(data.pointer("/spec/selector")?)?,
+        resource_version: resource_version.to_string(),
+        api_version: "autoscaling/v1".into(),
+        kind: "Scale".into(),
+    })
+}
+
+/// A `LabelSelector` (`matchLabels`, `matchExpressions`) in the string form a Scale carries,
+/// terms sorted by key as the API server sorts them.
+fn selector_string(selector: &Value) -> Option<String> {
+    let mut terms: Vec<(String, String)> = Vec::new();
+    for (k, v) in selector
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        terms.push((k.clone(), format!("{k}={}", v.as_str()?)));
+    }
+    for e in selector
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let key = e.get("key")?.as_str()?;
+        let mut values: Vec<&str> = e
+            .get("values")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        values.sort();
+        let term = match e.get("operator")?.as_str()? {
+            "In" => format!("{key} in ({})", values.join(",")),
+            "NotIn" => format!("{key} notin ({})", values.join(",")),
+            "Exists" => key.to_string(),
+            "DoesNotExist" => format!("!{key}"),
+            _ => return None,
+        };
+        terms.push((key.to_string(), term));
+    }
+    terms.sort();
+    Some(
+        terms
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect::<Vec<_>>()
+            .join(","),
+    )
+}
+
 /// A Kubernetes workload's parts: `namespace/resource.group/name`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectName {
@@ -193,6 +271,38 @@ mod tests {
         assert!(read(&broken)
             .expect_err("negative")
             .contains("spec.replicas"));
+    }
+
+    #[test]
+    fn an_apps_object_answers_its_own_scale() {
+        let data = serde_json::json!({
+            "spec": { "replicas": 4, "selector": {
+                "matchLabels": { "app": "web" },
+                "matchExpressions": [
+                    { "key": "tier", "operator": "In", "values": ["front", "edge"] },
+                    { "key": "canary", "operator": "DoesNotExist" } ] } },
+            "status": { "replicas": 3 }
+        });
+        let s = of_apps_object(&data, "77").expect("scale");
+        assert_eq!((s.desired, s.current), (4, 3));
+        assert_eq!(s.selector, "!canary,app=web,tier in (edge,front)");
+        assert_eq!(s.resource_version, "77");
+        let q = super::super::watch::LabelQuery::parse(&s.selector).expect("parses back");
+        let labels = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        assert!(q.matches(&labels(&[("app", "web"), ("tier", "edge")])));
+        assert!(!q.matches(&labels(&[("app", "web"), ("tier", "back")])));
+        // A new object has no status yet; one without spec.replicas is read from /scale.
+        let fresh = serde_json::json!({ "spec": { "replicas": 1,
+            "selector": { "matchLabels": { "app": "web" } } } });
+        assert_eq!(of_apps_object(&fresh, "1").expect("new").current, 0);
+        assert!(of_apps_object(&serde_json::json!({ "spec": {} }), "1").is_none());
+        assert!(is_view_of_object("apps", "statefulsets"));
+        assert!(!is_view_of_object("apps.openshift.io", "deploymentconfigs"));
     }
 
     #[test]

@@ -1,22 +1,30 @@
 //! What observe reads without asking the API server each tick: the pods of the backend's
 //! namespaces, kept current by one watch (a kube-runtime reflector) per namespace, or one for
-//! all namespaces, and indexed by label so a workload's selector looks at its own pods only; PodMetrics, listed at most once per [`METRICS_TTL`] per namespace (metrics
-//! server serves no watch); and a workload's pod-template resources, read again only when the
-//! object's resourceVersion moved. So a tick of 1,000 workloads costs one GET of each one's
-//! Scale, not 1,000 pod lists.
+//! all namespaces, and indexed by label so a workload's selector looks at its own pods only;
+//! the Deployments, StatefulSets and ReplicaSets themselves, watched the same way per resource
+//! (their Scale is a view of the object, so it is read from the watch); PodMetrics, listed at
+//! most once per [`METRICS_TTL`] per namespace (metrics-server serves no watch); and the
+//! pod-template resources of other kinds, read again only when the object's resourceVersion
+//! moved. So a tick of 1,000 Deployments costs one PodMetrics list per namespace, not 1,000
+//! Scale reads and 1,000 pod lists. Other scalable kinds (CRDs, whose Scale is mapped by
+//! their definition) still cost one Scale read each, as under the HPA.
 //!
 //! A watch that fails (API server down, access withdrawn) keeps its last state and retries
-//! with backoff; observe never trusts that state alone, because it reads the Scale first and
-//! an unreachable server fails that read.
+//! with backoff; while it is failing, or before its first list, or until it has seen ebb's own
+//! last write to an object ([`Watches::wrote`]), observe reads the Scale from the API server
+//! instead. The PodMetrics list of each tick also proves the server reachable: when it cannot
+//! be reached the observation fails, so a dead API server is never mistaken for a quiet one.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::Api;
-use kube::runtime::reflector::{self, Store};
+use kube::api::{Api, DynamicObject};
+use kube::core::ApiResource;
+use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{watcher, WatchStreamExt};
 use kube::Client;
 
@@ -30,6 +38,8 @@ pub const METRICS_TTL: Duration = Duration::from_secs(1);
 /// Counters of the calls observe made, for the benchmark and the tests.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct CallCounts {
+    /// Scale reads observe could not answer from a watch.
+    pub scale_reads: u64,
     pub metrics_lists: u64,
     pub object_reads: u64,
     pub watches_started: u64,
@@ -37,6 +47,18 @@ pub struct CallCounts {
 
 /// A running pods watch: what it knows, and its task.
 type PodWatch = (Store<Pod>, tokio::task::JoinHandle<()>);
+
+/// A running watch of one scalable resource in one scope: what it knows, whether its last
+/// event was an error, and its task.
+struct ObjectWatch {
+    store: Store<DynamicObject>,
+    failing: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// How long observe waits for a watch to show ebb's own write before it trusts the watch
+/// again anyway (someone else may have changed the object meanwhile).
+pub const CATCH_UP: Duration = Duration::from_secs(5);
 
 /// A namespace's PodMetrics by pod name, and when they were listed.
 type MetricsAt = (Instant, Arc<BTreeMap<String, PodSample>>);
@@ -104,6 +126,10 @@ pub struct Watches {
     /// Per namespace, so a slow list in one does not hold up the others.
     metrics: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<MetricsAt>>>>>,
     resources: Mutex<HashMap<String, (String, ResourceSpec)>>,
+    /// Per `(resource.group, scope)`.
+    objects: Mutex<HashMap<(String, Option<String>), ObjectWatch>>,
+    /// ebb's last write per workload: the resourceVersion it answered, and when.
+    written: Mutex<HashMap<String, (String, Instant)>>,
     counts: Mutex<CallCounts>,
 }
 
@@ -112,6 +138,11 @@ impl Drop for Watches {
         if let Ok(pods) = self.pods.lock() {
             for (_, task) in pods.values() {
                 task.abort();
+            }
+        }
+        if let Ok(objects) = self.objects.lock() {
+            for w in objects.values() {
+                w.task.abort();
             }
         }
     }
@@ -192,16 +223,112 @@ impl Watches {
         }
     }
 
+    /// Object `name` of namespace `ns` as the watch of resource `ar` in `scope` (a namespace,
+    /// or `None` for all) last saw it, that watch limited to `label` (the backend's selector)
+    /// and started on first use. `None` while the watch has not finished its first list, while
+    /// it is failing, or when it does not hold the object: then the caller asks the API server.
+    pub fn object(
+        &self,
+        client: &Client,
+        ar: &ApiResource,
+        scope: Option<&str>,
+        label: &str,
+        ns: &str,
+        name: &str,
+    ) -> Option<Arc<DynamicObject>> {
+        let key = (
+            format!("{}.{}", ar.plural, ar.group),
+            scope.map(str::to_string),
+        );
+        let mut objects = self.objects.lock().expect("objects");
+        if objects.get(&key).is_none_or(|w| w.task.is_finished()) {
+            let api: Api<DynamicObject> = match scope {
+                Some(ns) => Api::namespaced_with(client.clone(), ns, ar),
+                None => Api::all_with(client.clone(), ar),
+            };
+            let mut config = watcher::Config::default();
+            if !label.is_empty() {
+                config = config.labels(label);
+            }
+            let writer = reflector::store::Writer::new(ar.clone());
+            let store = writer.as_reader();
+            let failing = Arc::new(AtomicBool::new(false));
+            let flag = failing.clone();
+            let stream = watcher(api, config).default_backoff().reflect(writer);
+            let what = format!("{} watch of {}", key.0, scope.unwrap_or("all namespaces"));
+            let task = tokio::spawn(async move {
+                let mut stream = std::pin::pin!(stream);
+                while let Some(event) = stream.next().await {
+                    match event {
+                        Ok(_) => flag.store(false, Ordering::Relaxed),
+                        Err(e) => {
+                            flag.store(true, Ordering::Relaxed);
+                            tracing::debug!("{what}: {e}");
+                        }
+                    }
+                }
+            });
+            objects.insert(
+                key.clone(),
+                ObjectWatch {
+                    store,
+                    failing,
+                    task,
+                },
+            );
+            self.counts.lock().expect("counts").watches_started += 1;
+        }
+        let w = objects.get(&key)?;
+        if w.failing.load(Ordering::Relaxed) {
+            return None;
+        }
+        w.store
+            .get(&ObjectRef::new_with(name, ar.clone()).within(ns))
+    }
+
+    /// Notes that ebb's write to `workload` was answered with `resource_version`.
+    pub fn wrote(&self, workload: &str, resource_version: &str) {
+        self.written
+            .lock()
+            .expect("written")
+            .insert(workload.into(), (resource_version.into(), Instant::now()));
+    }
+
+    /// Whether a watch showing `workload` at `resource_version` has seen ebb's last write to
+    /// it. resourceVersions are etcd revisions on every API server ebb knows, so a larger
+    /// number is newer; one that is not a number has caught up when it equals the write's.
+    /// After [`CATCH_UP`] the watch is trusted again whatever it shows.
+    pub fn caught_up(&self, workload: &str, resource_version: &str) -> bool {
+        let mut written = self.written.lock().expect("written");
+        let Some((wrote, at)) = written.get(workload) else {
+            return true;
+        };
+        let newer = match (resource_version.parse::<u64>(), wrote.parse::<u64>()) {
+            (Ok(seen), Ok(wrote)) => seen >= wrote,
+            _ => resource_version == wrote,
+        };
+        if newer || at.elapsed() >= CATCH_UP {
+            written.remove(workload);
+            return true;
+        }
+        false
+    }
+
+    /// Counts a Scale read observe made because no watch could answer.
+    pub fn read_scale(&self) {
+        self.counts.lock().expect("counts").scale_reads += 1;
+    }
+
     /// The PodMetrics of namespace `ns`, listed by `list` unless a list younger than
     /// [`METRICS_TTL`] is at hand.
-    pub async fn metrics<F, Fut>(
+    pub async fn metrics<F, Fut, E>(
         &self,
         ns: &str,
         list: F,
-    ) -> Result<Arc<BTreeMap<String, PodSample>>, String>
+    ) -> Result<Arc<BTreeMap<String, PodSample>>, E>
     where
         F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<BTreeMap<String, PodSample>, String>>,
+        Fut: std::future::Future<Output = Result<BTreeMap<String, PodSample>, E>>,
     {
         let slot = self
             .metrics
