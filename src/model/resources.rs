@@ -40,6 +40,13 @@ pub struct ResourcesView {
     /// [`Resources::fingerprint`] of what is shown, sent back with a change so a change made
     /// by someone else in between is not overwritten unseen.
     pub fingerprint: String,
+    /// The container these resources are of (empty where instances are one container).
+    #[serde(default)]
+    pub container: String,
+    /// Every container of an instance, in order, when it has named ones (Kubernetes pods);
+    /// empty otherwise.
+    #[serde(default)]
+    pub containers: Vec<String>,
 }
 
 impl Resources {

@@ -40,7 +40,8 @@ pub fn WorkloadPage() -> impl IntoView {
     let chart = Resource::new(move || (id(), range()), |(id, r)| get_chart(id, r));
     let overrides = Resource::new(id, list_overrides);
     let limits = Resource::new(id, get_pin_limits);
-    let resources = Resource::new(id, get_resources);
+    let container = move || query.with(|q| q.get("container"));
+    let resources = Resource::new(move || (id(), container()), |(id, c)| get_resources(id, c));
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading workload…"</p> }>
             {move || Suspend::new(async move {

@@ -195,6 +195,34 @@ pub trait Orchestrator: Send + Sync {
         token: &str,
     ) -> Result<String, OrchestratorError>;
 
+    /// The resources of each container of the workload's instances, in their order, and the
+    /// token: the resources form lets an editor pick one (the first by default). Backends whose
+    /// instances are one container (Swarm services, the simulator) answer one unnamed entry.
+    async fn containers(
+        &self,
+        workload: &str,
+    ) -> Result<(Vec<(String, ResourceSpec)>, String), OrchestratorError> {
+        let (spec, token) = self.resources(workload).await?;
+        Ok((vec![(String::new(), spec)], token))
+    }
+    /// Sets the resources of container `container` as [`Orchestrator::containers`] names it
+    /// (empty: the instance's one or first container), if `token` still matches.
+    async fn set_container_resources(
+        &self,
+        workload: &str,
+        container: &str,
+        resources: &ResourceSpec,
+        token: &str,
+    ) -> Result<String, OrchestratorError> {
+        if container.is_empty() {
+            self.set_resources(workload, resources, token).await
+        } else {
+            Err(OrchestratorError::Rejected(format!(
+                "the instances of {workload} are one container, not one named {container}"
+            )))
+        }
+    }
+
     /// Tells the system itself why ebb just scaled `workload` from `from` to `to` (Kubernetes:
     /// an Event on the object, so `kubectl describe` shows ebb's reason). Best effort: the
     /// caller logs a failure and the decision stands. Backends with no such place do nothing.

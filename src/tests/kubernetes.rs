@@ -883,6 +883,162 @@ async fn a_workload_an_hpa_scales_is_left_alone_until_an_editor_takes_it_over() 
     assert_eq!(done.replicas, 2);
 }
 
+#[tokio::test]
+async fn a_pod_of_several_containers_has_its_resources_read_and_set_per_container() {
+    use super::support::{api_post, get, send, signed_in};
+    use axum::http::StatusCode;
+    use ebb::model::auth::Role;
+    use ebb::model::resources::ResourcesView;
+    use ebb::server::orchestrator::{Orchestrator, OrchestratorError, ResourceSpec};
+    let (test, ns) = ("kubernetes resources per container", "kb-containers");
+    let Some(client) = admin_in(test, ns).await else {
+        return;
+    };
+    let path = kubeconfig(test, "EBB_TEST_KUBECONFIG").expect("kubeconfig");
+    let mut d = serde_json::to_value(web_deployment(1)).expect("json");
+    d["spec"]["template"]["spec"]["containers"]
+        .as_array_mut()
+        .expect("containers")
+        .push(json!({ "name": "sidecar", "image": "ebb-test/proxy:1",
+            "resources": { "requests": { "cpu": "50m" }, "limits": { "ephemeral-storage": "1Gi" } } }));
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    made_or_there(
+        deployments
+            .create(
+                &PostParams::default(),
+                &serde_json::from_value(d).expect("deployment"),
+            )
+            .await,
+        "deployment web",
+    );
+    let web = format!("{ns}/deployments.apps/web");
+    let b = backend(&path, ns, client.clone());
+
+    let (all, token) = b.containers(&web).await.expect("containers");
+    let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["app", "sidecar"]);
+    assert_eq!(
+        (all[0].1.cpu_request, all[1].1.cpu_request),
+        (Some(0.1), Some(0.05))
+    );
+    let sidecar = ResourceSpec {
+        cpu_request: Some(0.2),
+        memory_limit: Some(32.0 * 1024.0 * 1024.0),
+        ..Default::default()
+    };
+    match b
+        .set_container_resources(&web, "proxy", &sidecar, &token)
+        .await
+    {
+        Err(OrchestratorError::Rejected(m)) => assert!(m.contains("app, sidecar"), "{m}"),
+        other => panic!("an unknown container must be refused: {other:?}"),
+    }
+    b.set_container_resources(&web, "sidecar", &sidecar, &token)
+        .await
+        .expect("set the sidecar");
+    let spec = deployments
+        .get("web")
+        .await
+        .expect("web")
+        .spec
+        .expect("spec");
+    let containers = spec.template.spec.expect("pod spec").containers;
+    let q = |c: usize, kind: &str, res: &str| {
+        let r = containers[c].resources.clone().unwrap_or_default();
+        let map = if kind == "requests" {
+            r.requests
+        } else {
+            r.limits
+        };
+        map.and_then(|m| m.get(res).map(|q| q.0.clone()))
+    };
+    assert_eq!(
+        q(0, "requests", "cpu").as_deref(),
+        Some("100m"),
+        "app untouched"
+    );
+    assert_eq!(q(1, "requests", "cpu").as_deref(), Some("200m"));
+    assert_eq!(q(1, "limits", "memory").as_deref(), Some("32Mi"));
+    assert_eq!(
+        q(1, "limits", "ephemeral-storage").as_deref(),
+        Some("1Gi"),
+        "other resources of the container stay"
+    );
+
+    // Through the pages: the panel offers both containers and shows the chosen one; a change
+    // names its container in the audit.
+    let (state, _dir) = super::support::state().await;
+    let store = state.store();
+    let now = chrono::Utc::now();
+    let backend_id = store
+        .insert_backend("cluster", "kubernetes", "{}", now)
+        .await
+        .expect("backend");
+    let workload = store
+        .insert_workload(backend_id, &web, None, 15, "{}", now)
+        .await
+        .expect("workload");
+    state.backends().insert(
+        backend_id,
+        std::sync::Arc::new(backend(&path, ns, client.clone())),
+    );
+    let viewer = signed_in(&state, "viewer", Role::Viewer).await;
+    let (_, page) = get(&viewer, &format!("/workloads/{workload}?container=sidecar")).await;
+    assert!(
+        page.contains("id=\"res-container\"")
+            && page.contains("<option value=\"sidecar\" selected")
+            && page.contains("Applying changes container sidecar"),
+        "{page}"
+    );
+    let editor = signed_in(&state, "editor", Role::Editor).await;
+    let shown: ResourcesView = {
+        let (res, text) = send(
+            &editor,
+            api_post(
+                "/api/workload_resources",
+                format!("id={workload}&container=sidecar"),
+            ),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK, "{text}");
+        serde_json::from_str(&text).expect("view")
+    };
+    assert_eq!(
+        (shown.container.as_str(), shown.containers.len()),
+        ("sidecar", 2)
+    );
+    let body = format!(
+        "workload_id={workload}&cpu_request=0.3&cpu_limit=&memory_request=&memory_limit=32&fingerprint={}&container=sidecar",
+        shown
+            .fingerprint
+            .replace(' ', "+")
+            .replace(':', "%3A")
+            .replace('/', "%2F")
+    );
+    let (res, text) = send(&editor, api_post("/api/set_resources", body)).await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    let after: String =
+        sqlx::query_scalar("SELECT after FROM audit_log WHERE action = 'workload.set_resources'")
+            .fetch_one(store.pool())
+            .await
+            .expect("audited");
+    let after: serde_json::Value = serde_json::from_str(&after).expect("json");
+    assert_eq!(
+        (after["container"].as_str(), after["cpu_request"].as_f64()),
+        (Some("sidecar"), Some(0.3))
+    );
+    let (res, text) = send(
+        &editor,
+        api_post(
+            "/api/workload_resources",
+            format!("id={workload}&container=proxy"),
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{text}");
+    assert!(text.contains("choose one of: app, sidecar"), "{text}");
+}
+
 /// Namespace `ns` with the metrics API and Deployment `web` of `replicas` (labelled for ebb):
 /// the admin client, the kubeconfig's path and the Deployments API; `None` outside
 /// scripts/k8s-test.

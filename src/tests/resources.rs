@@ -217,6 +217,20 @@ async fn invalid_resources_are_refused_per_field_and_change_nothing() {
         .replace(&format!("workload_id={}", r.workload), "workload_id=999");
     let (res, _) = send(&app, api_post("/api/set_resources", body)).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // A simulated instance is one container: naming another is a field error, and nothing
+    // changes.
+    let body = format!("{}&container=sidecar", r.body(["1", "", "", ""], ""));
+    let (res, text) = send(&app, api_post("/api/set_resources", body)).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{text}");
+    let err: ebb::model::ApiError = serde_json::from_str(&text).expect("api error");
+    assert!(
+        err.field("container")
+            .is_some_and(|m| m.contains("no container named \"sidecar\"")),
+        "{err:?}"
+    );
+    assert_eq!(r.live().await, before);
+    assert!(r.audits().await.is_empty());
 }
 
 #[tokio::test]

@@ -21,11 +21,14 @@ const CHANGE_WAIT: Duration = Duration::from_secs(20);
 /// scaled it): the first and two more on fresh observations.
 const ATTEMPTS: u32 = 3;
 
-/// A workload's resources as its backend reported them.
+/// A workload's resources as its backend reported them: one container's, and the names of
+/// all (empty names for backends whose instances are one container).
 pub struct Observed {
     pub resources: Resources,
     pub token: String,
     pub at: chrono::DateTime<chrono::Utc>,
+    pub container: String,
+    pub containers: Vec<String>,
 }
 
 /// A workload with the orchestrator that runs it.
@@ -62,18 +65,49 @@ impl Live {
         })
     }
 
-    /// Reads the workload's resources and token, waiting at most `wait`.
-    pub async fn observe(&self, wait: Duration) -> Result<Observed, ApiError> {
-        let call = self.orchestrator.resources(&self.workload.name);
-        match tokio::time::timeout(wait, call).await {
-            Ok(Ok((spec, token))) => Ok(Observed {
-                resources: from_spec(&spec),
-                token,
-                at: chrono::Utc::now(),
-            }),
-            Ok(Err(e)) => Err(self.error(e)),
-            Err(_) => Err(self.timed_out(wait)),
+    /// Reads the resources of container `container` (empty: the first) and the token,
+    /// waiting at most `wait`. A container the workload does not have is a field error that
+    /// lists the ones it has.
+    pub async fn observe(&self, wait: Duration, container: &str) -> Result<Observed, ApiError> {
+        if container.len() > 63 {
+            return Err(ApiError::invalid(
+                "container",
+                "a container name has at most 63 characters (a DNS label)",
+            ));
         }
+        let call = self.orchestrator.containers(&self.workload.name);
+        let (all, token) = match tokio::time::timeout(wait, call).await {
+            Ok(Ok(found)) => found,
+            Ok(Err(e)) => return Err(self.error(e)),
+            Err(_) => return Err(self.timed_out(wait)),
+        };
+        let names: Vec<String> = all.iter().map(|(n, _)| n.clone()).collect();
+        let chosen = if container.is_empty() {
+            all.into_iter().next()
+        } else {
+            all.into_iter().find(|(n, _)| n == container)
+        };
+        let Some((container, spec)) = chosen else {
+            let choose = if names.iter().all(String::is_empty) {
+                "its instances are one container: leave the container out".to_string()
+            } else {
+                format!("choose one of: {}", names.join(", "))
+            };
+            return Err(ApiError::invalid(
+                "container",
+                format!(
+                    "{} has no container named {container:?}; {choose}",
+                    self.workload.name
+                ),
+            ));
+        };
+        Ok(Observed {
+            resources: from_spec(&spec),
+            token,
+            at: chrono::Utc::now(),
+            container,
+            containers: names,
+        })
     }
 
     /// What the page shows of `obs`.
@@ -85,6 +119,13 @@ impl Live {
             observed_at: crate::server::store::time::ts(obs.at),
             fingerprint: obs.resources.fingerprint(),
             resources: obs.resources,
+            container: obs.container.clone(),
+            containers: obs
+                .containers
+                .iter()
+                .filter(|c| !c.is_empty())
+                .cloned()
+                .collect(),
         }
     }
 
@@ -93,14 +134,15 @@ impl Live {
     pub async fn apply(
         &self,
         wanted: &Resources,
+        container: &str,
         fingerprint: &str,
         actor: &str,
     ) -> Result<ResourcesView, ApiError> {
         let name = &self.workload.name;
         let mut expected = (!fingerprint.is_empty()).then(|| fingerprint.to_string());
         let mut attempt = 1;
-        let before = loop {
-            let obs = self.observe(CHANGE_WAIT).await?;
+        let (before, container) = loop {
+            let obs = self.observe(CHANGE_WAIT, container).await?;
             let before = obs.resources;
             let seen = expected.get_or_insert_with(|| before.fingerprint());
             if *seen != before.fingerprint() {
@@ -114,23 +156,35 @@ impl Live {
                 return Ok(self.view(&obs));
             }
             let spec = to_spec(wanted);
-            let call = self.orchestrator.set_resources(name, &spec, &obs.token);
+            let call =
+                self.orchestrator
+                    .set_container_resources(name, &obs.container, &spec, &obs.token);
             match tokio::time::timeout(CHANGE_WAIT, call).await {
                 Err(_) => return Err(self.timed_out(CHANGE_WAIT)),
-                Ok(Ok(_)) => break before,
+                Ok(Ok(_)) => break (before, obs.container),
                 Ok(Err(OrchestratorError::Conflict(_))) if attempt < ATTEMPTS => attempt += 1,
                 Ok(Err(e)) => return Err(self.error(e)),
             }
         };
-        self.record(&before, wanted, actor).await?;
-        tracing::info!("{actor} set the resources of {name}: {}", wanted.describe());
+        self.record(&before, wanted, &container, actor).await?;
+        let of = if container.is_empty() {
+            String::new()
+        } else {
+            format!(" (container {container})")
+        };
+        tracing::info!(
+            "{actor} set the resources of {name}{of}: {}",
+            wanted.describe()
+        );
         // The backend's own rounding (Docker keeps nanocores) is what the next form must show.
-        match self.observe(PAGE_WAIT).await {
+        match self.observe(PAGE_WAIT, &container).await {
             Ok(obs) => Ok(self.view(&obs)),
             Err(_) => Ok(self.view(&Observed {
                 resources: *wanted,
                 token: String::new(),
                 at: chrono::Utc::now(),
+                containers: vec![container.clone()],
+                container,
             })),
         }
     }
@@ -140,6 +194,7 @@ impl Live {
         &self,
         before: &Resources,
         after: &Resources,
+        container: &str,
         actor: &str,
     ) -> Result<(), ApiError> {
         let spec = if self.workload.backend_kind == "simulator" {
@@ -152,7 +207,14 @@ impl Live {
         } else {
             None
         };
-        let json = |r: &Resources| serde_json::json!(r).to_string();
+        // The audit names the container when the instances have several.
+        let json = |r: &Resources| {
+            let mut v = serde_json::json!(r);
+            if !container.is_empty() {
+                v["container"] = serde_json::json!(container);
+            }
+            v.to_string()
+        };
         let change = ResourceChange {
             workload_id: self.workload.id,
             before: json(before),

@@ -67,7 +67,7 @@ fn ResourcesForm(v: ResourcesView, set: ServerAction<SetResources>) -> impl Into
         set.value().with(|v| match v {
             Some(Err(ApiError::Invalid(list))) => list
                 .iter()
-                .find(|f| f.path == "resources")
+                .find(|f| f.path == "resources" || f.path == "container")
                 .map(|f| f.message.clone()),
             Some(Err(e)) => Some(e.to_string()),
             _ => None,
@@ -78,15 +78,19 @@ fn ResourcesForm(v: ResourcesView, set: ServerAction<SetResources>) -> impl Into
             "As "{v.backend.clone()}" ("{v.backend_kind.clone()}") reports them at "
             <Time iso=v.observed_at.clone()/>". Empty means none. CPU in cores (0.5 or 500m); memory in MiB unless you add a unit (512M, 1.5G)."
         </p>
+        {(v.containers.len() > 1).then(|| view! { <ContainerPick v=v.clone()/> })}
         {match v.backend_kind.as_str() {
-            "kubernetes" => Some("Applying changes the first container of the pod template: Kubernetes replaces every pod (a rolling update, as its strategy says)."),
-            "swarm" => Some("Applying updates the service: Docker replaces its tasks (a rolling update, as its update config says)."),
+            "kubernetes" => Some(format!("Applying changes container {} of the pod template: Kubernetes replaces every pod (a rolling update, as its strategy says).", v.container)),
+            "swarm" => Some("Applying updates the service: Docker replaces its tasks (a rolling update, as its update config says).".to_string()),
             _ => None,
         }.map(|w| view! { <p class="warning" id="resources-rollout">{w}</p> })}
         {move || general().map(|m| view! { <p class="inline-error" id="resources-form-error" role="alert">{m}</p> })}
         <ActionForm action=set attr:id="resources-form" attr:class="resources-form">
             <input type="hidden" name="workload_id" value=v.workload_id.to_string()/>
             <input type="hidden" name="fingerprint" value=v.fingerprint.clone()/>
+            {(!v.container.is_empty()).then(|| view! {
+                <input type="hidden" name="container" value=v.container.clone()/>
+            })}
             <fieldset class="bare" disabled=!can_write>
             <div class="form-row">
                 <label for="res-cpu_request">"CPU reservation (cores)"</label>
@@ -119,5 +123,27 @@ fn ResourcesForm(v: ResourcesView, set: ServerAction<SetResources>) -> impl Into
                 view! { <p class="muted" id="resources-role">{needs(Role::Editor, "Changing resources")}</p> }.into_any()
             }}
         </ActionForm>
+    }
+}
+
+/// Which container's resources the panel shows, for pods of several: a plain GET form, so it
+/// works without JavaScript; the page's chart range is kept.
+#[component]
+fn ContainerPick(v: ResourcesView) -> impl IntoView {
+    let query = use_query_map();
+    let range = query.with_untracked(|q| q.get("range"));
+    let chosen = v.container.clone();
+    view! {
+        <form method="get" action="#resources" class="container-pick" id="container-form">
+            {range.map(|r| view! { <input type="hidden" name="range" value=r/> })}
+            <label for="res-container">"Container"</label>
+            <select id="res-container" name="container">
+                {v.containers.into_iter().map(|c| {
+                    let selected = c == chosen;
+                    view! { <option value=c.clone() selected=selected>{c.clone()}</option> }
+                }).collect_view()}
+            </select>
+            <button type="submit" class="button" id="show-container">"Show"</button>
+        </form>
     }
 }

@@ -7,7 +7,7 @@
 //! Observe reads the Scale (replicas, selector, resourceVersion as the concurrency token) —
 //! from a watch of the object for the `apps` kinds, from `/scale` for the others — the pods
 //! behind its selector from a watch of the namespace ([`watch`]), and their PodMetrics from
-//! `metrics.k8s.io` (one list per namespace per second at most, never watched: metrics-server
+//! `metrics.k8s.io` (one list per namespace per tick, never watched: metrics-server
 //! serves no watch). Scale reads `/scale` afresh and writes it with the observed
 //! resourceVersion, so a change made meanwhile answers 409 and the controller decides again;
 //! nothing else of the object is touched. Set resources patches one container of the pod
@@ -479,9 +479,7 @@ impl Orchestrator for KubernetesBackend {
             .and_then(|obj| {
                 let rv = obj.metadata.resource_version.as_deref()?;
                 let view = scale::of_apps_object(&obj.data, rv)?;
-                self.watches
-                    .caught_up(workload, rv)
-                    .then_some((view, obj))
+                self.watches.caught_up(workload, rv).then_some((view, obj))
             });
         let (scale, object) = match watched {
             Some((view, obj)) => (view, Some(obj)),
@@ -534,12 +532,15 @@ impl Orchestrator for KubernetesBackend {
             .collect();
         // The pod template is read again only when the object changed (the Scale shares the
         // object's resourceVersion).
-        let resources = match (object, self.watches.resources(workload, &scale.resource_version)) {
-            (Some(obj), _) => template_resources(&obj).map(|(_, r)| r).unwrap_or_default(),
+        let resources = match (
+            object,
+            self.watches.resources(workload, &scale.resource_version),
+        ) {
+            (Some(obj), _) => first_container(&obj),
             (None, Some(r)) => r,
             (None, None) => {
                 let obj = self.object(&client, &name, &ar).await?;
-                let r = template_resources(&obj).map(|(_, r)| r).unwrap_or_default();
+                let r = first_container(&obj);
                 self.watches
                     .remember_resources(workload, &scale.resource_version, r.clone());
                 r
@@ -630,13 +631,23 @@ impl Orchestrator for KubernetesBackend {
     }
 
     async fn resources(&self, workload: &str) -> Result<(ResourceSpec, String), OrchestratorError> {
+        let (mut all, token) = self.containers(workload).await?;
+        Ok((all.swap_remove(0).1, token))
+    }
+
+    async fn containers(
+        &self,
+        workload: &str,
+    ) -> Result<(Vec<(String, ResourceSpec)>, String), OrchestratorError> {
         let name = parse_name(workload)?;
         let client = self.client().await?;
         let ar = self.resource_of(&name).await?;
         let obj = self.object(&client, &name, &ar).await?;
-        let (_, spec) = template_resources(&obj).ok_or_else(|| no_template(&name))?;
+        let all = template_resources(&obj)
+            .filter(|all| !all.is_empty())
+            .ok_or_else(|| no_template(&name))?;
         Ok((
-            spec,
+            all,
             generation_token(obj.metadata.generation.unwrap_or_default()),
         ))
     }
@@ -647,11 +658,36 @@ impl Orchestrator for KubernetesBackend {
         resources: &ResourceSpec,
         token: &str,
     ) -> Result<String, OrchestratorError> {
+        self.set_container_resources(workload, "", resources, token)
+            .await
+    }
+
+    /// Patches container `container` of the pod template (empty: the first).
+    async fn set_container_resources(
+        &self,
+        workload: &str,
+        container: &str,
+        resources: &ResourceSpec,
+        token: &str,
+    ) -> Result<String, OrchestratorError> {
         let name = parse_name(workload)?;
         let client = self.client().await?;
         let ar = self.resource_of(&name).await?;
         let obj = self.object(&client, &name, &ar).await?;
-        let (container, _) = template_resources(&obj).ok_or_else(|| no_template(&name))?;
+        let all = template_resources(&obj)
+            .filter(|all| !all.is_empty())
+            .ok_or_else(|| no_template(&name))?;
+        let container = if container.is_empty() {
+            all[0].0.clone()
+        } else if all.iter().any(|(c, _)| c == container) {
+            container.to_string()
+        } else {
+            let names: Vec<&str> = all.iter().map(|(c, _)| c.as_str()).collect();
+            return Err(OrchestratorError::Rejected(format!(
+                "{name} has no container {container} in its pod template (it has: {})",
+                names.join(", ")
+            )));
+        };
         let generation = obj.metadata.generation.unwrap_or_default();
         if token != generation_token(generation) {
             return Err(OrchestratorError::Conflict(format!(
@@ -799,30 +835,45 @@ fn template_containers(obj: &DynamicObject) -> Option<&Vec<Value>> {
         .as_array()
 }
 
-/// The container ebb's resources form changes (the first of the pod template) and its
-/// requests and limits; `None` for objects without a pod template.
-fn template_resources(obj: &DynamicObject) -> Option<(String, ResourceSpec)> {
-    let first = template_containers(obj)?.first()?;
-    let name = first.get("name")?.as_str()?.to_string();
-    let read = |kind: &str, res: &str| {
-        first
-            .pointer(&format!("/resources/{kind}/{res}"))
-            .and_then(|v| {
-                v.as_str()
-                    .map(str::to_string)
-                    .or_else(|| v.as_f64().map(|n| n.to_string()))
+/// The resources of the first container of `obj`'s pod template (what the workload shows
+/// as its per-instance resources); none when it has no template.
+fn first_container(obj: &DynamicObject) -> ResourceSpec {
+    template_resources(obj)
+        .and_then(|all| all.into_iter().next())
+        .map(|(_, r)| r)
+        .unwrap_or_default()
+}
+
+/// Each container of `obj`'s pod template, in order, with its requests and limits; `None` for
+/// objects without a pod template.
+fn template_resources(obj: &DynamicObject) -> Option<Vec<(String, ResourceSpec)>> {
+    let containers = template_containers(obj)?;
+    Some(
+        containers
+            .iter()
+            .filter_map(|c| {
+                let name = c.get("name")?.as_str()?.to_string();
+                let read = |kind: &str, res: &str| {
+                    c.pointer(&format!("/resources/{kind}/{res}"))
+                        .and_then(|v| {
+                            v.as_str()
+                                .map(str::to_string)
+                                .or_else(|| v.as_f64().map(|n| n.to_string()))
+                        })
+                        .and_then(|q| quantity::parse(&q))
+                };
+                Some((
+                    name,
+                    ResourceSpec {
+                        cpu_request: read("requests", "cpu"),
+                        memory_request: read("requests", "memory"),
+                        cpu_limit: read("limits", "cpu"),
+                        memory_limit: read("limits", "memory"),
+                    },
+                ))
             })
-            .and_then(|q| quantity::parse(&q))
-    };
-    Some((
-        name,
-        ResourceSpec {
-            cpu_request: read("requests", "cpu"),
-            memory_request: read("requests", "memory"),
-            cpu_limit: read("limits", "cpu"),
-            memory_limit: read("limits", "memory"),
-        },
-    ))
+            .collect(),
+    )
 }
 
 /// Sets (or with `None` removes) `resources.<kind>.<res>`, dropping a map left empty.

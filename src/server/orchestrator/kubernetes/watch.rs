@@ -32,8 +32,9 @@ use super::pods::PodSample;
 use crate::server::orchestrator::{OrchestratorError, ResourceSpec};
 
 /// How long a namespace's PodMetrics list is reused (metrics-server refreshes every 15 s or so;
-/// this only folds the workloads evaluated in the same second into one list).
-pub const METRICS_TTL: Duration = Duration::from_secs(1);
+/// this only folds the workloads evaluated in the same tick into one list). Half the shortest
+/// evaluation interval (1 s), so the next tick never reuses this tick's list.
+pub const METRICS_TTL: Duration = Duration::from_millis(500);
 
 /// Counters of the calls observe made, for the benchmark and the tests.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
