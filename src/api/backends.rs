@@ -17,7 +17,9 @@ use leptos::prelude::*;
 
 pub use attach::{attach_policy, AttachPolicy};
 pub use manage::{remove_backend, update_swarm, RemoveBackend, UpdateSwarm};
-pub use register_kube::{register_kubernetes, RegisterKubernetes};
+pub use register_kube::{
+    register_kubernetes, update_kubernetes, RegisterKubernetes, UpdateKubernetes,
+};
 pub use services::{
     backend_services, probe_services, test_backend, BackendServices, ProbeServices, TestBackend,
 };

@@ -22,9 +22,28 @@ pub struct BackendInfo {
     /// Which namespaces and objects a Kubernetes backend manages (empty for Swarm).
     #[serde(default)]
     pub scope: String,
+    /// A Kubernetes backend's settings as its edit form shows them (none for Swarm).
+    #[serde(default)]
+    pub kube: Option<KubeEdit>,
     /// Workloads of this backend, and their names.
     pub workloads: i64,
     pub workload_names: Vec<String>,
+}
+
+/// What the edit form of a Kubernetes backend shows: everything but its secrets, of which only
+/// whether they are set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KubeEdit {
+    /// `kubeconfig`, `in_cluster` or `url`.
+    pub connection: String,
+    pub kubeconfig: String,
+    pub context: String,
+    pub url: String,
+    /// Whether a bearer token (or a CA) is set; the token and file paths are never sent.
+    pub token: bool,
+    pub ca: bool,
+    /// Comma-separated; empty = all.
+    pub namespaces: String,
 }
 
 /// One service (workload) a backend can see, and whether ebb manages it already.

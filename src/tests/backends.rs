@@ -3,6 +3,7 @@
 //! until the change is stored, and reaches the running controller's registry; bad input
 //! changes nothing. Removal is in `removal.rs`, the page without JavaScript in `page.rs`.
 
+mod kube_edit;
 mod page;
 mod removal;
 

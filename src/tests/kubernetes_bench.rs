@@ -59,12 +59,17 @@ async fn kubernetes_bench_reaction_time() {
             inner.clone(),
         )
         .await;
-        // Start the load at a different phase of the 1 s evaluation cycle each run.
         rig.run_until(2, |_| false).await;
-        tokio::time::sleep(Duration::from_millis(83 * run)).await;
-        let start = Instant::now();
-        pod_metric(&client, ns, &pod, "200m").await;
-        let at = rig.run_until(20, |n| n > 1).await.expect("scaled up");
+        // The load rises while the controller runs, at a different phase of its 1 s
+        // evaluation cycle each run (its first evaluation is at once, the next 1 s later).
+        let load = async {
+            tokio::time::sleep(Duration::from_millis(1000 + 83 * run)).await;
+            let start = Instant::now();
+            pod_metric(&client, ns, &pod, "200m").await;
+            start
+        };
+        let (start, at) = tokio::join!(load, rig.run_until(20, |n| n > 1));
+        let at = at.expect("scaled up");
         times.push(at.duration_since(start).as_secs_f64());
         pod_metric(&client, ns, &pod, "10m").await;
         deployments

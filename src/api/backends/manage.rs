@@ -35,7 +35,7 @@ pub async fn update_swarm(
     };
     if row.kind != "swarm" {
         return Err(ApiError::Conflict(format!(
-            "backend {} is a {} backend; only Swarm backends have settings to edit",
+            "backend {} is a {} backend; this form edits Swarm backends",
             row.name, row.kind
         )));
     }
@@ -128,7 +128,7 @@ pub async fn remove_backend(id: i64, confirm: String) -> Result<(), ApiError> {
                         &backend.settings,
                     )
                 {
-                    super::ssr::forget_kube_files(&k, &state.inner.tls_dir);
+                    super::ssr::forget_kube_files(&k, None, &state.inner.tls_dir);
                 }
             }
             tracing::info!(

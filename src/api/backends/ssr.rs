@@ -40,6 +40,7 @@ pub fn info(b: &BackendRow, workloads: Vec<String>) -> BackendInfo {
                 .as_ref()
                 .map(KubeSettings::scope)
                 .unwrap_or_default(),
+            kube: settings.as_ref().map(kube_edit),
             workloads: i64::try_from(workloads.len()).unwrap_or(i64::MAX),
             workload_names: workloads,
         };
@@ -64,9 +65,33 @@ pub fn info(b: &BackendRow, workloads: Vec<String>) -> BackendInfo {
         host: text(settings.as_ref().and_then(|s| s.host.as_ref())),
         tls: settings.as_ref().is_some_and(|s| s.tls.is_some()),
         scope: String::new(),
+        kube: None,
         workloads: i64::try_from(workloads.len()).unwrap_or(i64::MAX),
         workload_names: workloads,
     }
+}
+
+/// The edit form's view of Kubernetes settings `s`: no token, no file paths of secrets.
+fn kube_edit(s: &KubeSettings) -> crate::model::backends::KubeEdit {
+    let mut e = crate::model::backends::KubeEdit {
+        namespaces: s.namespaces.join(", "),
+        ..Default::default()
+    };
+    match &s.connection {
+        Connection::Kubeconfig { path, context } => {
+            e.connection = "kubeconfig".into();
+            e.kubeconfig = path.clone();
+            e.context = context.clone();
+        }
+        Connection::InCluster => e.connection = "in_cluster".into(),
+        Connection::Url { url, ca_file, .. } => {
+            e.connection = "url".into();
+            e.url = url.clone();
+            e.token = true;
+            e.ca = ca_file.is_some();
+        }
+    }
+    e
 }
 
 /// What the registration and edit forms send.
@@ -206,9 +231,12 @@ pub struct KubeForm<'a> {
 }
 
 /// Checked Kubernetes settings from `form`; a pasted token or CA is written to a new private
-/// file under `tls_dir`, kept only once the caller stores the backend.
+/// file under `tls_dir`, kept only once the caller stores the backend. When editing (`old`
+/// given) an empty token or CA keeps the one set, `none` as the CA removes it, and what the
+/// form does not carry (timeout, workloads taken over) stays.
 pub fn kube_settings(
     form: &KubeForm<'_>,
+    old: Option<&KubeSettings>,
     tls_dir: &Path,
 ) -> Result<(KubeSettings, NewFiles), ApiError> {
     check_name(form.name)?;
@@ -221,8 +249,16 @@ pub fn kube_settings(
         },
         "in_cluster" => Connection::InCluster,
         "url" => {
+            let (old_token, old_ca) = match old.map(|o| &o.connection) {
+                Some(Connection::Url {
+                    token_file,
+                    ca_file,
+                    ..
+                }) => (Some(token_file.clone()), ca_file.clone()),
+                _ => (None, None),
+            };
             let token = form.token.trim();
-            if token.is_empty() {
+            if token.is_empty() && old_token.is_none() {
                 return Err(ApiError::invalid(
                     "token",
                     "paste the bearer token (`oc whoami -t`, or a service account's token), or give the path of a file holding it",
@@ -234,14 +270,15 @@ pub fn kube_settings(
                     "a bearer token has no spaces or line breaks: paste only the token",
                 ));
             }
-            let token_file = if token.starts_with('/') {
-                token.to_string()
-            } else {
-                secret_file(&dir, "token", token, &mut files)?
+            let token_file = match (token, old_token) {
+                ("", Some(kept)) => kept,
+                (path, _) if path.starts_with('/') => path.to_string(),
+                (token, _) => secret_file(&dir, "token", token, &mut files)?,
             };
             let ca = form.ca.trim();
             let ca_file = match ca {
-                "" => None,
+                "" => old_ca,
+                "none" => None,
                 pem if is_pem(pem) => Some(secret_file(&dir, "ca", pem, &mut files)?),
                 path => Some(path.to_string()),
             };
@@ -268,8 +305,8 @@ pub fn kube_settings(
             .map(str::to_string)
             .collect(),
         label: form.label.trim().to_string(),
-        timeout_secs: 10,
-        taken_over: Vec::new(),
+        timeout_secs: old.map_or(10, |o| o.timeout_secs),
+        taken_over: old.map(|o| o.taken_over.clone()).unwrap_or_default(),
     };
     if let Err(why) = settings.check() {
         let field = match &settings.connection {
@@ -397,20 +434,27 @@ pub fn forget_files(old: Option<&SwarmSettings>, new: Option<&SwarmSettings>, tl
     }
 }
 
-/// Removes the token and CA files ebb wrote under `tls_dir` for a removed Kubernetes backend.
-/// Paths an operator gave are never touched.
-pub fn forget_kube_files(settings: &KubeSettings, tls_dir: &Path) {
-    let Connection::Url {
-        token_file,
-        ca_file,
-        ..
-    } = &settings.connection
-    else {
-        return;
+/// Removes the token and CA files ebb wrote under `tls_dir` for Kubernetes settings `old` that
+/// settings `new` no longer use (`None`: the backend was removed). Paths an operator gave are
+/// never touched.
+pub fn forget_kube_files(old: &KubeSettings, new: Option<&KubeSettings>, tls_dir: &Path) {
+    let files = |s: &KubeSettings| -> Vec<String> {
+        match &s.connection {
+            Connection::Url {
+                token_file,
+                ca_file,
+                ..
+            } => [Some(token_file.clone()), ca_file.clone()]
+                .into_iter()
+                .flatten()
+                .collect(),
+            _ => Vec::new(),
+        }
     };
-    for path in [Some(token_file), ca_file.as_ref()].into_iter().flatten() {
-        let p = Path::new(path);
-        if !p.starts_with(tls_dir) {
+    let keep = new.map(files).unwrap_or_default();
+    for path in files(old) {
+        let p = Path::new(&path);
+        if !p.starts_with(tls_dir) || keep.contains(&path) {
             continue;
         }
         if let Err(e) = std::fs::remove_file(p) {
