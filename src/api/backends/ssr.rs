@@ -340,12 +340,29 @@ pub fn kube_settings(
                     format!("there is no file {file} on the ebb server"),
                 ));
             }
+            if let Some(file) = file.filter(|f| in_own_data(f, tls_dir)) {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("{file} is one of ebb's own files (its data directory); give a file of your own, or paste the value"),
+                ));
+            }
         }
         if let Err(why) = crate::server::orchestrator::kubernetes::token_file_ok(token_file) {
             return Err(ApiError::invalid("token", why));
         }
     }
     Ok((settings, files))
+}
+
+/// True when `file` is inside ebb's data directory (the parent of `tls_dir`: its database and
+/// secrets) but not among the backend secret files under `tls_dir`: a path an admin gives is
+/// never one of those, so ebb's own secrets are never sent to an API server as a token.
+fn in_own_data(file: &str, tls_dir: &Path) -> bool {
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let file = real(Path::new(file));
+    tls_dir
+        .parent()
+        .is_some_and(|data| file.starts_with(real(data)) && !file.starts_with(real(tls_dir)))
 }
 
 /// `value` saved as a new private file `dir/<what>-<random>` (0600); returns its path.

@@ -309,6 +309,17 @@ async fn connect(settings: &KubeSettings) -> Result<Client, OrchestratorError> {
 /// file's contents unchanged, so a final line break (`echo TOKEN > file`) would make every
 /// call fail with an unreadable header. The message names the file, never the token.
 pub fn token_file_ok(path: &str) -> Result<(), String> {
+    // A token is a few kilobytes at most (a service account JWT is about one); a larger file
+    // is not one, and is not read whole.
+    const MOST: u64 = 16 * 1024;
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("the token file {path} cannot be read: {e}"))?
+        .len();
+    if size > MOST {
+        return Err(format!(
+            "the token file {path} holds {size} bytes, more than any bearer token ({MOST} at most)"
+        ));
+    }
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("the token file {path} cannot be read: {e}"))?;
     if text.trim().is_empty() {
@@ -317,6 +328,16 @@ pub fn token_file_ok(path: &str) -> Result<(), String> {
     if text.chars().any(char::is_whitespace) {
         return Err(format!(
             "the token file {path} holds spaces or a line break; write the token alone, e.g. printf %s \"$TOKEN\" > {path}"
+        ));
+    }
+    // Bearer tokens (RFC 6750 b64token: JWTs, OpenShift's `sha256~…`) use these characters
+    // only; a file with others is not a token, and its contents are not sent anywhere.
+    if !text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-._~+/=".contains(c))
+    {
+        return Err(format!(
+            "the token file {path} holds characters no bearer token has; give the file that holds only the token"
         ));
     }
     Ok(())

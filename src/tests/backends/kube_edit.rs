@@ -23,7 +23,10 @@ async fn stored(state: &ebb::server::state::AppState, id: i64) -> (String, KubeS
         .await
         .expect("read")
         .expect("backend");
-    (b.name, KubeSettings::from_json(&b.settings).expect("settings"))
+    (
+        b.name,
+        KubeSettings::from_json(&b.settings).expect("settings"),
+    )
 }
 
 fn files(s: &KubeSettings) -> (String, Option<String>) {
@@ -70,14 +73,26 @@ async fn a_kubernetes_backend_is_edited_in_place_keeping_secrets_left_empty() {
         "{listed}"
     );
     let infos: Vec<BackendInfo> = serde_json::from_str(&listed).expect("backends");
-    let kube = infos[0].kube.clone().expect("kubernetes settings for the form");
+    let kube = infos[0]
+        .kube
+        .clone()
+        .expect("kubernetes settings for the form");
     assert_eq!(
-        (kube.connection.as_str(), kube.url.as_str(), kube.token, kube.ca),
+        (
+            kube.connection.as_str(),
+            kube.url.as_str(),
+            kube.token,
+            kube.ca
+        ),
         ("url", "https://api.cluster.example:6443", true, true)
     );
     assert_eq!(kube.namespaces, "shop");
 
-    let edit = |name: &'static str, token: &'static str, ca: &'static str, ns: &'static str| {
+    let edit = |name: &'static str,
+                token: &'static str,
+                ca: &'static str,
+                ns: &'static str|
+     -> Vec<(&'static str, String)> {
         vec![
             ("id", id_s.clone()),
             ("name", name.to_string()),
@@ -118,7 +133,31 @@ async fn a_kubernetes_backend_is_edited_in_place_keeping_secrets_left_empty() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{field}: {text}");
         assert!(text.contains(field), "{field}: {text}");
     }
-    assert_eq!(stored(&state, id).await.1, s, "a refused edit changes nothing");
+    // A token path is never one of ebb's own files, nor a file that is not a token: their
+    // contents would go to the API server as a bearer token.
+    let own = dir.path().join("some-secret");
+    std::fs::write(&own, "s3cr3t").expect("own file");
+    let elsewhere = tempfile::tempdir().expect("dir");
+    let not_token = elsewhere.path().join("notes");
+    std::fs::write(&not_token, "{\"password\":\"x\"}").expect("file");
+    for (path, says) in [
+        (own.display().to_string(), "ebb's own files"),
+        (
+            not_token.display().to_string(),
+            "characters no bearer token has",
+        ),
+    ] {
+        let mut pairs = edit("prod", "", "", "shop");
+        pairs[4].1 = path;
+        let (status, text) = send(pairs).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+        assert!(text.contains(says), "{text}");
+    }
+    assert_eq!(
+        stored(&state, id).await.1,
+        s,
+        "a refused edit changes nothing"
+    );
     assert_eq!(audit_count(&state, "backend.update").await, 1);
 
     // A new token replaces the old file once stored; `none` drops the CA and its file.
@@ -165,7 +204,10 @@ async fn a_kubernetes_backend_is_edited_in_place_keeping_secrets_left_empty() {
         }
     );
     assert!(s.namespaces.is_empty() && s.label.is_empty());
-    assert!(!Path::new(&token2).exists(), "the token file ebb wrote is gone");
+    assert!(
+        !Path::new(&token2).exists(),
+        "the token file ebb wrote is gone"
+    );
 
     // Editors may not; a Swarm backend is not edited by this form.
     let editor = signed_in(&state, "ed", Role::Editor).await;
