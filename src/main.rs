@@ -15,6 +15,7 @@ async fn main() {
         Command::Replay(args) => ebb::server::replay::cli::replay_command(&args),
         Command::BenchTraces(args) => ebb::server::replay::bench::bench_command(&args),
         Command::User(cmd) => ebb::server::run::user_command(&cli.serve, cmd).await,
+        Command::Seed(args) => ebb::server::run::seed_command(&cli.serve, &args).await,
     };
     if let Err(e) = result {
         eprintln!("ebb: {e:#}");

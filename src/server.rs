@@ -18,3 +18,4 @@ pub mod run;
 pub mod seed;
 pub mod state;
 pub mod store;
+pub mod telemetry;

@@ -32,6 +32,19 @@ pub enum Command {
     /// Manage local accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Add simulated workloads to the database (benchmarks, trials at scale).
+    Seed(SeedArgs),
+}
+
+/// `ebb seed …`.
+#[derive(Debug, clap::Args)]
+pub struct SeedArgs {
+    /// How many simulated workloads to add (named sim-0001 and on, after any already there).
+    #[arg(long, value_name = "N")]
+    pub simulated: u32,
+    /// Seconds between evaluations of each.
+    #[arg(long, default_value_t = 15, value_name = "SECONDS")]
+    pub interval: u32,
 }
 
 /// `ebb user …`.
@@ -68,6 +81,12 @@ pub struct ServeConfig {
         value_name = "ADDR"
     )]
     pub bind: SocketAddr,
+
+    /// A second address serving only `/metrics`, without sign-in, for a Prometheus that
+    /// cannot send a token (keep it on a private network). Unset: `/metrics` is served on
+    /// `--bind` to signed-in users and API tokens only.
+    #[arg(global = true, long, env = "EBB_METRICS_BIND", value_name = "ADDR")]
+    pub metrics_bind: Option<SocketAddr>,
 
     /// Database to use: `sqlite://PATH` (created when missing) or `sqlite::memory:`.
     #[arg(

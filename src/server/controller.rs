@@ -21,6 +21,7 @@ use crate::server::orchestrator::Orchestrator;
 use crate::server::store::samples::Retention;
 use crate::server::store::workloads::WorkloadRow;
 use crate::server::store::Store;
+use crate::server::telemetry::{Telemetry, WorkloadLabels};
 
 /// How often the workload list is re-read (new workloads, policy attachments, enable flags).
 const REFRESH: Duration = Duration::from_secs(5);
@@ -49,6 +50,8 @@ pub struct Controller {
     backends: Arc<Registry>,
     retention: Retention,
     max_replicas_cap: u32,
+    /// ebb's own metrics: each evaluation, decision and backend error is counted there.
+    telemetry: Arc<Telemetry>,
 }
 
 impl Controller {
@@ -72,7 +75,14 @@ impl Controller {
             backends,
             retention: Retention::default(),
             max_replicas_cap: crate::server::config::DEFAULT_MAX_REPLICAS_CAP,
+            telemetry: Arc::new(Telemetry::new()),
         }
+    }
+
+    /// The same controller counting its work in `telemetry` (the server's `/metrics`).
+    pub fn with_telemetry(mut self, telemetry: Arc<Telemetry>) -> Self {
+        self.telemetry = telemetry;
+        self
     }
 
     /// The same controller holding every workload at or below `cap` replicas
@@ -124,6 +134,7 @@ impl Controller {
     /// One round: refreshes the workload list when due, evaluates what is due, prunes when due;
     /// returns when to wake for the next round.
     async fn round(&self, r: &mut Rounds) -> Instant {
+        self.telemetry.heartbeat();
         if r.refreshed.is_none_or(|t| t.elapsed() >= REFRESH) {
             match self.store.workloads().await {
                 Ok(list) => r.workloads = list,
@@ -160,6 +171,7 @@ impl Controller {
             if due.get(&w.id).is_some_and(|t| *t > now) {
                 continue;
             }
+            let started = std::time::Instant::now();
             let wait = match self.evaluate(w).await {
                 Ok(wait) => wait,
                 Err(e) => {
@@ -167,7 +179,17 @@ impl Controller {
                     Duration::from_secs(5)
                 }
             };
+            self.telemetry
+                .evaluated(w.id, &labels(w), started.elapsed(), self.clock.now());
             due.insert(w.id, now + wait);
         }
+    }
+}
+
+/// Workload `w`'s labels in ebb's own metrics.
+fn labels(w: &WorkloadRow) -> WorkloadLabels {
+    WorkloadLabels {
+        backend: w.backend_name.clone(),
+        workload: w.name.clone(),
     }
 }

@@ -78,6 +78,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             axum::routing::post(crate::server::auth::login::logout),
         )
         .route("/readyz", get(readyz))
+        .route("/metrics", get(crate::server::telemetry::endpoint::metrics))
         .route("/history/export.csv", get(crate::server::export::csv))
         .route("/history/export.json", get(crate::server::export::json))
         .leptos_routes_with_context(&state, routes, context, move || shell(shell_opts.clone()))
@@ -111,10 +112,15 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .layer(TraceLayer::new_for_http())
         // Long-lived: outside the request timeout and compression.
         .route("/api/live", get(crate::server::live::live))
-        // Outermost: every route, the live stream included, passes the sign-in gate.
+        // Every route, the live stream included, passes the sign-in gate.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::server::auth::gate::gate,
+        ))
+        // Outermost: every request is counted, the refused ones too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::server::telemetry::http::record,
         ))
         .with_state(state)
 }

@@ -111,14 +111,44 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         );
         stop.stop();
     });
+    let metrics = match config.metrics_bind {
+        Some(addr) => Some(metrics_listener(&state, addr, limits(&config)).await?),
+        None => None,
+    };
     let mut stopping = state.stopping();
     let stopped = async move {
         let _ = stopping.wait_for(|stop| *stop).await;
     };
     crate::server::listen::serve(listener, app, limits(&config), stopped).await;
+    if let Some(task) = metrics {
+        let _ = task.await;
+    }
     wind_down(control_loop, &store).await;
     tracing::info!("ebb stopped");
     Ok(())
+}
+
+/// Serves `/metrics` without sign-in on `addr` (`--metrics-bind`) until `state` stops.
+async fn metrics_listener(
+    state: &AppState,
+    addr: std::net::SocketAddr,
+    limits: crate::server::listen::Limits,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("--metrics-bind: cannot listen on {addr}"))?;
+    tracing::info!(
+        "metrics on http://{}/metrics (no sign-in)",
+        listener.local_addr()?
+    );
+    let app = crate::server::telemetry::endpoint::router(state.clone());
+    let mut stopping = state.stopping();
+    let stopped = async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
+    Ok(tokio::spawn(crate::server::listen::serve(
+        listener, app, limits, stopped,
+    )))
 }
 
 /// Connects the stored backends and starts the control loop, which stops when `state` does.
@@ -134,7 +164,8 @@ async fn start_controller(
             state.inner.live.clone(),
             state.backends().clone(),
         )
-        .with_max_replicas_cap(state.inner.max_replicas_cap),
+        .with_max_replicas_cap(state.inner.max_replicas_cap)
+        .with_telemetry(state.inner.telemetry.clone()),
     );
     crate::server::backends::connect_all(&controller, store, clock).await?;
     Ok(tokio::spawn(controller.run(state.stopping())))
@@ -185,6 +216,31 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
 }
 
 /// `ebb user add NAME --role ROLE`: creates the account and prints its one-time password.
+/// `ebb seed --simulated N`: adds N simulated workloads (see [`crate::server::seed::simulated`]);
+/// works while `ebb serve` runs, whose controller picks them up within seconds.
+pub async fn seed_command(
+    config: &ServeConfig,
+    args: &crate::server::config::SeedArgs,
+) -> anyhow::Result<()> {
+    let store = Store::open(&config.database_url)
+        .await
+        .context("--database-url: the database could not be opened")?;
+    let done = crate::server::seed::simulated::seed_simulated(
+        &store,
+        args.simulated,
+        args.interval,
+        chrono::Utc::now(),
+    )
+    .await;
+    store.close().await;
+    let (first, last) = done.map_err(|e| anyhow::anyhow!("seed: {e}"))?;
+    println!(
+        "added {} simulated workloads, {first} to {last}, evaluated every {} s",
+        args.simulated, args.interval
+    );
+    Ok(())
+}
+
 pub async fn user_command(
     config: &ServeConfig,
     cmd: crate::server::config::UserCommand,

@@ -8,6 +8,8 @@
 //!   schedule.
 //! - `thumbnailer`: periodic bursts, instances that crash now and then, short metric outages.
 
+pub mod simulated;
+
 use std::path::Path;
 
 use chrono::{DateTime, Utc};

@@ -40,6 +40,8 @@ pub struct Inner {
     pub max_replicas_cap: u32,
     /// Admission of what-if replays (one per user, a few in all).
     pub replays: Arc<ReplayGate>,
+    /// ebb's own metrics (`/metrics`), shared with the controller.
+    pub telemetry: Arc<crate::server::telemetry::Telemetry>,
 }
 
 impl AppState {
@@ -63,6 +65,7 @@ impl AppState {
                 stopping: tokio::sync::watch::channel(false).0,
                 max_replicas_cap,
                 replays: ReplayGate::for_this_machine(),
+                telemetry: Arc::new(crate::server::telemetry::Telemetry::new()),
             }),
             sign_in: Arc::new(SignIn::new(Default::default())),
         }

@@ -82,6 +82,8 @@ impl Controller {
                 Ok(_) => {
                     applied = true;
                     self.store.set_outcome(id, "applied", None).await?;
+                    self.telemetry
+                        .decided(&super::labels(w), decision.reason.code(), "applied");
                     // The reason, where the system's own tools show it; off the tick.
                     let (backend, name) = (backend.clone(), w.name.clone());
                     let (from, to) = (obs.replicas, decision.desired_replicas);
@@ -98,10 +100,20 @@ impl Controller {
                     // Stored and shown to every viewer: the class, never the backend's text.
                     let class = Fault::of(&e).label();
                     self.store.set_outcome(id, "failed", Some(&class)).await?;
+                    self.telemetry
+                        .decided(&super::labels(w), decision.reason.code(), "failed");
+                    self.telemetry
+                        .backend_error(&w.backend_name, Fault::of(&e).kind());
                     failure = Some(e);
                 }
             }
-        } else if cs.last_reason.as_deref() != Some(decision.reason.code()) {
+        } else {
+            self.telemetry
+                .decided(&super::labels(w), decision.reason.code(), "unchanged");
+        }
+        if decision.desired_replicas == obs.replicas
+            && cs.last_reason.as_deref() != Some(decision.reason.code())
+        {
             let row = self.new_decision(w, &policy, &decision, now, "none", None);
             recorded = Some(self.store.insert_decision(&row).await?);
             cs.last_decision_id = recorded;
@@ -230,6 +242,12 @@ impl Controller {
         cs.backoff_until = chrono::Duration::from_std(backoff).ok().map(|b| now + b);
         let mut recorded = None;
         let fault = Fault::of(e);
+        // A failed scale was counted where it failed; a failed observation is counted here.
+        if obs.is_none() {
+            self.telemetry.backend_error(&w.backend_name, fault.kind());
+            self.telemetry
+                .decided(&super::labels(w), BACKEND_ERROR, "error");
+        }
         if cs.last_reason.as_deref() != Some(BACKEND_ERROR) {
             let current = obs.map(|o| o.replicas).unwrap_or(0);
             let row = NewDecision {
@@ -309,6 +327,9 @@ impl Controller {
         self.store
             .insert_sample(&sample, &instance_samples(obs))
             .await?;
+        if let Some(d) = obs.demand {
+            self.telemetry.demand(w.id, d.offered, d.unserved);
+        }
         self.publish(w.id, recorded).await
     }
 

@@ -43,6 +43,20 @@ impl Fault {
         }
     }
 
+    /// The class as a metric label: `unreachable`, `tls`, `auth`, `status`, `not_found`,
+    /// `conflict` or `rejected`.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Fault::Unreachable => "unreachable",
+            Fault::Tls => "tls",
+            Fault::Auth => "auth",
+            Fault::Status(_) => "status",
+            Fault::NotFound => "not_found",
+            Fault::Conflict => "conflict",
+            Fault::Rejected => "rejected",
+        }
+    }
+
     /// The short label stored with decisions ("unreachable", "HTTP status 502", ...).
     pub fn label(self) -> String {
         match self {

@@ -12,6 +12,8 @@ pub struct WorkloadRow {
     pub id: i64,
     pub backend_id: i64,
     pub backend_kind: String,
+    /// The backend's name (labels of ebb's own metrics).
+    pub backend_name: String,
     pub name: String,
     pub policy_id: Option<i64>,
     pub enabled: bool,
@@ -114,7 +116,8 @@ impl Store {
     /// Every workload with its backend kind (the controller's list).
     pub async fn workloads(&self) -> Result<Vec<WorkloadRow>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT w.id, w.backend_id, b.kind AS backend_kind, w.name, w.policy_id, w.enabled,
+            "SELECT w.id, w.backend_id, b.kind AS backend_kind, b.name AS backend_name, w.name,
+                    w.policy_id, w.enabled,
                     w.interval_secs, w.spec
              FROM workloads w JOIN backends b ON b.id = w.backend_id ORDER BY w.id",
         )
@@ -125,7 +128,8 @@ impl Store {
     /// Workload `id` with its backend kind, if it exists.
     pub async fn workload(&self, id: i64) -> Result<Option<WorkloadRow>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT w.id, w.backend_id, b.kind AS backend_kind, w.name, w.policy_id, w.enabled,
+            "SELECT w.id, w.backend_id, b.kind AS backend_kind, b.name AS backend_name, w.name,
+                    w.policy_id, w.enabled,
                     w.interval_secs, w.spec
              FROM workloads w JOIN backends b ON b.id = w.backend_id WHERE w.id = ?",
         )

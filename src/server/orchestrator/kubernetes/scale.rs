@@ -285,7 +285,7 @@ mod tests {
         });
         let s = of_apps_object(&data, "77").expect("scale");
         assert_eq!((s.desired, s.current), (4, 3));
-        assert_eq!(s.selector, "!canary,app=web,tier in (edge,front)");
+        assert_eq!(s.selector, "app=web,!canary,tier in (edge,front)");
         assert_eq!(s.resource_version, "77");
         let q = super::super::watch::LabelQuery::parse(&s.selector).expect("parses back");
         let labels = |pairs: &[(&str, &str)]| {
