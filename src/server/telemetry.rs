@@ -46,6 +46,13 @@ struct ErrorLabels {
     kind: String,
 }
 
+/// A backend's label: evaluation times are kept per backend, not per workload, so a
+/// thousand workloads do not make a scrape of a hundred thousand histogram lines.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BackendLabels {
+    backend: String,
+}
+
 /// One HTTP request: its route pattern (never the raw path), method and status.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct HttpLabels {
@@ -71,7 +78,7 @@ fn seconds() -> Histogram {
 pub struct Telemetry {
     registry: Registry,
     decisions: Family<DecisionLabels, Counter>,
-    evaluation_seconds: Family<WorkloadLabels, Histogram, fn() -> Histogram>,
+    evaluation_seconds: Family<BackendLabels, Histogram, fn() -> Histogram>,
     backend_errors: Family<ErrorLabels, Counter>,
     rounds: Counter,
     http_requests: Family<HttpLabels, Counter>,
@@ -102,10 +109,10 @@ impl Telemetry {
             decisions.clone(),
         );
         let evaluation_seconds =
-            Family::<WorkloadLabels, Histogram, fn() -> Histogram>::new_with_constructor(seconds);
+            Family::<BackendLabels, Histogram, fn() -> Histogram>::new_with_constructor(seconds);
         registry.register(
             "evaluation_duration_seconds",
-            "Time one evaluation took: observe, decide, record and act",
+            "Time one evaluation took (observe, decide, record and act), by backend",
             evaluation_seconds.clone(),
         );
         let backend_errors = Family::<ErrorLabels, Counter>::default();
@@ -162,7 +169,9 @@ impl Telemetry {
     /// Records that an evaluation of workload `id` ended at `at` after `took`.
     pub fn evaluated(&self, id: i64, workload: &WorkloadLabels, took: Duration, at: DateTime<Utc>) {
         self.evaluation_seconds
-            .get_or_create(workload)
+            .get_or_create(&BackendLabels {
+                backend: workload.backend.clone(),
+            })
             .observe(took.as_secs_f64());
         self.evaluated_at
             .lock()

@@ -19,6 +19,7 @@ mod names;
 mod on_call;
 mod pins;
 mod policies;
+mod prometheus;
 mod replay;
 mod resources;
 mod seed;

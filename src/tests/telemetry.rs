@@ -127,7 +127,7 @@ async fn metrics_are_served_to_tokens_and_count_what_the_controller_did() {
         r#"ebb_workload_last_evaluation_timestamp_seconds{backend="sim",workload="web"}"#,
         r#"ebb_workload_state{backend="edge",workload="api",state="failing"}"#,
         r#"ebb_decisions_total{backend="edge",workload="api",reason="BackendError",outcome="error"}"#,
-        r#"ebb_evaluation_duration_seconds_count{backend="sim",workload="web"}"#,
+        r#"ebb_evaluation_duration_seconds_count{backend="sim"}"#,
         r#"ebb_workloads{state="failing"}"#,
         r#"ebb_overrides_active{kind="pin"}"#,
         r#"ebb_controller_rounds_total"#,
