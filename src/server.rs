@@ -12,6 +12,7 @@ pub mod health;
 pub mod http;
 pub mod listen;
 pub mod live;
+pub mod metrics;
 pub mod orchestrator;
 pub mod replay;
 pub mod run;

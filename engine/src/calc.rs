@@ -71,6 +71,25 @@ fn metric(ctx: &Ctx<'_>, spec: &MetricSpec) -> Proposal {
             metric,
             spec.target,
         ),
+        // The caller puts a query's result under the metric's own name.
+        MetricSource::Prometheus { instance_label, .. } if !instance_label.is_empty() => {
+            let p = Proposal::new(&spec.name, ProposalKind::Prometheus);
+            let src = Source {
+                key: &spec.name,
+                resource: None,
+                container: None,
+            };
+            match spec.target {
+                MetricTarget::AverageValue(_) => per_instance::propose(ctx, p, src, spec.target),
+                _ => p.failed("a per-instance Prometheus query needs an AverageValue target"),
+            }
+        }
+        MetricSource::Prometheus { .. } => total::propose(
+            ctx,
+            Proposal::new(&spec.name, ProposalKind::Prometheus),
+            &spec.name,
+            spec.target,
+        ),
     }
 }
 

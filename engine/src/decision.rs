@@ -95,6 +95,8 @@ pub enum ProposalKind {
     Object,
     /// External metric.
     External,
+    /// PromQL query (a total, or per instance).
+    Prometheus,
     /// Step rule.
     Step,
 }

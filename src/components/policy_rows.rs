@@ -37,10 +37,23 @@ pub fn metrics(ctx: EditorCtx, f: &FormFields) -> AnyView {
                             ("pods", "pods (per-instance metric)"),
                             ("object", "object (one total)"),
                             ("external", "external (one total)"),
+                            ("prometheus", "Prometheus query (a total, or per instance)"),
                         ])}
                         {select(ctx, f, "Resource", k("resource"), p("source"), &[("cpu", "cpu"), ("memory", "memory")])}
                         {input(ctx, f, Input::text("Container", k("container"), p("source.container")).hint("for container resource"))}
                         {input(ctx, f, Input::text("Metric name", k("metric"), p("source.metric")).hint("for pods, object, external"))}
+                    </div>
+                    <div class="field-row">
+                        {input(ctx, f, Input::text("Prometheus server", k("server"), p("source.server")).hint("for Prometheus: a server's name"))}
+                        {input(ctx, f, Input::text("PromQL query", k("query"), p("source.query"))
+                            .placeholder("sum(rate(http_requests_total{service=\"{name}\"}[1m]))")
+                            .hint("{workload}, {namespace}, {name} are replaced"))}
+                        {input(ctx, f, Input::text("Instance label", k("instance_label"), p("source.instance_label"))
+                            .placeholder("pod").hint("empty: the query gives one total"))}
+                        {select(ctx, f, "Empty result", k("empty"), p("source"), &[
+                            ("missing", "missing (never scale in on it)"),
+                            ("zero", "zero (as KEDA ignoreNullValues)"),
+                        ])}
                     </div>
                     <div class="field-row">
                         {select(ctx, f, "Target type", k("target_type"), p("target"), &[

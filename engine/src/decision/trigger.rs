@@ -7,7 +7,7 @@
 use super::pipeline::Run;
 use super::{Proposal, ProposalKind, Trigger};
 use crate::calc::adjust;
-use crate::policy::{MetricSource, MetricSpec, MetricTarget, StepRule};
+use crate::policy::{MetricSpec, MetricTarget, StepRule};
 
 /// The trigger for a move from `cur` up or down, if any signal can trigger it.
 pub(super) fn trigger(run: &Run<'_>, cur: u32, up: bool) -> Option<Trigger> {
@@ -63,13 +63,7 @@ fn metric_threshold(
 ) -> Option<f64> {
     let tol = run.policy.tolerance;
     let target = p.target?;
-    let avg_total = matches!(
-        (&spec.source, spec.target),
-        (
-            MetricSource::Object { .. } | MetricSource::External { .. },
-            MetricTarget::AverageValue(_)
-        )
-    );
+    let avg_total = spec.source.is_total() && matches!(spec.target, MetricTarget::AverageValue(_));
     let n = f64::from(p.counts.ready.max(1));
     let c = f64::from(cur);
     let t = if avg_total {

@@ -60,6 +60,37 @@ pub enum MetricSource {
         /// Key in `Observation::external`.
         metric: String,
     },
+    /// A PromQL query on the Prometheus server named `server`, which the caller runs before
+    /// each evaluation (the engine keeps it as data). Without `instance_label` the query gives
+    /// one total, read from `Observation::external[<the metric's name>]` (Value, or
+    /// AverageValue per ready instance, as HPA external metrics); with it, one value per
+    /// instance (the label carries the instance's id: `pod` on Kubernetes, the task on
+    /// Swarm), read from `Instance::metrics[<the metric's name>]` (AverageValue).
+    Prometheus {
+        /// The name of a Prometheus server configured in ebb.
+        server: String,
+        /// PromQL; `{workload}`, `{namespace}` and `{name}` are replaced by the workload's.
+        query: String,
+        /// The label naming the instance of each series; empty: the query gives one total.
+        #[serde(default)]
+        instance_label: String,
+        /// What an empty result means: missing (false, the default: never scale in on it) or
+        /// zero (KEDA's `ignoreNullValues`).
+        #[serde(default)]
+        empty_as_zero: bool,
+    },
+}
+
+impl MetricSource {
+    /// True for a source that gives one total value for the workload (Object, External, a
+    /// Prometheus query without an instance label).
+    pub fn is_total(&self) -> bool {
+        match self {
+            MetricSource::Object { .. } | MetricSource::External { .. } => true,
+            MetricSource::Prometheus { instance_label, .. } => instance_label.is_empty(),
+            _ => false,
+        }
+    }
 }
 
 /// A resource with requests.

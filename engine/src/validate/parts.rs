@@ -43,25 +43,37 @@ pub(super) fn metrics(p: &Policy, e: &mut Errors) {
             MetricSource::Pods { metric }
             | MetricSource::Object { metric }
             | MetricSource::External { metric } => !metric.trim().is_empty(),
+            MetricSource::Prometheus {
+                server,
+                query,
+                instance_label,
+                ..
+            } => {
+                prometheus(e, &path, server, query, instance_label);
+                true
+            }
         };
         if !source_ok {
             e.push(format!("{path}.source.metric"), "name the metric to read");
         }
-        let kind_ok = matches!(
-            (&m.source, m.target),
+        let per_instance_prometheus = matches!(
+            &m.source,
+            MetricSource::Prometheus { instance_label, .. } if !instance_label.is_empty()
+        );
+        let kind_ok = match (&m.source, m.target) {
             (
                 MetricSource::Resource { .. } | MetricSource::ContainerResource { .. },
-                MetricTarget::Utilization(_) | MetricTarget::AverageValue(_)
-            ) | (MetricSource::Pods { .. }, MetricTarget::AverageValue(_))
-                | (
-                    MetricSource::Object { .. } | MetricSource::External { .. },
-                    MetricTarget::Value(_) | MetricTarget::AverageValue(_)
-                )
-        );
+                MetricTarget::Utilization(_) | MetricTarget::AverageValue(_),
+            ) => true,
+            (MetricSource::Pods { .. }, MetricTarget::AverageValue(_)) => true,
+            (_, MetricTarget::AverageValue(_)) if per_instance_prometheus => true,
+            (source, MetricTarget::Value(_) | MetricTarget::AverageValue(_)) => source.is_total(),
+            _ => false,
+        };
         if !kind_ok {
             e.push(
                 format!("{path}.target"),
-                "Resource and ContainerResource take Utilization or AverageValue, Pods takes AverageValue, Object and External take Value or AverageValue",
+                "Resource and ContainerResource take Utilization or AverageValue, Pods and per-instance Prometheus queries take AverageValue, Object, External and total Prometheus queries take Value or AverageValue",
             );
         }
         let t = m.target.amount();
@@ -259,5 +271,42 @@ pub(super) fn extras(p: &Policy, e: &mut Errors) {
         if !finite(a.threshold) {
             e.push("activation.threshold", "threshold must be a finite number");
         }
+    }
+}
+
+/// Most characters of a PromQL query in a policy.
+pub const MAX_QUERY: usize = 4000;
+
+/// Checks a Prometheus source: a server name, a query of sensible size, and an instance label
+/// that is a Prometheus label name.
+fn prometheus(e: &mut Errors, path: &str, server: &str, query: &str, instance_label: &str) {
+    if server.trim().is_empty() {
+        e.push(
+            format!("{path}.source.server"),
+            "choose the Prometheus server to ask",
+        );
+    }
+    if query.trim().is_empty() {
+        e.push(
+            format!("{path}.source.query"),
+            "write the PromQL query whose value to scale on",
+        );
+    } else if query.chars().count() > MAX_QUERY {
+        e.push(
+            format!("{path}.source.query"),
+            format!("a query has at most {MAX_QUERY} characters"),
+        );
+    }
+    let label_ok = instance_label.is_empty()
+        || (instance_label
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !instance_label.starts_with(|c: char| c.is_ascii_digit())
+            && instance_label.len() <= 100);
+    if !label_ok {
+        e.push(
+            format!("{path}.source.instance_label"),
+            "a label name is letters, digits and _, not starting with a digit (e.g. pod)",
+        );
     }
 }

@@ -368,3 +368,80 @@ fn a_hold_by_unready_instances_is_explained_as_such() {
     );
     assert!(!d.sentence.contains("within tolerance"), "{}", d.sentence);
 }
+
+fn prom(name: &str, instance_label: &str, target: MetricTarget) -> MetricSpec {
+    MetricSpec {
+        name: name.into(),
+        source: MetricSource::Prometheus {
+            server: "main".into(),
+            query: "sum(rate(http_requests_total{job=\"{workload}\"}[1m]))".into(),
+            instance_label: instance_label.into(),
+            empty_as_zero: false,
+        },
+        target,
+    }
+}
+
+/// A Prometheus query's result is read under the metric's own name: a total like an External
+/// metric (Value, or AverageValue per ready instance), per instance like a Pods metric.
+#[test]
+fn prometheus_queries_propose_like_external_and_pods_metrics() {
+    // 450 req/s in all at 100 per instance: 5 (AverageValue over the 3 ready → ceil(4.5)).
+    let p = hpa(prom("rps", "", MetricTarget::AverageValue(100.0)));
+    let o = with_ext(obs(3, ready3()), "rps", 450.0);
+    let d = decide(&p, &o, &History::default(), t(0));
+    assert_eq!(d.proposals[0].kind, ProposalKind::Prometheus);
+    assert_eq!(d.proposals[0].replicas, Some(5));
+    // Value: total / target × current = 450 / 300 × 3 → 5.
+    let p = hpa(prom("rps", "", MetricTarget::Value(300.0)));
+    let d = decide(&p, &o, &History::default(), t(0));
+    assert_eq!(d.proposals[0].replicas, Some(5));
+    // Missing (an empty result that is not zero): no proposal, never a scale-in.
+    let d = decide(&p, &obs(3, ready3()), &History::default(), t(0));
+    assert!(d.proposals[0].error.is_some());
+    assert_eq!(d.desired_replicas, 3);
+    assert!(!d.metrics_ok);
+    // Per instance: 150 on each of 3 against 100 → 5 (4.5 rounded up).
+    let mut instances = ready3();
+    for i in &mut instances {
+        i.metrics.insert("rps".into(), 150.0);
+    }
+    let p = hpa(prom("rps", "pod", MetricTarget::AverageValue(100.0)));
+    let d = decide(&p, &obs(3, instances), &History::default(), t(0));
+    assert_eq!(d.proposals[0].replicas, Some(5));
+}
+
+#[test]
+fn prometheus_sources_are_checked_field_by_field() {
+    let mut p = hpa(prom("rps", "", MetricTarget::Utilization(50.0)));
+    let paths = |p: &Policy| -> Vec<String> { validate(p).into_iter().map(|e| e.path).collect() };
+    assert_eq!(paths(&p), ["metrics[0].target"]);
+    p.metrics[0] = prom("rps", "pod", MetricTarget::Value(5.0));
+    assert_eq!(
+        paths(&p),
+        ["metrics[0].target"],
+        "per instance takes AverageValue"
+    );
+    p.metrics[0] = MetricSpec {
+        source: MetricSource::Prometheus {
+            server: " ".into(),
+            query: "".into(),
+            instance_label: "9pod".into(),
+            empty_as_zero: true,
+        },
+        ..prom("rps", "", MetricTarget::AverageValue(5.0))
+    };
+    assert_eq!(
+        paths(&p),
+        [
+            "metrics[0].source.server",
+            "metrics[0].source.query",
+            "metrics[0].source.instance_label"
+        ]
+    );
+    p.metrics[0] = prom("rps", "", MetricTarget::Value(5.0));
+    if let MetricSource::Prometheus { query, .. } = &mut p.metrics[0].source {
+        *query = "x".repeat(4001);
+    }
+    assert_eq!(paths(&p), ["metrics[0].source.query"]);
+}

@@ -32,6 +32,18 @@ pub(super) fn emit(p: &Policy) -> FormFields {
             MetricSource::Pods { metric } => ("pods", metric.clone()),
             MetricSource::Object { metric } => ("object", metric.clone()),
             MetricSource::External { metric } => ("external", metric.clone()),
+            MetricSource::Prometheus {
+                server,
+                query,
+                instance_label,
+                empty_as_zero,
+            } => {
+                f.set(k("server"), server.clone());
+                f.set(k("query"), query.clone());
+                f.set(k("instance_label"), instance_label.clone());
+                f.set(k("empty"), if *empty_as_zero { "zero" } else { "missing" });
+                ("prometheus", String::new())
+            }
         };
         f.set(k("source"), source);
         f.set(k("metric"), metric);

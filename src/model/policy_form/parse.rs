@@ -184,6 +184,7 @@ fn metric(r: &mut Reader, i: usize) -> MetricSpec {
         ("object", 2),
         ("external", 3),
         ("container_resource", 4),
+        ("prometheus", 5),
     ];
     let kind = r.choice(&k("source"), &format!("{p}.source"), &kinds, 0);
     let source = if kind == 0 || kind == 4 {
@@ -202,6 +203,13 @@ fn metric(r: &mut Reader, i: usize) -> MetricSpec {
                 resource,
                 container,
             }
+        }
+    } else if kind == 5 {
+        MetricSource::Prometheus {
+            server: r.text(&k("server")),
+            query: r.text(&k("query")),
+            instance_label: r.text(&k("instance_label")),
+            empty_as_zero: r.f.get(&k("empty")) == "zero",
         }
     } else {
         let metric = r.text(&k("metric"));

@@ -22,6 +22,18 @@ fn full_policy() -> Policy {
                 },
                 target: MetricTarget::Value(120.5),
             },
+            MetricSpec {
+                name: "rps".into(),
+                source: MetricSource::Prometheus {
+                    server: "main".into(),
+                    query:
+                        "sum by (pod) (rate(http_requests_total{namespace=\"{namespace}\"}[1m]))"
+                            .into(),
+                    instance_label: "pod".into(),
+                    empty_as_zero: true,
+                },
+                target: MetricTarget::AverageValue(50.0),
+            },
         ],
         behavior: Some(Behavior {
             scale_up: ScalingRules {
@@ -173,13 +185,14 @@ fn a_new_policy_name_follows_the_name_rule() {
 #[test]
 fn rows_are_added_and_removed_with_renumbering() {
     let mut form = FormFields::from_policy(&full_policy());
-    assert_eq!(form.rows("metrics"), [0, 1]);
-    assert!(form.apply_op("add:metrics"));
     assert_eq!(form.rows("metrics"), [0, 1, 2]);
-    assert_eq!(form.get("metrics[2][source]"), "resource");
+    assert!(form.apply_op("add:metrics"));
+    assert_eq!(form.rows("metrics"), [0, 1, 2, 3]);
+    assert_eq!(form.get("metrics[3][source]"), "resource");
     assert!(form.apply_op("remove:metrics:0"));
-    assert_eq!(form.rows("metrics"), [0, 1]);
+    assert_eq!(form.rows("metrics"), [0, 1, 2]);
     assert_eq!(form.get("metrics[0][name]"), "queue");
+    assert_eq!(form.get("metrics[1][source]"), "prometheus");
     assert!(form.apply_op("add:step_rules[0][steps]"));
     assert_eq!(form.rows("step_rules[0][steps]"), [0, 1, 2]);
     assert!(form.apply_op("add:behavior[scale_down][policies]"));
