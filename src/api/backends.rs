@@ -9,6 +9,7 @@
 
 mod attach;
 mod manage;
+mod prometheus;
 mod register_kube;
 mod services;
 mod take_over;
@@ -17,6 +18,10 @@ use leptos::prelude::*;
 
 pub use attach::{attach_policy, AttachPolicy};
 pub use manage::{remove_backend, update_swarm, RemoveBackend, UpdateSwarm};
+pub use prometheus::{
+    prometheus_servers, register_prometheus, remove_prometheus, test_prometheus,
+    RegisterPrometheus, RemovePrometheus, TestPrometheus,
+};
 pub use register_kube::{
     register_kubernetes, update_kubernetes, RegisterKubernetes, UpdateKubernetes,
 };

@@ -46,6 +46,15 @@ pub struct KubeEdit {
     pub namespaces: String,
 }
 
+/// A Prometheus server policies may query, as the backends page lists it (no secrets).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromServerInfo {
+    pub id: i64,
+    pub name: String,
+    /// URL, how ebb signs in, CA, timeout (`https://prom:9090, bearer token, timeout 5000 ms`).
+    pub address: String,
+}
+
 /// One service (workload) a backend can see, and whether ebb manages it already.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceInfo {

@@ -1,16 +1,21 @@
 //! Backends: the registered clusters, a connection test for each Swarm and Kubernetes backend,
 //! the services (workloads) it offers (scalable or not, and why), attaching a policy to one,
-//! the forms to register a new Swarm or Kubernetes backend, and editing or removing one. Forms are plain posts (the connection test
+//! the forms to register a new Swarm or Kubernetes backend, and editing or removing one; and
+//! the Prometheus servers policies may query. Forms are plain posts (the connection test
 //! a plain GET), so the page works before (or without) WASM.
 
 mod connection;
 mod edit;
+mod prometheus;
 mod register;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::backends::{list_backends, probe_services, test_backend, AttachPolicy, TakeOver};
+use crate::api::backends::{
+    list_backends, probe_services, prometheus_servers, test_backend, test_prometheus, AttachPolicy,
+    RegisterPrometheus, RemovePrometheus, TakeOver,
+};
 use crate::api::policies::list_policies;
 use crate::components::role::{may, needs};
 use crate::model::auth::Role;
@@ -61,6 +66,21 @@ pub fn Backends() -> impl IntoView {
         },
     );
     let policies = Resource::new(|| (), |_| list_policies());
+    let add_prom = ServerAction::<RegisterPrometheus>::new();
+    let remove_prom = ServerAction::<RemovePrometheus>::new();
+    let proms = Resource::new(
+        move || (add_prom.version().get(), remove_prom.version().get()),
+        |_| prometheus_servers(),
+    );
+    let prom_test = Resource::new(
+        move || query.with(|q| q.get("prom_test").and_then(|v| v.parse::<i64>().ok())),
+        |id| async move {
+            match id {
+                Some(id) => Some((id, test_prometheus(id).await)),
+                None => None,
+            }
+        },
+    );
     view! {
         <Title text="Backends"/>
         <div class="page-head"><h1>"Backends"</h1></div>
@@ -82,6 +102,13 @@ pub fn Backends() -> impl IntoView {
                         }).collect_view()}
                     </div>
                 })
+            })}
+        </Suspense>
+        <Suspense fallback=|| view! { <p class="muted">"Loading Prometheus servers…"</p> }>
+            {move || Suspend::new(async move {
+                let servers = proms.await;
+                let tested = prom_test.await;
+                view! { <prometheus::PrometheusPanel servers tested register=add_prom remove=remove_prom/> }
             })}
         </Suspense>
         {if may(Role::Admin) {

@@ -4,6 +4,7 @@
 
 pub mod cap;
 mod convert;
+mod external;
 pub mod faults;
 pub mod tick;
 
@@ -17,6 +18,7 @@ use tokio::time::Instant;
 use crate::model::live::LiveEvent;
 use crate::server::backends::Registry;
 use crate::server::clock::Clock;
+use crate::server::metrics::prometheus::registry::PromServers;
 use crate::server::orchestrator::Orchestrator;
 use crate::server::store::samples::Retention;
 use crate::server::store::workloads::WorkloadRow;
@@ -52,6 +54,8 @@ pub struct Controller {
     max_replicas_cap: u32,
     /// ebb's own metrics: each evaluation, decision and backend error is counted there.
     telemetry: Arc<Telemetry>,
+    /// The Prometheus servers policies query (kept in step with the store at each refresh).
+    prometheus: Arc<PromServers>,
 }
 
 impl Controller {
@@ -76,7 +80,15 @@ impl Controller {
             retention: Retention::default(),
             max_replicas_cap: crate::server::config::DEFAULT_MAX_REPLICAS_CAP,
             telemetry: Arc::new(Telemetry::new()),
+            prometheus: Arc::default(),
         }
+    }
+
+    /// The same controller querying the Prometheus servers of `servers` (the server's own
+    /// registry, which the pages update too).
+    pub fn with_prometheus(mut self, servers: Arc<PromServers>) -> Self {
+        self.prometheus = servers;
+        self
     }
 
     /// The same controller counting its work in `telemetry` (the server's `/metrics`).
@@ -139,6 +151,16 @@ impl Controller {
             match self.store.workloads().await {
                 Ok(list) => r.workloads = list,
                 Err(e) => tracing::error!("controller: cannot read workloads: {e}"),
+            }
+            // Prometheus servers added, changed or removed since the last refresh.
+            match self.store.prometheus_servers().await {
+                Ok(rows) => self.prometheus.sync(
+                    &rows
+                        .into_iter()
+                        .map(|r| (r.name, r.settings))
+                        .collect::<Vec<_>>(),
+                ),
+                Err(e) => tracing::error!("controller: cannot read Prometheus servers: {e}"),
             }
             // Backends registered from the dashboard since the last refresh.
             let (store, clock) = (&self.store, self.clock.clone());

@@ -165,7 +165,8 @@ async fn start_controller(
             state.backends().clone(),
         )
         .with_max_replicas_cap(state.inner.max_replicas_cap)
-        .with_telemetry(state.inner.telemetry.clone()),
+        .with_telemetry(state.inner.telemetry.clone())
+        .with_prometheus(state.inner.prometheus.clone()),
     );
     crate::server::backends::connect_all(&controller, store, clock).await?;
     Ok(tokio::spawn(controller.run(state.stopping())))

@@ -42,6 +42,8 @@ pub struct Inner {
     pub replays: Arc<ReplayGate>,
     /// ebb's own metrics (`/metrics`), shared with the controller.
     pub telemetry: Arc<crate::server::telemetry::Telemetry>,
+    /// Clients of the Prometheus servers policies query, shared with the controller.
+    pub prometheus: Arc<crate::server::metrics::prometheus::registry::PromServers>,
 }
 
 impl AppState {
@@ -66,6 +68,7 @@ impl AppState {
                 max_replicas_cap,
                 replays: ReplayGate::for_this_machine(),
                 telemetry: Arc::new(crate::server::telemetry::Telemetry::new()),
+                prometheus: Arc::default(),
             }),
             sign_in: Arc::new(SignIn::new(Default::default())),
         }

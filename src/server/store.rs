@@ -10,6 +10,7 @@ pub mod decisions;
 mod migrate;
 pub mod overrides;
 pub mod policies;
+pub mod prometheus;
 pub mod resources;
 pub mod samples;
 pub mod sign_ins;

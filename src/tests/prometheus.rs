@@ -370,3 +370,299 @@ async fn the_prometheus_client_reads_values_and_says_exactly_what_went_wrong() {
         Ok(_) => panic!("a CA file without a certificate must be refused"),
     }
 }
+
+/// A metrics page the test writes, served for Prometheus to scrape.
+async fn exporter(page: Arc<std::sync::Mutex<String>>) -> SocketAddr {
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let page = page.clone();
+            async move { page.lock().expect("page").clone() }
+        }),
+    );
+    serve(app).await
+}
+
+#[tokio::test]
+async fn a_promql_query_scales_a_workload_up_and_down_and_never_in_on_missing_data() {
+    use ebb::model::workload::WorkloadSummary;
+    use ebb_engine::{Behavior, MetricSource, MetricSpec, MetricTarget, Policy, ScalingRules};
+    let test = "Prometheus-driven scaling";
+    let Some(binary) = prometheus_binary(test) else {
+        return;
+    };
+    let (state, dir) = state().await;
+    let store = state.store().clone();
+    let page = Arc::new(std::sync::Mutex::new("queue_depth 50\n".to_string()));
+    let set = |text: &str| *page.lock().expect("page") = text.to_string();
+    let target = exporter(page.clone()).await;
+    let prom = start(
+        &binary,
+        dir.path(),
+        &format!(
+            "global:\n  scrape_interval: 1s\n\
+             scrape_configs:\n\
+             - job_name: exporter\n  static_configs:\n  - targets: ['{target}']\n"
+        ),
+    );
+    // The server, registered as an admin would; the controller uses it at once.
+    let admin = super::support::signed_in(&state, "root", Role::Admin).await;
+    let (status, text) = super::backends::post(
+        &admin,
+        "/api/register_prometheus",
+        &[
+            ("name", "main"),
+            ("url", &format!("http://127.0.0.1:{}", prom.port)),
+            ("auth", "none"),
+            ("timeout_ms", "2000"),
+        ],
+    )
+    .await;
+    assert_eq!(status.as_u16(), 200, "{text}");
+
+    // Queue length per ready instance held at 10; scale-in without a window.
+    let policy = Policy {
+        min_replicas: 1,
+        max_replicas: 10,
+        metrics: vec![MetricSpec {
+            name: "queue".into(),
+            source: MetricSource::Prometheus {
+                server: "main".into(),
+                query: r#"queue_depth{job="exporter"}"#.into(),
+                instance_label: String::new(),
+                empty_as_zero: false,
+            },
+            target: MetricTarget::AverageValue(10.0),
+        }],
+        behavior: Some(Behavior {
+            scale_up: ScalingRules::default_up(),
+            scale_down: ScalingRules {
+                stabilization_window_secs: Some(0),
+                ..ScalingRules::default_down()
+            },
+        }),
+        cooldown: ebb_engine::Cooldown {
+            scale_up_secs: 0,
+            scale_down_secs: 0,
+        },
+        ..Default::default()
+    };
+    let spec = SimWorkloadSpec {
+        startup_secs: 0,
+        initial_replicas: 1,
+        demand: DemandSpec::Constant { value: 10.0 },
+        ..Default::default()
+    };
+    let spec_json = serde_json::to_string(&spec).expect("json");
+    let (backend, _, workload) =
+        store_sim_web(&store, &policy, 1, &spec_json, chrono::Utc::now()).await;
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
+    let sim = Arc::new(SimulatorBackend::new(clock.clone()));
+    sim.add_workload("web", spec).expect("web");
+    let controller = Arc::new(
+        Controller::with_registry(
+            store.clone(),
+            clock,
+            state.inner.live.clone(),
+            state.backends().clone(),
+        )
+        .with_prometheus(state.inner.prometheus.clone()),
+    );
+    controller.register_backend(backend, sim);
+    let control = tokio::spawn(controller.run(state.stopping()));
+    let summary = || {
+        let store = store.clone();
+        async move {
+            store
+                .workload_summary(workload)
+                .await
+                .expect("summary")
+                .expect("workload")
+        }
+    };
+    let replicas = |s: &WorkloadSummary| s.current_replicas.unwrap_or(0);
+
+    // 50 queued at 10 each: 5 replicas.
+    super::support::wait_for("scaled up to 5 on the query", 30, || async {
+        (replicas(&summary().await) == 5).then_some(())
+    })
+    .await;
+    // 10 queued: back to 1.
+    set("queue_depth 10\n");
+    super::support::wait_for("scaled down to 1", 30, || async {
+        (replicas(&summary().await) == 1).then_some(())
+    })
+    .await;
+    // Up again, then the series disappears: missing, never zero, so no scale-in.
+    set("queue_depth 40\n");
+    super::support::wait_for("scaled up to 4", 30, || async {
+        (replicas(&summary().await) == 4).then_some(())
+    })
+    .await;
+    set("# no queue today\n");
+    let s = super::support::wait_for("the empty result said", 30, || async {
+        let s = summary().await;
+        s.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("no series"))
+            .then_some(s)
+    })
+    .await;
+    assert!(!s.metrics_ok);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(replicas(&summary().await), 4, "no scale-in on missing data");
+    // Two series for a query that must give one: the error lists them.
+    set("queue_depth{queue=\"a\"} 1\nqueue_depth{queue=\"b\"} 1\n");
+    let s = super::support::wait_for("two series refused", 30, || async {
+        let s = summary().await;
+        s.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("2 series") && e.contains(r#"queue="a""#))
+            .then_some(s)
+    })
+    .await;
+    assert_eq!(replicas(&s), 4);
+    // Prometheus gone: back-off, and still no scale-in.
+    set("queue_depth 0\n");
+    drop(prom);
+    let s = super::support::wait_for("the outage said, with its back-off", 30, || async {
+        let s = summary().await;
+        s.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("next try in") || e.contains("cannot be reached"))
+            .then_some(s)
+    })
+    .await;
+    assert_eq!(replicas(&s), 4, "{:?}", s.last_error);
+    state.stop();
+    let _ = control.await;
+}
+
+/// Needs no Prometheus: the settings as admins manage them.
+#[tokio::test]
+async fn prometheus_servers_are_admin_settings_checked_audited_and_kept_while_used() {
+    use super::backends::{audit_count, post};
+    use ebb::model::backends::PromServerInfo;
+    let (state, dir) = state().await;
+    let admin = super::support::signed_in(&state, "root", Role::Admin).await;
+    let editor = super::support::signed_in(&state, "ed", Role::Editor).await;
+    let form = |name: &'static str, url: &'static str, auth: &'static str, secret: &'static str| {
+        vec![
+            ("name", name),
+            ("url", url),
+            ("auth", auth),
+            ("user", "ebb"),
+            ("secret", secret),
+            ("timeout_ms", "3000"),
+        ]
+    };
+    for (pairs, field) in [
+        (form("main", "ftp://prom", "none", ""), "url"),
+        (form("main", "https://prom:9090", "bearer", ""), "secret"),
+        (form("bad name!", "https://prom:9090", "none", ""), "name"),
+        (form("main", "https://prom:9090", "kerberos", ""), "auth"),
+    ] {
+        let (status, text) = post(&admin, "/api/register_prometheus", &pairs).await;
+        assert_eq!(status.as_u16(), 400, "{field}: {text}");
+        assert!(text.contains(field), "{field}: {text}");
+    }
+    let (status, _) = post(
+        &editor,
+        "/api/register_prometheus",
+        &form("main", "https://prom:9090", "none", ""),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 403, "admins only");
+    assert!(state
+        .store()
+        .prometheus_servers()
+        .await
+        .expect("list")
+        .is_empty());
+
+    let (status, text) = post(
+        &admin,
+        "/api/register_prometheus",
+        &form(
+            "main",
+            "https://prom.example:9090/",
+            "bearer",
+            "s3cr3t-token",
+        ),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 200, "{text}");
+    let id: i64 = text.trim().parse().expect("id");
+    let row = state
+        .store()
+        .prometheus_servers()
+        .await
+        .expect("list")
+        .remove(0);
+    assert!(!row.settings.contains("s3cr3t"), "{}", row.settings);
+    let settings: serde_json::Value = serde_json::from_str(&row.settings).expect("json");
+    let secret_file = settings["secret_file"]
+        .as_str()
+        .expect("secret file")
+        .to_string();
+    assert!(secret_file.starts_with(&dir.path().display().to_string()));
+    assert_eq!(
+        std::fs::read_to_string(&secret_file).expect("secret"),
+        "s3cr3t-token"
+    );
+    let (status, _) = post(
+        &admin,
+        "/api/register_prometheus",
+        &form("main", "https://other:9090", "none", ""),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 400, "names are unique");
+
+    // Everyone sees where it is, nobody sees the secret.
+    let (_, listed) = post(&editor, "/api/prometheus_servers", &[]).await;
+    let list: Vec<PromServerInfo> = serde_json::from_str(&listed).expect("list");
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        list[0].address,
+        "https://prom.example:9090, bearer token, timeout 3000 ms"
+    );
+    assert!(!listed.contains("s3cr3t") && !listed.contains(&secret_file));
+
+    // Kept while a policy queries it.
+    let mut policy = cpu_policy(50.0, 5, 0);
+    policy.metrics.push(ebb_engine::MetricSpec {
+        name: "queue".into(),
+        source: ebb_engine::MetricSource::Prometheus {
+            server: "main".into(),
+            query: "sum(queue_depth)".into(),
+            instance_label: String::new(),
+            empty_as_zero: false,
+        },
+        target: ebb_engine::MetricTarget::Value(10.0),
+    });
+    let (_, pid, _) = store_sim_web(state.store(), &policy, 15, "{}", chrono::Utc::now()).await;
+    let id_s = id.to_string();
+    let (status, text) = post(&admin, "/api/remove_prometheus", &[("id", &id_s)]).await;
+    assert_eq!(status.as_u16(), 400, "{text}");
+    assert!(text.contains("policies query it: p"), "{text}");
+    // Once the policy no longer does, it goes, with the file ebb wrote.
+    state
+        .store()
+        .save_policy_version(
+            pid,
+            &cpu_policy(50.0, 5, 0),
+            ebb::server::store::policies::Authorship {
+                author: "root",
+                comment: "drop the queue metric",
+                at: chrono::Utc::now(),
+            },
+            None,
+        )
+        .await
+        .expect("new version");
+    let (status, text) = post(&admin, "/api/remove_prometheus", &[("id", &id_s)]).await;
+    assert_eq!(status.as_u16(), 200, "{text}");
+    assert!(!std::path::Path::new(&secret_file).exists());
+    assert_eq!(audit_count(&state, "prometheus.register").await, 1);
+    assert_eq!(audit_count(&state, "prometheus.remove").await, 1);
+}

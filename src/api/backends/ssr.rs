@@ -107,7 +107,7 @@ pub struct SwarmForm<'a> {
 
 /// Files written for one request; removed when dropped unless [`NewFiles::keep`] was called.
 #[derive(Default)]
-pub struct NewFiles(Vec<PathBuf>);
+pub struct NewFiles(pub Vec<PathBuf>);
 
 impl NewFiles {
     /// The change was stored: the files stay.
@@ -366,7 +366,7 @@ fn in_own_data(file: &str, tls_dir: &Path) -> bool {
 }
 
 /// `value` saved as a new private file `dir/<what>-<random>` (0600); returns its path.
-fn secret_file(
+pub fn secret_file(
     dir: &Path,
     what: &'static str,
     value: &str,
@@ -388,7 +388,7 @@ fn secret_file(
 }
 
 /// A path as given, or pasted PEM contents saved as a new `dir/<what>-<random>.pem` (0600).
-fn tls_file(
+pub fn tls_file(
     dir: &Path,
     what: &'static str,
     value: &str,

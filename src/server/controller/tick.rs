@@ -61,6 +61,15 @@ impl Controller {
                 .await?;
             return Ok(interval);
         };
+        let mut obs = obs;
+        super::external::fill(
+            &self.prometheus,
+            &policy.body,
+            &w.backend_kind,
+            &w.name,
+            &mut obs,
+        )
+        .await;
         let mut eobs = engine_observation(&obs);
         eobs.overrides = self.store.active_overrides(w.id, now).await?;
         let mut decision = decide(&policy.body, &eobs, &cs.history, now);

@@ -1,0 +1,96 @@
+//! Before a decision: runs the policy's Prometheus queries for the workload and puts their
+//! results where the engine reads them — a total in `external[<metric name>]`, per-instance
+//! values in each instance's `metrics[<metric name>]`. A query that fails leaves its metric
+//! missing (so nothing scales in on it) and says why in the observation's notes.
+
+use ebb_engine::{MetricSource, Policy};
+
+use crate::server::metrics::prometheus::reading::{read, substitute, Reading};
+use crate::server::metrics::prometheus::registry::PromServers;
+use crate::server::orchestrator::WorkloadObservation;
+
+/// The namespace (Kubernetes) or stack (Swarm, `stack_service`) and the object's own name of
+/// workload `name` on a backend of `kind`, for the query placeholders.
+fn parts<'a>(kind: &str, name: &'a str) -> (&'a str, &'a str) {
+    match kind {
+        "kubernetes" => {
+            let mut it = name.splitn(3, '/');
+            let ns = it.next().unwrap_or_default();
+            let object = it.nth(1).unwrap_or(name);
+            (ns, object)
+        }
+        "swarm" => (name.split_once('_').map_or("", |(stack, _)| stack), name),
+        _ => ("", name),
+    }
+}
+
+/// Runs every Prometheus query of `policy` for workload `name` (of backend kind `kind`) and
+/// fills `obs` with the results.
+pub async fn fill(
+    servers: &PromServers,
+    policy: &Policy,
+    kind: &str,
+    name: &str,
+    obs: &mut WorkloadObservation,
+) {
+    let (namespace, object) = parts(kind, name);
+    for m in &policy.metrics {
+        let MetricSource::Prometheus {
+            server,
+            query,
+            instance_label,
+            empty_as_zero,
+        } = &m.source
+        else {
+            continue;
+        };
+        let q = substitute(query, name, namespace, object);
+        let series = match servers.query(server, &q).await {
+            Ok(s) => s,
+            Err(e) => {
+                obs.notes.push(format!("metric {}: {e}", m.name));
+                continue;
+            }
+        };
+        match read(&series, instance_label, *empty_as_zero) {
+            Reading::Total(Ok(v)) => {
+                obs.external.insert(m.name.clone(), v);
+            }
+            Reading::Total(Err(why)) => obs.notes.push(format!("metric {}: {why}", m.name)),
+            Reading::PerInstance(values, notes) => {
+                let mut matched = 0;
+                for i in &mut obs.instances {
+                    if let Some(v) = values.get(&i.id) {
+                        i.metrics.insert(m.name.clone(), *v);
+                        matched += 1;
+                    }
+                }
+                for n in notes {
+                    obs.notes.push(format!("metric {}: {n}", m.name));
+                }
+                if matched < values.len() {
+                    obs.notes.push(format!(
+                        "metric {}: {} of {} series name no current instance by {instance_label}",
+                        m.name,
+                        values.len() - matched,
+                        values.len()
+                    ));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_come_from_the_workload_name() {
+        assert_eq!(
+            super::parts("kubernetes", "shop/deployments.apps/web"),
+            ("shop", "web")
+        );
+        assert_eq!(super::parts("swarm", "shop_web"), ("shop", "shop_web"));
+        assert_eq!(super::parts("swarm", "web"), ("", "web"));
+        assert_eq!(super::parts("simulator", "web"), ("", "web"));
+    }
+}
