@@ -20,6 +20,7 @@ mod on_call;
 mod pins;
 mod policies;
 mod prometheus;
+mod prometheus_bench;
 mod replay;
 mod resources;
 mod seed;

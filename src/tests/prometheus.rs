@@ -19,7 +19,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::support::{api_post, as_browser, cpu_policy, send, session_for, state, store_sim_web};
 
 /// The Prometheus binary, or `None` (with a notice) outside `scripts/test`, which requires it.
-fn prometheus_binary(test: &str) -> Option<PathBuf> {
+pub(super) fn prometheus_binary(test: &str) -> Option<PathBuf> {
     match std::env::var_os("EBB_PROMETHEUS") {
         Some(p) => Some(PathBuf::from(p)),
         None if std::env::var_os("EBB_REQUIRE_PROMETHEUS").is_some() => {
@@ -33,9 +33,9 @@ fn prometheus_binary(test: &str) -> Option<PathBuf> {
 }
 
 /// A Prometheus process, stopped when dropped.
-struct Prometheus {
+pub(super) struct Prometheus {
     child: Child,
-    port: u16,
+    pub port: u16,
 }
 
 impl Drop for Prometheus {
@@ -45,7 +45,7 @@ impl Drop for Prometheus {
     }
 }
 
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -53,7 +53,7 @@ fn free_port() -> u16 {
 }
 
 /// Serves `app` on a loopback port until the test ends.
-async fn serve(app: axum::Router) -> SocketAddr {
+pub(super) async fn serve(app: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -86,7 +86,7 @@ async fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
 }
 
 /// The value of each series `query` returns now, by the value of label `by`.
-async fn query(port: u16, q: &str, by: &str) -> Vec<(String, f64)> {
+pub(super) async fn query(port: u16, q: &str, by: &str) -> Vec<(String, f64)> {
     let path = format!(
         "/api/v1/query?query={}",
         ebb::server::auth::gate::urlencode(q)
@@ -108,12 +108,17 @@ async fn query(port: u16, q: &str, by: &str) -> Vec<(String, f64)> {
 }
 
 /// Starts `binary` with config `yaml`, its storage and log in `dir`, on a free port.
-fn start(binary: &std::path::Path, dir: &std::path::Path, yaml: &str) -> Prometheus {
+pub(super) fn start(binary: &std::path::Path, dir: &std::path::Path, yaml: &str) -> Prometheus {
     start_on(binary, dir, yaml, free_port())
 }
 
 /// Starts `binary` as [`start`] does, on `port`.
-fn start_on(binary: &std::path::Path, dir: &std::path::Path, yaml: &str, port: u16) -> Prometheus {
+pub(super) fn start_on(
+    binary: &std::path::Path,
+    dir: &std::path::Path,
+    yaml: &str,
+    port: u16,
+) -> Prometheus {
     let config = dir.join("prometheus.yml");
     std::fs::write(&config, yaml).expect("config");
     let log = std::fs::File::create(dir.join("prometheus.log")).expect("log");
@@ -372,7 +377,7 @@ async fn the_prometheus_client_reads_values_and_says_exactly_what_went_wrong() {
 }
 
 /// A metrics page the test writes, served for Prometheus to scrape.
-async fn exporter(page: Arc<std::sync::Mutex<String>>) -> SocketAddr {
+pub(super) async fn exporter(page: Arc<std::sync::Mutex<String>>) -> SocketAddr {
     let app = axum::Router::new().route(
         "/metrics",
         axum::routing::get(move || {

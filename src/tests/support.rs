@@ -25,7 +25,7 @@ use tower::ServiceExt;
 
 mod control;
 mod targets;
-pub use control::{control_rig, ControlRig};
+pub use control::{control_rig, control_rig_with, ControlRig};
 pub use targets::{answering, black_hole};
 
 /// A configuration whose database lives in `dir`.

@@ -74,6 +74,18 @@ pub async fn control_rig(
     policy: Policy,
     backend: Arc<dyn Orchestrator>,
 ) -> ControlRig {
+    control_rig_with(kind, settings, name, policy, backend, Arc::default()).await
+}
+
+/// [`control_rig`] whose controller queries the Prometheus servers of `prometheus`.
+pub async fn control_rig_with(
+    kind: &str,
+    settings: &str,
+    name: &str,
+    policy: Policy,
+    backend: Arc<dyn Orchestrator>,
+    prometheus: Arc<ebb::server::metrics::prometheus::registry::PromServers>,
+) -> ControlRig {
     let dir = tempfile::tempdir().expect("tmp");
     let store = Store::open(&DatabaseUrl::SqliteFile(dir.path().join("s.db")))
         .await
@@ -97,7 +109,8 @@ pub async fn control_rig(
         .await
         .expect("workload");
     let (live, _) = tokio::sync::broadcast::channel(16);
-    let controller = Controller::new(store.clone(), Arc::new(TokioClock::new()), live);
+    let controller = Controller::new(store.clone(), Arc::new(TokioClock::new()), live)
+        .with_prometheus(prometheus);
     let rec = Arc::new(Recording {
         inner: backend,
         scaled: Mutex::new(Vec::new()),
