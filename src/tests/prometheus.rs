@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use ebb::model::auth::Role;
 use ebb::server::clock::{Clock, TokioClock};
-use ebb::server::controller::Controller;
 use ebb::server::orchestrator::simulator::{DemandSpec, SimWorkloadSpec, SimulatorBackend};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -157,15 +156,7 @@ async fn a_real_prometheus_scrapes_ebb_with_a_token_and_on_the_metrics_listener(
     let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
     let sim = Arc::new(SimulatorBackend::new(clock.clone()));
     sim.add_workload("web", spec).expect("web");
-    let controller = Arc::new(
-        Controller::with_registry(
-            store.clone(),
-            clock,
-            state.inner.live.clone(),
-            state.backends().clone(),
-        )
-        .with_telemetry(state.inner.telemetry.clone()),
-    );
+    let controller = super::support::controller_on(&state);
     controller.register_backend(backend, sim);
     let control = tokio::spawn(controller.run(state.stopping()));
 
@@ -464,15 +455,7 @@ async fn a_promql_query_scales_a_workload_up_and_down_and_never_in_on_missing_da
     let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
     let sim = Arc::new(SimulatorBackend::new(clock.clone()));
     sim.add_workload("web", spec).expect("web");
-    let controller = Arc::new(
-        Controller::with_registry(
-            store.clone(),
-            clock,
-            state.inner.live.clone(),
-            state.backends().clone(),
-        )
-        .with_prometheus(state.inner.prometheus.clone()),
-    );
+    let controller = super::support::controller_on(&state);
     controller.register_backend(backend, sim);
     let control = tokio::spawn(controller.run(state.stopping()));
     let summary = || {

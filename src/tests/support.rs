@@ -341,3 +341,20 @@ where
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// A controller over `state`'s store with the state's backend registry, telemetry and
+/// Prometheus servers (what `ebb serve` builds), on the real clock.
+pub fn controller_on(state: &AppState) -> std::sync::Arc<ebb::server::controller::Controller> {
+    let clock: std::sync::Arc<dyn ebb::server::clock::Clock> =
+        std::sync::Arc::new(ebb::server::clock::TokioClock::new());
+    std::sync::Arc::new(
+        ebb::server::controller::Controller::with_registry(
+            state.store().clone(),
+            clock,
+            state.inner.live.clone(),
+            state.backends().clone(),
+        )
+        .with_telemetry(state.inner.telemetry.clone())
+        .with_prometheus(state.inner.prometheus.clone()),
+    )
+}

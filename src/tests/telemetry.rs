@@ -11,7 +11,6 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use ebb::model::auth::Role;
 use ebb::server::clock::{Clock, TokioClock};
-use ebb::server::controller::Controller;
 use ebb::server::orchestrator::simulator::{DemandSpec, SimWorkloadSpec, SimulatorBackend};
 use ebb::server::orchestrator::OrchestratorError;
 
@@ -63,15 +62,7 @@ async fn metrics_are_served_to_tokens_and_count_what_the_controller_did() {
     *broken.reads.lock().expect("lock") = Some(OrchestratorError::Unreachable(
         "connection refused by 10.0.0.9".into(),
     ));
-    let controller = Arc::new(
-        Controller::with_registry(
-            store.clone(),
-            clock,
-            state.inner.live.clone(),
-            state.backends().clone(),
-        )
-        .with_telemetry(state.inner.telemetry.clone()),
-    );
+    let controller = super::support::controller_on(&state);
     controller.register_backend(backend, sim.clone());
     controller.register_backend(down, broken);
     let control = tokio::spawn(controller.run(state.stopping()));

@@ -40,18 +40,7 @@ pub async fn update_swarm(
         )));
     }
     let name = name.trim().to_string();
-    super::ssr::check_name(&name)?;
-    if store
-        .backends()
-        .await?
-        .iter()
-        .any(|b| b.name == name && b.id != id)
-    {
-        return Err(ApiError::invalid(
-            "name",
-            "another backend has this name; pick another",
-        ));
-    }
+    super::ssr::check_renamed(&store, id, &name).await?;
     let old = SwarmSettings::from_json(&row.settings).ok();
     let form = SwarmForm {
         name: &name,

@@ -135,6 +135,27 @@ pub fn check_name(name: &str) -> Result<(), ApiError> {
     crate::model::names::backend(name).map_err(|m| ApiError::invalid("name", m))
 }
 
+/// Checks the new name of backend `id`: the naming rule, and no other backend has it.
+pub async fn check_renamed(
+    store: &crate::server::store::Store,
+    id: i64,
+    name: &str,
+) -> Result<(), ApiError> {
+    check_name(name)?;
+    if store
+        .backends()
+        .await?
+        .iter()
+        .any(|b| b.name == name && b.id != id)
+    {
+        return Err(ApiError::invalid(
+            "name",
+            "another backend has this name; pick another",
+        ));
+    }
+    Ok(())
+}
+
 /// Checks the name of a backend being registered: the naming rule, and no backend has it yet.
 pub async fn check_new_name(
     store: &crate::server::store::Store,
