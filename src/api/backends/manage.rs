@@ -30,15 +30,7 @@ pub async fn update_swarm(
     let actor = crate::api::actor_with(crate::model::auth::Role::Admin)?;
     let state = crate::api::state()?;
     let store = state.store().clone();
-    let Some(row) = store.backend(id).await? else {
-        return Err(ApiError::NotFound(format!("there is no backend {id}")));
-    };
-    if row.kind != "swarm" {
-        return Err(ApiError::Conflict(format!(
-            "backend {} is a {} backend; this form edits Swarm backends",
-            row.name, row.kind
-        )));
-    }
+    let row = super::ssr::backend_of_kind(&store, id, "Swarm").await?;
     let name = name.trim().to_string();
     super::ssr::check_renamed(&store, id, &name).await?;
     let old = SwarmSettings::from_json(&row.settings).ok();

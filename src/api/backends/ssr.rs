@@ -135,6 +135,25 @@ pub fn check_name(name: &str) -> Result<(), ApiError> {
     crate::model::names::backend(name).map_err(|m| ApiError::invalid("name", m))
 }
 
+/// Backend `id`, which an edit form of backends of `kind` (`Swarm`, `Kubernetes`) changes:
+/// not found, or a conflict naming its kind when it is another kind.
+pub async fn backend_of_kind(
+    store: &crate::server::store::Store,
+    id: i64,
+    kind: &str,
+) -> Result<BackendRow, ApiError> {
+    let Some(row) = store.backend(id).await? else {
+        return Err(ApiError::NotFound(format!("there is no backend {id}")));
+    };
+    if !row.kind.eq_ignore_ascii_case(kind) {
+        return Err(ApiError::Conflict(format!(
+            "backend {} is a {} backend; this form edits {kind} backends",
+            row.name, row.kind
+        )));
+    }
+    Ok(row)
+}
+
 /// Checks the new name of backend `id`: the naming rule, and no other backend has it.
 pub async fn check_renamed(
     store: &crate::server::store::Store,

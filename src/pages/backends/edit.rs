@@ -104,6 +104,30 @@ pub fn BackendAdmin(b: BackendInfo, admin: AdminActions) -> impl IntoView {
     }
 }
 
+/// The name field of an edit form.
+#[component]
+fn NameRow(id: &'static str, value: String, msg: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <div class="form-row">
+            <label for=id>"Name"</label>
+            <input id=id name="name" type="text" maxlength="63" required value=value
+                pattern=names::BACKEND_PATTERN title=names::BACKEND_RULE/>
+            <FieldError msg/>
+        </div>
+    }
+}
+
+/// An edit form's buttons.
+#[component]
+fn SaveOrCancel() -> impl IntoView {
+    view! {
+        <div class="form-row buttons">
+            <button type="submit" class="button primary" id="save-backend">"Save changes"</button>
+            <a class="button" href="/backends">"Cancel"</a>
+        </div>
+    }
+}
+
 #[component]
 fn EditSwarmForm(b: BackendInfo, action: ServerAction<UpdateSwarm>) -> impl IntoView {
     let err = move |field| message(action.value(), field, false);
@@ -118,12 +142,7 @@ fn EditSwarmForm(b: BackendInfo, action: ServerAction<UpdateSwarm>) -> impl Into
             <FieldError msg=message(action.value(), "", true)/>
             <ActionForm action attr:id="edit-swarm">
                 <input type="hidden" name="id" value=b.id.to_string()/>
-                <div class="form-row">
-                    <label for="ed-name">"Name"</label>
-                    <input id="ed-name" name="name" type="text" maxlength="63" required value=b.name.clone()
-                        pattern=names::BACKEND_PATTERN title=names::BACKEND_RULE/>
-                    <FieldError msg=err("name")/>
-                </div>
+                <NameRow id="ed-name" value=b.name.clone() msg=err("name")/>
                 <div class="form-row">
                     <label for="ed-socket">"Socket path"</label>
                     <input id="ed-socket" name="socket" type="text" placeholder="/var/run/docker.sock" value=b.socket.clone()/>
@@ -158,10 +177,7 @@ fn EditSwarmForm(b: BackendInfo, action: ServerAction<UpdateSwarm>) -> impl Into
                     <input id="ed-label" name="label" type="text" value=b.label.clone()/>
                     <FieldError msg=err("label")/>
                 </div>
-                <div class="form-row buttons">
-                    <button type="submit" class="button primary" id="save-backend">"Save changes"</button>
-                    <a class="button" href="/backends">"Cancel"</a>
-                </div>
+                <SaveOrCancel/>
             </ActionForm>
         </div>
     }
@@ -192,12 +208,7 @@ fn EditKubernetesForm(b: BackendInfo, action: ServerAction<UpdateKubernetes>) ->
             <FieldError msg=message(action.value(), "", true)/>
             <ActionForm action attr:id="edit-kubernetes">
                 <input type="hidden" name="id" value=b.id.to_string()/>
-                <div class="form-row">
-                    <label for="ek-name">"Name"</label>
-                    <input id="ek-name" name="name" type="text" maxlength="63" required value=b.name.clone()
-                        pattern=names::BACKEND_PATTERN title=names::BACKEND_RULE/>
-                    <FieldError msg=err("name")/>
-                </div>
+                <NameRow id="ek-name" value=b.name.clone() msg=err("name")/>
                 <div class="form-row">
                     <label for="ek-connection">"Connect with"</label>
                     <select id="ek-connection" name="connection">
@@ -249,10 +260,7 @@ fn EditKubernetesForm(b: BackendInfo, action: ServerAction<UpdateKubernetes>) ->
                     <input id="ek-label" name="label" type="text" value=b.label.clone()/>
                     <FieldError msg=err("label")/>
                 </div>
-                <div class="form-row buttons">
-                    <button type="submit" class="button primary" id="save-backend">"Save changes"</button>
-                    <a class="button" href="/backends">"Cancel"</a>
-                </div>
+                <SaveOrCancel/>
             </ActionForm>
         </div>
     }
