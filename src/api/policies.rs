@@ -9,6 +9,8 @@ mod draft;
 #[cfg(feature = "ssr")]
 mod submit;
 #[cfg(feature = "ssr")]
+mod test_query;
+#[cfg(feature = "ssr")]
 mod whatif;
 
 use leptos::prelude::*;
@@ -33,7 +35,8 @@ pub async fn load_editor(id: Option<i64>, draft: Option<String>) -> Result<Edito
 }
 
 /// Handles a posted editor form according to its `op`: `save` stores a new version, `preview`
-/// runs the what-if replay, `add:…`/`remove:…` change rows, anything else checks the form.
+/// runs the what-if replay, `add:…`/`remove:…` change rows, `test_query:N` runs metric row N's
+/// Prometheus query now, anything else checks the form.
 #[server(endpoint = "policy_submit")]
 pub async fn submit_policy(#[server(flatten)] form: FormFields) -> Result<SubmitOutcome, ApiError> {
     crate::api::require(crate::model::auth::Role::Editor)?;

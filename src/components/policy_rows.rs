@@ -54,7 +54,15 @@ pub fn metrics(ctx: EditorCtx, f: &FormFields) -> AnyView {
                             ("missing", "missing (never scale in on it)"),
                             ("zero", "zero (as KEDA ignoreNullValues)"),
                         ])}
+                        // A plain submit: the server runs the query (with or without JavaScript).
+                        <button type="submit" name="op" value=format!("test_query:{i}") formnovalidate
+                            class="button small" id=format!("test-query-{n}")>"Test query"</button>
                     </div>
+                    {(!f.get(&k("test_result")).is_empty()).then(|| view! {
+                        <p class="test-result muted" role="status" id=format!("test-query-result-{n}")>
+                            {f.get(&k("test_result")).to_string()}
+                        </p>
+                    })}
                     <div class="field-row">
                         {select(ctx, f, "Target type", k("target_type"), p("target"), &[
                             ("utilization", "utilization % of request"),

@@ -5,6 +5,8 @@
 pub mod cap;
 mod convert;
 mod external;
+
+pub use external::placeholders;
 pub mod faults;
 pub mod tick;
 

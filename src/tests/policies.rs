@@ -16,7 +16,7 @@ use tower::ServiceExt;
 use super::support::{app, get};
 
 /// A valid policy form: cpu at 70 %, 1..5 replicas.
-fn valid(name: &str) -> Vec<(String, String)> {
+pub(super) fn valid(name: &str) -> Vec<(String, String)> {
     [
         ("name", name),
         ("comment", "first version"),
@@ -39,7 +39,7 @@ fn valid(name: &str) -> Vec<(String, String)> {
     .collect()
 }
 
-fn set(form: &mut Vec<(String, String)>, key: &str, value: &str) {
+pub(super) fn set(form: &mut Vec<(String, String)>, key: &str, value: &str) {
     form.retain(|(k, _)| k != key);
     form.push((key.to_string(), value.to_string()));
 }
@@ -64,7 +64,7 @@ fn encode(pairs: &[(String, String)]) -> String {
 }
 
 /// Posts a form; `html` makes it a plain browser form post (JavaScript off).
-async fn post(
+pub(super) async fn post(
     app: &Router,
     path: &str,
     pairs: &[(String, String)],
@@ -98,7 +98,10 @@ async fn post(
     )
 }
 
-async fn submit(app: &Router, pairs: &[(String, String)]) -> Result<SubmitOutcome, ApiError> {
+pub(super) async fn submit(
+    app: &Router,
+    pairs: &[(String, String)],
+) -> Result<SubmitOutcome, ApiError> {
     let (status, _, body) = post(app, "/api/policy_submit", pairs, false).await;
     if status.is_success() {
         Ok(serde_json::from_str(&body).unwrap_or_else(|e| panic!("outcome {body}: {e}")))

@@ -654,3 +654,73 @@ async fn prometheus_servers_are_admin_settings_checked_audited_and_kept_while_us
     assert_eq!(audit_count(&state, "prometheus.register").await, 1);
     assert_eq!(audit_count(&state, "prometheus.remove").await, 1);
 }
+
+#[tokio::test]
+async fn test_query_in_the_policy_editor_shows_the_value_and_the_proposal_with_and_without_javascript(
+) {
+    use super::policies::{post as form_post, set, submit, valid};
+    use ebb::model::policies::SubmitOutcome;
+    let Some(binary) = prometheus_binary("Test query") else {
+        return;
+    };
+    let (state, dir) = state().await;
+    let prom = start(&binary, dir.path(), "global:\n  scrape_interval: 1s\n");
+    let app = super::support::signed_in(&state, "root", Role::Admin).await;
+    let (status, text) = super::backends::post(
+        &app,
+        "/api/register_prometheus",
+        &[
+            ("name", "main"),
+            ("url", &format!("http://127.0.0.1:{}", prom.port)),
+        ],
+    )
+    .await;
+    assert_eq!(status.as_u16(), 200, "{text}");
+    let client = state.inner.prometheus.client("main").expect("registered");
+    super::support::wait_for("Prometheus answering", 60, || async {
+        client.query("vector(1)").await.ok()
+    })
+    .await;
+    let mut form = valid("queue");
+    for (k, v) in [
+        ("metrics[0][name]", "queue"),
+        ("metrics[0][source]", "prometheus"),
+        ("metrics[0][server]", "main"),
+        ("metrics[0][query]", "vector(42)"),
+        ("metrics[0][target_type]", "average_value"),
+        ("metrics[0][target_value]", "10"),
+        ("op", "test_query:0"),
+    ] {
+        set(&mut form, k, v);
+    }
+    // With JavaScript: the form comes back with the answer beside the metric.
+    match submit(&app, &form).await {
+        Ok(SubmitOutcome::Draft(fields)) => {
+            let answer = fields.get("metrics[0][test_result]");
+            assert!(
+                answer.contains("42") && answer.contains("proposes 5 replicas"),
+                "{answer}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // A query Prometheus cannot parse: its own words. Nothing was saved either way.
+    set(&mut form, "metrics[0][query]", "sum(");
+    match submit(&app, &form).await {
+        Ok(SubmitOutcome::Draft(fields)) => {
+            let answer = fields.get("metrics[0][test_result]");
+            assert!(answer.contains("parse error"), "{answer}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(state.store().policy_rows().await.expect("list").is_empty());
+    // Without JavaScript: back to the editor, the answer in the page.
+    set(&mut form, "metrics[0][query]", "vector(7)");
+    let (status, location, _) = form_post(&app, "/api/policy_submit", &form, true).await;
+    assert_eq!(status.as_u16(), 302);
+    let (_, page) = super::support::get(&app, &location.expect("redirect")).await;
+    assert!(
+        page.contains(r#"id="test-query-result-0""#) && page.contains("proposes 1 replicas"),
+        "{page}"
+    );
+}

@@ -24,6 +24,12 @@ pub async fn submit(mut form: FormFields) -> Result<SubmitOutcome, ApiError> {
         "preview" => whatif::run(&form)
             .await
             .map(|w| SubmitOutcome::Preview(Box::new(w))),
+        test if test.starts_with("test_query:") => {
+            if let Ok(row) = test["test_query:".len()..].parse::<usize>() {
+                super::test_query::run(&mut form, row).await;
+            }
+            Ok(SubmitOutcome::Draft(form.clone().without_op()))
+        }
         _ => {
             form.apply_op(&op);
             Ok(SubmitOutcome::Draft(form.clone().without_op()))

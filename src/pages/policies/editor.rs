@@ -128,6 +128,8 @@ fn EditorForm(
             go_to(&format!("/policies/{id}?unchanged={version}"));
         }
         Some(Err(ApiError::Invalid(list))) => errors.set(list),
+        // A row operation the server ran (a query test): its answer is in the form.
+        Some(Ok(SubmitOutcome::Draft(f))) => fields.set(f),
         _ => {}
     });
     let title = match &data.current_version {

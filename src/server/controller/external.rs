@@ -11,7 +11,7 @@ use crate::server::orchestrator::WorkloadObservation;
 
 /// The namespace (Kubernetes) or stack (Swarm, `stack_service`) and the object's own name of
 /// workload `name` on a backend of `kind`, for the query placeholders.
-fn parts<'a>(kind: &str, name: &'a str) -> (&'a str, &'a str) {
+pub fn placeholders<'a>(kind: &str, name: &'a str) -> (&'a str, &'a str) {
     match kind {
         "kubernetes" => {
             let mut it = name.splitn(3, '/');
@@ -33,7 +33,7 @@ pub async fn fill(
     name: &str,
     obs: &mut WorkloadObservation,
 ) {
-    let (namespace, object) = parts(kind, name);
+    let (namespace, object) = placeholders(kind, name);
     for m in &policy.metrics {
         let MetricSource::Prometheus {
             server,
@@ -86,11 +86,14 @@ mod tests {
     #[test]
     fn placeholders_come_from_the_workload_name() {
         assert_eq!(
-            super::parts("kubernetes", "shop/deployments.apps/web"),
+            super::placeholders("kubernetes", "shop/deployments.apps/web"),
             ("shop", "web")
         );
-        assert_eq!(super::parts("swarm", "shop_web"), ("shop", "shop_web"));
-        assert_eq!(super::parts("swarm", "web"), ("", "web"));
-        assert_eq!(super::parts("simulator", "web"), ("", "web"));
+        assert_eq!(
+            super::placeholders("swarm", "shop_web"),
+            ("shop", "shop_web")
+        );
+        assert_eq!(super::placeholders("swarm", "web"), ("", "web"));
+        assert_eq!(super::placeholders("simulator", "web"), ("", "web"));
     }
 }
