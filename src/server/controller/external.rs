@@ -24,6 +24,22 @@ pub fn placeholders<'a>(kind: &str, name: &'a str) -> (&'a str, &'a str) {
     }
 }
 
+/// The value of instance `id` among per-instance `values`. Swarm's instance ids shorten the
+/// task id (`web.1.abcdef123456`): a label with the task's full name (`web.1.<25 characters>`)
+/// names the instance too.
+fn instance_value(
+    values: &std::collections::BTreeMap<String, f64>,
+    id: &str,
+    kind: &str,
+) -> Option<f64> {
+    values.get(id).copied().or_else(|| {
+        values
+            .iter()
+            .find(|(k, _)| kind == "swarm" && k.starts_with(id))
+            .map(|(_, v)| *v)
+    })
+}
+
 /// Runs every Prometheus query of `policy` for workload `name` (of backend kind `kind`) and
 /// fills `obs` with the results.
 pub async fn fill(
@@ -60,8 +76,8 @@ pub async fn fill(
             Reading::PerInstance(values, notes) => {
                 let mut matched = 0;
                 for i in &mut obs.instances {
-                    if let Some(v) = values.get(&i.id) {
-                        i.metrics.insert(m.name.clone(), *v);
+                    if let Some(v) = instance_value(&values, &i.id, kind) {
+                        i.metrics.insert(m.name.clone(), v);
                         matched += 1;
                     }
                 }
@@ -83,6 +99,31 @@ pub async fn fill(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn per_instance_values_find_their_instance() {
+        let values: std::collections::BTreeMap<String, f64> = [
+            ("web-7d9f-abc".to_string(), 3.0),
+            ("web.2.k3j4h5g6f7d8s9a0q1w2e3r4t".to_string(), 5.0),
+        ]
+        .into();
+        assert_eq!(
+            super::instance_value(&values, "web-7d9f-abc", "kubernetes"),
+            Some(3.0)
+        );
+        assert_eq!(
+            super::instance_value(&values, "web-7d9f", "kubernetes"),
+            None
+        );
+        assert_eq!(
+            super::instance_value(&values, "web.2.k3j4h5g6f7d8", "swarm"),
+            Some(5.0)
+        );
+        assert_eq!(
+            super::instance_value(&values, "web.2.k3j4h5g6f7d8", "simulator"),
+            None
+        );
+    }
+
     #[test]
     fn placeholders_come_from_the_workload_name() {
         assert_eq!(
