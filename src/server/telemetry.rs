@@ -241,8 +241,12 @@ impl Telemetry {
             up,
         );
         {
-            let demand = self.demand.lock().expect("demand");
-            let evaluated = self.evaluated_at.lock().expect("evaluated_at");
+            // What removed workloads left behind goes here, where the live set is known.
+            let live: std::collections::HashSet<i64> = summaries.iter().map(|w| w.id).collect();
+            let mut demand = self.demand.lock().expect("demand");
+            demand.retain(|id, _| live.contains(id));
+            let mut evaluated = self.evaluated_at.lock().expect("evaluated_at");
+            evaluated.retain(|id, _| live.contains(id));
             workloads::register(&mut gauges, &summaries, &demand, &evaluated, now);
         }
         let mut out = String::with_capacity(64 * 1024);

@@ -553,13 +553,12 @@ impl Orchestrator for KubernetesBackend {
             .collect();
         // The pod template is read again only when the object changed (the Scale shares the
         // object's resourceVersion).
-        let resources = match (
-            object,
-            self.watches.resources(workload, &scale.resource_version),
-        ) {
-            (Some(obj), _) => first_container(&obj),
-            (None, Some(r)) => r,
-            (None, None) => {
+        // The watched object carries its template; other kinds are read again only when
+        // their resourceVersion moved.
+        let cached = || self.watches.resources(workload, &scale.resource_version);
+        let resources = match object.map(|obj| first_container(&obj)).or_else(cached) {
+            Some(r) => r,
+            None => {
                 let obj = self.object(&client, &name, &ar).await?;
                 let r = first_container(&obj);
                 self.watches
@@ -664,9 +663,7 @@ impl Orchestrator for KubernetesBackend {
         let client = self.client().await?;
         let ar = self.resource_of(&name).await?;
         let obj = self.object(&client, &name, &ar).await?;
-        let all = template_resources(&obj)
-            .filter(|all| !all.is_empty())
-            .ok_or_else(|| no_template(&name))?;
+        let all = containers_of(&obj, &name)?;
         Ok((
             all,
             generation_token(obj.metadata.generation.unwrap_or_default()),
@@ -695,9 +692,7 @@ impl Orchestrator for KubernetesBackend {
         let client = self.client().await?;
         let ar = self.resource_of(&name).await?;
         let obj = self.object(&client, &name, &ar).await?;
-        let all = template_resources(&obj)
-            .filter(|all| !all.is_empty())
-            .ok_or_else(|| no_template(&name))?;
+        let all = containers_of(&obj, &name)?;
         let container = if container.is_empty() {
             all[0].0.clone()
         } else if all.iter().any(|(c, _)| c == container) {
@@ -863,6 +858,16 @@ fn first_container(obj: &DynamicObject) -> ResourceSpec {
         .and_then(|all| all.into_iter().next())
         .map(|(_, r)| r)
         .unwrap_or_default()
+}
+
+/// The containers of `obj`'s pod template with their resources, or why ebb cannot change them.
+fn containers_of(
+    obj: &DynamicObject,
+    name: &ObjectName,
+) -> Result<Vec<(String, ResourceSpec)>, OrchestratorError> {
+    template_resources(obj)
+        .filter(|all| !all.is_empty())
+        .ok_or_else(|| no_template(name))
 }
 
 /// Each container of `obj`'s pod template, in order, with its requests and limits; `None` for
