@@ -133,3 +133,59 @@ test("register a Kubernetes backend by URL and token, test it, remove it", async
   await expect(panel(page, name, "kubernetes")).toHaveCount(0);
   if (info.project.name === "hydrated") expect(errors).toEqual([]);
 });
+
+test("add, test, edit and remove a Prometheus server; Test query in the policy editor says what failed", async ({ page }, info) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const name = uniqueName("e2e-prom", info.project.name);
+  const token = `e2e-prom-token-${Date.now()}`;
+  await page.goto("/backends");
+  const form = page.locator("#register-prometheus");
+  await expect(form).toBeVisible();
+
+  // Nothing listens on port 9: registered (the token never shown), and the test says so.
+  await form.locator("#pr-name").fill(name);
+  await form.locator("#pr-url").fill("http://127.0.0.1:9");
+  await form.locator("#pr-auth").selectOption("bearer");
+  await form.locator("#pr-secret").fill(token);
+  await form.getByRole("button", { name: "Add server" }).click();
+  const item = page.locator("#prometheus-list li", { hasText: name });
+  await expect(item).toContainText("http://127.0.0.1:9, bearer token, timeout 5000 ms");
+  expect(await page.content()).not.toContain(token);
+  await item.getByRole("button", { name: "Test connection" }).click();
+  await expect(page.locator("#prometheus-list li", { hasText: name }).locator(".test-result"))
+    .toContainText("cannot be reached", { timeout: 15_000 });
+
+  // Edit in place: skip-verify over http:// is refused beside its field; a new timeout is kept
+  // with the token (left empty).
+  await page.locator("#prometheus-list li", { hasText: name }).getByRole("link", { name: "Edit settings" }).click();
+  const edit = page.locator("#edit-prometheus");
+  await expect(edit.locator("#pe-url")).toHaveValue("http://127.0.0.1:9");
+  await expect(edit.locator("#pe-secret")).toHaveAttribute("placeholder", /set — leave empty to keep it/);
+  await edit.locator("#pe-skip").check();
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.locator("#edit-prometheus .field-error")).toContainText("only checked over https://");
+  await page.locator("#edit-prometheus #pe-skip").uncheck();
+  await page.locator("#edit-prometheus #pe-timeout").fill("900");
+  await page.locator("#edit-prometheus").getByRole("button", { name: "Save changes" }).click();
+  await expect(page.locator("#prometheus-list li", { hasText: name }))
+    .toContainText("http://127.0.0.1:9, bearer token, timeout 900 ms");
+  await expect(page.locator("#edit-prometheus")).toHaveCount(0);
+  await page.locator("#prometheus").screenshot({ path: `screenshots/${info.project.name}-backend-prometheus.png` });
+
+  // The policy editor's Test query runs on that server and shows exactly what failed.
+  await page.goto("/policies/new");
+  await page.locator("#f-metrics-0-source").selectOption("prometheus");
+  await page.locator("#f-metrics-0-server").fill(name);
+  await page.locator("#f-metrics-0-query").fill('sum(rate(http_requests_total{service="{name}"}[1m]))');
+  await page.locator("#test-query-0").click();
+  const result = page.locator("#test-query-result-0");
+  await expect(result).toContainText("cannot be reached", { timeout: 15_000 });
+  await expect(page.locator("#f-metrics-0-query")).toHaveValue('sum(rate(http_requests_total{service="{name}"}[1m]))');
+
+  // Removed (no policy queries it).
+  await page.goto("/backends");
+  await page.locator("#prometheus-list li", { hasText: name }).getByRole("button", { name: "Remove" }).click();
+  await expect(page.locator("#prometheus-list li", { hasText: name })).toHaveCount(0);
+  if (info.project.name === "hydrated") expect(errors).toEqual([]);
+});

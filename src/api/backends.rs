@@ -19,8 +19,8 @@ use leptos::prelude::*;
 pub use attach::{attach_policy, AttachPolicy};
 pub use manage::{remove_backend, update_swarm, RemoveBackend, UpdateSwarm};
 pub use prometheus::{
-    prometheus_servers, register_prometheus, remove_prometheus, test_prometheus,
-    RegisterPrometheus, RemovePrometheus, TestPrometheus,
+    prometheus_servers, register_prometheus, remove_prometheus, test_prometheus, update_prometheus,
+    RegisterPrometheus, RemovePrometheus, TestPrometheus, UpdatePrometheus,
 };
 pub use register_kube::{
     register_kubernetes, update_kubernetes, RegisterKubernetes, UpdateKubernetes,

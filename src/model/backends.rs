@@ -53,6 +53,15 @@ pub struct PromServerInfo {
     pub name: String,
     /// URL, how ebb signs in, CA, timeout (`https://prom:9090, bearer token, timeout 5000 ms`).
     pub address: String,
+    /// The settings the edit form starts from: never a secret, only whether one is set.
+    pub url: String,
+    /// `none`, `bearer` or `basic`.
+    pub auth: String,
+    pub user: String,
+    pub has_secret: bool,
+    pub has_ca: bool,
+    pub skip_verify: bool,
+    pub timeout_ms: u64,
 }
 
 /// One service (workload) a backend can see, and whether ebb manages it already.

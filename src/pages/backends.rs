@@ -14,7 +14,7 @@ use leptos_meta::Title;
 
 use crate::api::backends::{
     list_backends, probe_services, prometheus_servers, test_backend, test_prometheus, AttachPolicy,
-    RegisterPrometheus, RemovePrometheus, TakeOver,
+    RegisterPrometheus, RemovePrometheus, TakeOver, UpdatePrometheus,
 };
 use crate::api::policies::list_policies;
 use crate::components::role::{may, needs};
@@ -68,8 +68,19 @@ pub fn Backends() -> impl IntoView {
     let policies = Resource::new(|| (), |_| list_policies());
     let add_prom = ServerAction::<RegisterPrometheus>::new();
     let remove_prom = ServerAction::<RemovePrometheus>::new();
+    let update_prom = ServerAction::<UpdatePrometheus>::new();
+    // Refetched after a change that completed, not after a refusal (which would redraw the open
+    // edit form and lose what was typed).
+    let prom_changed = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        let added = add_prom.value().with(|v| matches!(v, Some(Ok(_))));
+        let updated = update_prom.value().with(|v| matches!(v, Some(Ok(_))));
+        if added || updated {
+            prom_changed.update(|n| *n += 1);
+        }
+    });
     let proms = Resource::new(
-        move || (add_prom.version().get(), remove_prom.version().get()),
+        move || (remove_prom.version().get(), prom_changed.get()),
         |_| prometheus_servers(),
     );
     let prom_test = Resource::new(
@@ -108,7 +119,7 @@ pub fn Backends() -> impl IntoView {
             {move || Suspend::new(async move {
                 let servers = proms.await;
                 let tested = prom_test.await;
-                view! { <prometheus::PrometheusPanel servers tested register=add_prom remove=remove_prom/> }
+                view! { <prometheus::PrometheusPanel servers tested register=add_prom update=update_prom remove=remove_prom/> }
             })}
         </Suspense>
         {if may(Role::Admin) {

@@ -118,10 +118,27 @@ pub(super) fn start_on(
     yaml: &str,
     port: u16,
 ) -> Prometheus {
+    start_with(binary, dir, yaml, port, None)
+}
+
+/// Starts `binary` as [`start_on`] does, with web config `web` (TLS, basic auth) when given.
+fn start_with(
+    binary: &std::path::Path,
+    dir: &std::path::Path,
+    yaml: &str,
+    port: u16,
+    web: Option<&str>,
+) -> Prometheus {
     let config = dir.join("prometheus.yml");
     std::fs::write(&config, yaml).expect("config");
     let log = std::fs::File::create(dir.join("prometheus.log")).expect("log");
-    let child = Command::new(binary)
+    let mut command = Command::new(binary);
+    if let Some(web) = web {
+        let file = dir.join("web.yml");
+        std::fs::write(&file, web).expect("web config");
+        command.arg(format!("--web.config.file={}", file.display()));
+    }
+    let child = command
         .arg(format!("--config.file={}", config.display()))
         .arg(format!(
             "--storage.tsdb.path={}",
@@ -263,6 +280,7 @@ async fn the_prometheus_client_reads_values_and_says_exactly_what_went_wrong() {
         url: format!("http://127.0.0.1:{port}"),
         auth,
         ca_file: None,
+        skip_verify: false,
         timeout: Duration::from_millis(timeout_ms),
     };
     let client = PromClient::new(server(prom.port, PromAuth::None, 5000)).expect("client");
@@ -348,6 +366,7 @@ async fn the_prometheus_client_reads_values_and_says_exactly_what_went_wrong() {
             token_file: token_file.display().to_string(),
         },
         ca_file: None,
+        skip_verify: false,
         timeout: Duration::from_secs(5),
     })
     .expect("client");
@@ -359,12 +378,177 @@ async fn the_prometheus_client_reads_values_and_says_exactly_what_went_wrong() {
         url: "https://127.0.0.1:1".into(),
         auth: PromAuth::None,
         ca_file: Some(bad_ca.display().to_string()),
+        skip_verify: false,
         timeout: Duration::from_secs(1),
     }) {
         Err(PromError::Settings(m)) => assert!(m.contains("ca.pem"), "{m}"),
         Err(e) => panic!("{e}"),
         Ok(_) => panic!("a CA file without a certificate must be refused"),
     }
+}
+
+#[tokio::test]
+async fn a_prometheus_behind_tls_and_basic_auth_is_reached_with_its_ca_or_skip_verify_and_refuses_a_wrong_password(
+) {
+    use super::backends::post;
+    let test = "Prometheus behind TLS and basic auth";
+    let Some(binary) = prometheus_binary(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    // A CA and a certificate for 127.0.0.1 it signed, made by openssl as an operator would.
+    let d = dir.path();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=ebb test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(d.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").expect("ext");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    let hash = bcrypt::hash("right-password", 4).expect("bcrypt");
+    let web = format!(
+        "tls_server_config:\n  cert_file: {}\n  key_file: {}\nbasic_auth_users:\n  ebb: '{hash}'\n",
+        d.join("server.crt").display(),
+        d.join("server.key").display()
+    );
+    let prom = start_with(
+        &binary,
+        d,
+        "global:\n  scrape_interval: 1s\n",
+        free_port(),
+        Some(&web),
+    );
+
+    let (state, _sdir) = state().await;
+    let admin = super::support::signed_in(&state, "root", Role::Admin).await;
+    let url = format!("https://127.0.0.1:{}", prom.port);
+    let ca = d.join("ca.crt").display().to_string();
+    let register = |name: &'static str, password: &'static str, ca: &str, skip: &'static str| {
+        let (admin, url, ca) = (admin.clone(), url.clone(), ca.to_string());
+        async move {
+            let (status, text) = post(
+                &admin,
+                "/api/register_prometheus",
+                &[
+                    ("name", name),
+                    ("url", &url),
+                    ("auth", "basic"),
+                    ("user", "ebb"),
+                    ("secret", password),
+                    ("ca", &ca),
+                    ("skip_verify", skip),
+                    ("timeout_ms", "3000"),
+                ],
+            )
+            .await;
+            assert_eq!(status.as_u16(), 200, "{name}: {text}");
+            text.trim().parse::<i64>().expect("id")
+        }
+    };
+    let connection_test = |id: i64| {
+        let admin = admin.clone();
+        async move {
+            let id = id.to_string();
+            post(&admin, "/api/test_prometheus", &[("id", &id)]).await
+        }
+    };
+    // With its CA and the right password: answered (once Prometheus is up).
+    let good = register("good", "right-password", &ca, "").await;
+    super::support::wait_for("Prometheus answering over TLS", 60, || async {
+        let (status, _) = connection_test(good).await;
+        (status.as_u16() == 200).then_some(())
+    })
+    .await;
+    // A wrong password: refused, and the message says what to check.
+    let wrong = register("wrong", "wrong-password", &ca, "").await;
+    let (status, text) = connection_test(wrong).await;
+    assert_eq!(status.as_u16(), 503, "{text}");
+    assert!(
+        text.contains("refused ebb's credentials (HTTP 401)"),
+        "{text}"
+    );
+    assert!(!text.contains("wrong-password"), "{text}");
+    // The system's roots do not know the test CA: a TLS error, not a silent success.
+    let unverified = register("roots", "right-password", "", "").await;
+    let (status, text) = connection_test(unverified).await;
+    assert_eq!(status.as_u16(), 503, "{text}");
+    assert!(
+        text.contains("TLS") && text.contains("certificate"),
+        "{text}"
+    );
+    // Skip-verify (turned on deliberately) reaches it without the CA.
+    let skipping = register("skipping", "right-password", "", "on").await;
+    let (status, text) = connection_test(skipping).await;
+    assert_eq!(status.as_u16(), 200, "{text}");
+    // Correcting the wrong password in place: the next test passes.
+    let (status, text) = post(
+        &admin,
+        "/api/update_prometheus",
+        &[
+            ("id", &wrong.to_string()),
+            ("name", "wrong"),
+            ("url", &url),
+            ("auth", "basic"),
+            ("user", "ebb"),
+            ("secret", "right-password"),
+            ("timeout_ms", "3000"),
+        ],
+    )
+    .await;
+    assert_eq!(status.as_u16(), 200, "{text}");
+    let (status, text) = connection_test(wrong).await;
+    assert_eq!(status.as_u16(), 200, "{text}");
+    assert!(text.contains("wrong answered a query"), "{text}");
 }
 
 /// A metrics page the test writes, served for Prometheus to scrape.
@@ -615,6 +799,103 @@ async fn prometheus_servers_are_admin_settings_checked_audited_and_kept_while_us
         "https://prom.example:9090, bearer token, timeout 3000 ms"
     );
     assert!(!listed.contains("s3cr3t") && !listed.contains(&secret_file));
+    assert!(list[0].has_secret && !list[0].has_ca && !list[0].skip_verify);
+    assert_eq!(
+        (list[0].auth.as_str(), list[0].timeout_ms),
+        ("bearer", 3000)
+    );
+
+    // Edited in place: an empty secret keeps the one set; the change is audited.
+    let id_s = id.to_string();
+    let edit = |name: &'static str, extra: &[(&'static str, &'static str)]| {
+        let mut pairs = vec![
+            ("id", id_s.clone()),
+            ("name", name.to_string()),
+            ("url", "https://prom.example:9090".to_string()),
+            ("auth", "bearer".to_string()),
+            ("timeout_ms", "4000".to_string()),
+        ];
+        for (k, v) in extra {
+            pairs.retain(|(key, _)| key != k);
+            pairs.push((k, v.to_string()));
+        }
+        pairs
+    };
+    let post_edit = |who: &'static str, pairs: Vec<(&'static str, String)>| {
+        let session = if who == "admin" {
+            admin.clone()
+        } else {
+            editor.clone()
+        };
+        async move {
+            let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post(&session, "/api/update_prometheus", &refs).await
+        }
+    };
+    let (status, _) = post_edit("editor", edit("main", &[])).await;
+    assert_eq!(status.as_u16(), 403, "admins only");
+    let (status, text) = post_edit("admin", edit("main", &[])).await;
+    assert_eq!(status.as_u16(), 200, "{text}");
+    let settings_now = || async {
+        let row = state
+            .store()
+            .prometheus_servers()
+            .await
+            .expect("list")
+            .remove(0);
+        serde_json::from_str::<serde_json::Value>(&row.settings).expect("json")
+    };
+    let now = settings_now().await;
+    assert_eq!(now["timeout_ms"], 4000);
+    assert_eq!(
+        now["secret_file"].as_str(),
+        Some(secret_file.as_str()),
+        "kept"
+    );
+    assert_eq!(audit_count(&state, "prometheus.update").await, 1);
+    // Bad combinations are refused field by field, and nothing changes.
+    for (extra, field) in [
+        (
+            vec![
+                ("skip_verify", "on"),
+                ("ca", "/etc/ssl/certs/ca-certificates.crt"),
+            ],
+            "ca",
+        ),
+        (
+            vec![("url", "http://prom.example:9090"), ("skip_verify", "on")],
+            "skip_verify",
+        ),
+        (vec![("skip_verify", "maybe")], "skip_verify"),
+        (vec![("auth", "basic"), ("user", "")], "secret"),
+    ] {
+        let (status, text) = post_edit("admin", edit("main", &extra)).await;
+        assert_eq!(status.as_u16(), 400, "{field}: {text}");
+        assert!(text.contains(field), "{field}: {text}");
+    }
+    assert_eq!(settings_now().await, now, "a refused edit changes nothing");
+    // A new secret replaces the file ebb wrote; skip-verify is shown on the list.
+    let (status, text) = post_edit(
+        "admin",
+        edit("main", &[("secret", "n3w-token"), ("skip_verify", "on")]),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 200, "{text}");
+    let now = settings_now().await;
+    let new_file = now["secret_file"].as_str().expect("file").to_string();
+    assert_ne!(new_file, secret_file);
+    assert_eq!(
+        std::fs::read_to_string(&new_file).expect("secret"),
+        "n3w-token"
+    );
+    assert!(
+        !std::path::Path::new(&secret_file).exists(),
+        "the old file is gone"
+    );
+    let secret_file = new_file;
+    let (_, listed) = post(&editor, "/api/prometheus_servers", &[]).await;
+    assert!(listed.contains("certificate NOT verified"), "{listed}");
+    assert!(!listed.contains("n3w-token"), "{listed}");
 
     // Kept while a policy queries it.
     let mut policy = cpu_policy(50.0, 5, 0);
@@ -629,10 +910,16 @@ async fn prometheus_servers_are_admin_settings_checked_audited_and_kept_while_us
         target: ebb_engine::MetricTarget::Value(10.0),
     });
     let (_, pid, _) = store_sim_web(state.store(), &policy, 15, "{}", chrono::Utc::now()).await;
-    let id_s = id.to_string();
     let (status, text) = post(&admin, "/api/remove_prometheus", &[("id", &id_s)]).await;
     assert_eq!(status.as_u16(), 400, "{text}");
     assert!(text.contains("policies query it: p"), "{text}");
+    // Nor renamed (the policy names it); its other settings may change.
+    let (status, text) = post_edit("admin", edit("renamed", &[])).await;
+    assert_eq!(status.as_u16(), 400, "{text}");
+    assert!(
+        text.contains("policies query this server by its name: p"),
+        "{text}"
+    );
     // Once the policy no longer does, it goes, with the file ebb wrote.
     state
         .store()
@@ -653,6 +940,7 @@ async fn prometheus_servers_are_admin_settings_checked_audited_and_kept_while_us
     assert!(!std::path::Path::new(&secret_file).exists());
     assert_eq!(audit_count(&state, "prometheus.register").await, 1);
     assert_eq!(audit_count(&state, "prometheus.remove").await, 1);
+    assert_eq!(audit_count(&state, "prometheus.update").await, 2);
 }
 
 #[tokio::test]

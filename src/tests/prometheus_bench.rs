@@ -45,6 +45,7 @@ async fn prometheus_bench_reaction_time() {
         user: String::new(),
         secret_file: None,
         ca_file: None,
+        skip_verify: false,
         timeout_ms: 2000,
     };
     servers.sync(&[(

@@ -38,6 +38,8 @@ pub struct PromServer {
     pub auth: PromAuth,
     /// PEM file of the CA that signed the server's certificate; `None`: the system's roots.
     pub ca_file: Option<String>,
+    /// Accept any certificate (never the default; see [`AnyCertificate`]).
+    pub skip_verify: bool,
     pub timeout: Duration,
 }
 
@@ -74,7 +76,19 @@ impl PromClient {
     /// A client for `server`; fails when the CA file cannot be read.
     pub fn new(server: PromServer) -> Result<PromClient, PromError> {
         let builder = hyper_rustls::HttpsConnectorBuilder::new();
+        let provider = || std::sync::Arc::new(rustls::crypto::ring::default_provider());
         let builder = match &server.ca_file {
+            _ if server.skip_verify => {
+                let config = rustls::ClientConfig::builder_with_provider(provider())
+                    .with_safe_default_protocol_versions()
+                    .map_err(|e| PromError::Tls(e.to_string()))?
+                    .dangerous()
+                    .with_custom_certificate_verifier(std::sync::Arc::new(AnyCertificate(
+                        provider(),
+                    )))
+                    .with_no_client_auth();
+                builder.with_tls_config(config)
+            }
             Some(path) => {
                 use rustls::pki_types::pem::PemObject;
                 use rustls::pki_types::CertificateDer;
@@ -93,13 +107,11 @@ impl PromClient {
                         "CA file {path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
                     )));
                 }
-                let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-                    rustls::crypto::ring::default_provider(),
-                ))
-                .with_safe_default_protocol_versions()
-                .map_err(|e| PromError::Tls(e.to_string()))?
-                .with_root_certificates(roots)
-                .with_no_client_auth();
+                let config = rustls::ClientConfig::builder_with_provider(provider())
+                    .with_safe_default_protocol_versions()
+                    .map_err(|e| PromError::Tls(e.to_string()))?
+                    .with_root_certificates(roots)
+                    .with_no_client_auth();
                 builder.with_tls_config(config)
             }
             None => builder
@@ -191,6 +203,57 @@ impl PromClient {
         } else {
             PromError::Unreachable(self.server.url.clone(), text)
         }
+    }
+}
+
+/// The verifier of "skip verification": any certificate is accepted for any name, but the
+/// handshake's signatures are still checked, so the connection is encrypted to whoever holds
+/// the presented certificate's key.
+#[derive(Debug)]
+struct AnyCertificate(std::sync::Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 

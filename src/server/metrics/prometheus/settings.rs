@@ -27,6 +27,9 @@ pub struct PromSettings {
     /// PEM of the CA that signed the server's certificate; none: the system's roots.
     #[serde(default)]
     pub ca_file: Option<String>,
+    /// Accept any certificate (a self-signed one in a lab): off unless an admin turns it on.
+    #[serde(default)]
+    pub skip_verify: bool,
     #[serde(default = "default_timeout")]
     pub timeout_ms: u64,
 }
@@ -71,6 +74,19 @@ impl PromSettings {
             "bearer" | "basic" => {}
             _ => return Err(("auth", "choose none, bearer token or basic auth".into())),
         }
+        if self.skip_verify && self.ca_file.is_some() {
+            return Err((
+                "ca",
+                "give a CA or turn off certificate verification, not both (a CA is the safe choice)"
+                    .into(),
+            ));
+        }
+        if self.skip_verify && !url.starts_with("https://") {
+            return Err((
+                "skip_verify",
+                "certificates are only checked over https://; leave this off for http://".into(),
+            ));
+        }
         if !(100..=60_000).contains(&self.timeout_ms) {
             return Err((
                 "timeout_ms",
@@ -94,6 +110,7 @@ impl PromSettings {
                 _ => PromAuth::None,
             },
             ca_file: self.ca_file.clone(),
+            skip_verify: self.skip_verify,
             timeout: Duration::from_millis(self.timeout_ms),
         }
     }
@@ -107,6 +124,8 @@ impl PromSettings {
         };
         let ca = if self.ca_file.is_some() {
             ", own CA"
+        } else if self.skip_verify {
+            ", certificate NOT verified"
         } else {
             ""
         };
