@@ -18,7 +18,7 @@ use ebb::server::store::workloads::WorkloadRow;
 use ebb::server::store::Store;
 use ebb_engine::Policy;
 
-use super::support::{cpu_policy, store_sim_web};
+use super::support::{cpu_policy, exact_sim, store_sim_web};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0)
@@ -40,7 +40,7 @@ fn spike_spec() -> SimWorkloadSpec {
             duration_secs: 120,
             first_at_secs: 60,
         },
-        ..Default::default()
+        ..exact_sim()
     }
 }
 

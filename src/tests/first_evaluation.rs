@@ -69,7 +69,7 @@ async fn rig() -> Rig {
         drain_secs: 0,
         initial_replicas: 6,
         demand: DemandSpec::Constant { value: 60.0 },
-        ..Default::default()
+        ..super::support::exact_sim()
     };
     let sim = Arc::new(SimulatorBackend::new(clock.clone()));
     sim.add_workload("web", spec).expect("sim workload");

@@ -166,7 +166,7 @@ async fn a_real_prometheus_scrapes_ebb_with_a_token_and_on_the_metrics_listener(
         startup_secs: 0,
         initial_replicas: 1,
         demand: DemandSpec::Constant { value: 300.0 },
-        ..Default::default()
+        ..super::support::exact_sim()
     };
     let spec_json = serde_json::to_string(&spec).expect("json");
     let (backend, _, _) = store_sim_web(&store, &cpu_policy(50.0, 10, 0), 1, &spec_json, now).await;
@@ -631,7 +631,7 @@ async fn a_promql_query_scales_a_workload_up_and_down_and_never_in_on_missing_da
         startup_secs: 0,
         initial_replicas: 1,
         demand: DemandSpec::Constant { value: 10.0 },
-        ..Default::default()
+        ..super::support::exact_sim()
     };
     let spec_json = serde_json::to_string(&spec).expect("json");
     let (backend, _, workload) =

@@ -51,7 +51,7 @@ fn spec(demand: DemandSpec) -> SimWorkloadSpec {
         drain_secs: 0,
         initial_replicas: 1,
         demand,
-        ..SimWorkloadSpec::default()
+        ..super::support::exact_sim()
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use ebb::server::clock::ManualClock;
 use ebb::server::orchestrator::simulator::{
-    DemandSpec, FaultSpec, SimCluster, SimError, SimWorkloadSpec, SimulatorBackend,
+    DemandSpec, FaultSpec, MetricLag, SimCluster, SimError, SimWorkloadSpec, SimulatorBackend,
 };
 use ebb::server::orchestrator::{
     ObservedState, Orchestrator, OrchestratorError, WorkloadObservation,
@@ -22,6 +22,9 @@ fn secs(s: i64) -> DateTime<Utc> {
     t0() + Duration::seconds(s)
 }
 
+/// An exact workload: instant metrics, no queue, no burst above the CPU request (the CPU
+/// limit equals it), so every number below can be computed by hand. The lag, the queue and
+/// the burst have their own tests at the end.
 fn spec(demand: f64) -> SimWorkloadSpec {
     SimWorkloadSpec {
         capacity_per_instance: 100.0,
@@ -29,7 +32,7 @@ fn spec(demand: f64) -> SimWorkloadSpec {
         drain_secs: 20,
         initial_replicas: 1,
         demand: DemandSpec::Constant { value: demand },
-        ..SimWorkloadSpec::default()
+        ..super::support::exact_sim()
     }
 }
 
@@ -440,4 +443,134 @@ fn trace_demand_is_scaled_compressed_and_looped() {
         Some(100.0),
         "span = 20 trace minutes = 120 s, then it loops"
     );
+}
+
+/// The default metric lag: CPU is the mean of a 30 s window published 15 s after it ends, on
+/// a 15 s grid (as metrics-server); request rates and the external demand the mean of the last
+/// completed 15 s scrape interval. Demand steps from 50 to 150 at t = 300 s over two instances.
+#[test]
+fn default_metrics_lag_like_metrics_server_and_a_scrape() {
+    let mut c = cluster_with(SimWorkloadSpec {
+        initial_replicas: 2,
+        demand: DemandSpec::Ramp {
+            from: 50.0,
+            to: 150.0,
+            start_secs: 299,
+            duration_secs: 0,
+        },
+        metric_lag: MetricLag::default(),
+        ..spec(0.0)
+    });
+    let cpu = |o: &WorkloadObservation| o.instances[0].metrics.get("cpu").copied();
+    let rps = |o: &WorkloadObservation| o.instances[0].metrics.get("rps").copied();
+    let obs = c.observe("web", secs(20)).expect("observe");
+    assert_eq!(cpu(&obs), None, "no window has been published yet");
+    let obs = c.observe("web", secs(60)).expect("observe");
+    assert_eq!(cpu(&obs), Some(0.5 * 25.0 / 100.0));
+    assert_eq!(obs.instances[0].sample_at, Some(secs(45)), "window 15..45 s");
+    assert_eq!(obs.instances[0].sample_window_secs, Some(30.0));
+    // Ten seconds after the step nothing shows it yet.
+    let obs = c.observe("web", secs(310)).expect("observe");
+    assert_eq!((cpu(&obs), rps(&obs)), (Some(0.125), Some(25.0)));
+    assert_eq!(obs.external.get("demand"), Some(&50.0));
+    assert_eq!(obs.demand.map(|d| d.offered), Some(150.0), "ground truth is exact");
+    // At 330 s: the 285..315 s window is half old, half new; the 315..330 s scrape is new.
+    let obs = c.observe("web", secs(330)).expect("observe");
+    let half = cpu(&obs).expect("cpu");
+    assert!((half - 0.5 * 50.0 / 100.0).abs() < 1e-9, "{half}");
+    assert_eq!(rps(&obs), Some(75.0));
+    assert_eq!(obs.external.get("demand"), Some(&150.0));
+    let obs = c.observe("web", secs(345)).expect("observe");
+    let full = cpu(&obs).expect("cpu");
+    assert!((full - 0.5 * 75.0 / 100.0).abs() < 1e-9, "{full}");
+}
+
+/// With a CPU limit above the request an instance serves beyond its capacity at the request,
+/// up to the limit (utilization above 100 %, as HPA sees it).
+#[test]
+fn instances_burst_to_their_cpu_limit() {
+    let mut c = cluster_with(SimWorkloadSpec {
+        resources: SimWorkloadSpec::default().resources,
+        ..spec(150.0)
+    });
+    let obs = c.observe("web", secs(10)).expect("observe");
+    let d = obs.demand.expect("demand");
+    assert_eq!((d.served, d.unserved, d.capacity), (150.0, 0.0, 200.0));
+    assert_eq!(obs.instances[0].metrics.get("cpu"), Some(&0.75));
+    c.advance_to(secs(100));
+    assert_eq!(c.workload("web").expect("web").stats().unserved_units, 0.0);
+}
+
+/// Demand above capacity waits in the queue; what waits longer than the 1 s SLO is late, what
+/// does not fit the queue is dropped, and both count as unserved. One instance serves 100/s;
+/// demand is 150/s for 30 s from t = 100 s, else 50/s.
+#[test]
+fn excess_demand_queues_then_is_late_then_dropped() {
+    let spiky = |queue_secs: f64| SimWorkloadSpec {
+        demand: DemandSpec::Spike {
+            base: 50.0,
+            peak: 150.0,
+            every_secs: 100_000,
+            duration_secs: 30,
+            first_at_secs: 100,
+        },
+        queue_secs,
+        latency_slo_secs: 1.0,
+        ..spec(0.0)
+    };
+    let mut c = cluster_with(spiky(60.0));
+    let obs = c.observe("web", secs(120)).expect("observe");
+    let d = obs.demand.expect("demand");
+    assert_eq!((d.offered, d.served, d.unserved), (150.0, 100.0, 50.0));
+    c.advance_to(secs(400));
+    let s = c.workload("web").expect("web").stats().clone();
+    // The queue passes 100 units (1 s of capacity) at 102 s and reaches 1,500 at 130 s; it
+    // drains at 50/s and is back under 100 at 158 s: 28 s late at 150/s, 28 s at 50/s.
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-6;
+    assert!(close(s.late_units, 150.0 * 28.0 + 50.0 * 28.0), "{s:?}");
+    assert!(close(s.slo_violation_secs, 56.0), "{s:?}");
+    assert_eq!(s.dropped_units, 0.0);
+    assert!(close(s.unserved_units, s.late_units));
+    assert!(close(s.served_units, s.offered_units), "all of it served in the end");
+    // SPEC elasticity: 2 instances needed and 1 ready for the 30 s of the spike.
+    assert!(close(s.elasticity.under_time_secs, 30.0), "{:?}", s.elasticity);
+    assert!(close(s.elasticity.under_secs, 15.0), "{:?}", s.elasticity);
+    assert_eq!(s.elasticity.over_time_secs, 0.0);
+
+    // A 5 s queue fills at 110 s and drops the 50/s excess for the remaining 20 s.
+    let mut c = cluster_with(spiky(5.0));
+    c.advance_to(secs(400));
+    let s = c.workload("web").expect("web").stats().clone();
+    assert!(close(s.dropped_units, 1000.0), "{s:?}");
+    assert!(close(s.served_units + s.dropped_units, s.offered_units), "{s:?}");
+}
+
+/// A start-up range draws each instance's start-up from it, seeded: same seed, same times.
+#[test]
+fn start_up_times_are_drawn_from_the_range() {
+    let ready_times = |seed: u64| {
+        let mut c = cluster_with(SimWorkloadSpec {
+            startup_secs: 20,
+            startup_max_secs: 60,
+            seed,
+            ..spec(50.0)
+        });
+        let obs = c.observe("web", secs(0)).expect("observe");
+        c.scale("web", 11, &obs.token, secs(0)).expect("scale");
+        let obs = c.observe("web", secs(61)).expect("observe");
+        obs.instances
+            .iter()
+            .skip(1)
+            .map(|i| {
+                let at = i.ready_since.expect("ready by 60 s");
+                (at - secs(0)).num_milliseconds() as f64 / 1000.0
+            })
+            .collect::<Vec<_>>()
+    };
+    let a = ready_times(3);
+    assert_eq!(a.len(), 10);
+    assert!(a.iter().all(|s| (20.0..=60.0).contains(s)), "{a:?}");
+    assert!(a.iter().any(|s| *s != a[0]), "{a:?}");
+    assert_eq!(a, ready_times(3));
+    assert_ne!(a, ready_times(4));
 }

@@ -29,6 +29,23 @@ pub use control::{control_rig, control_rig_with, ControlRig};
 pub use targets::{answering, black_hole};
 
 /// A configuration whose database lives in `dir`.
+/// A simulated workload whose numbers can be computed by hand: instant metrics (no lag), no
+/// request queue and no burst above the CPU request. Tests of the control loop start from it;
+/// the realistic default model has its own tests in `simulator.rs`.
+pub fn exact_sim() -> ebb::server::orchestrator::simulator::SimWorkloadSpec {
+    use ebb::server::orchestrator::simulator::{MetricLag, SimWorkloadSpec};
+    let d = SimWorkloadSpec::default();
+    SimWorkloadSpec {
+        resources: ebb::server::orchestrator::ResourceSpec {
+            cpu_limit: d.resources.cpu_request,
+            ..d.resources.clone()
+        },
+        queue_secs: 0.0,
+        metric_lag: MetricLag::none(),
+        ..d
+    }
+}
+
 pub fn config_in(dir: &tempfile::TempDir) -> ServeConfig {
     config_with(dir, &[])
 }

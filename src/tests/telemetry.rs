@@ -41,7 +41,7 @@ async fn metrics_are_served_to_tokens_and_count_what_the_controller_did() {
         startup_secs: 0,
         initial_replicas: 1,
         demand: DemandSpec::Constant { value: 500.0 },
-        ..Default::default()
+        ..super::support::exact_sim()
     };
     let spec_json = serde_json::to_string(&spec).expect("json");
     let (backend, pid, _) =

@@ -8,12 +8,23 @@
 //! [`Orchestrator`] trait and advances it to its [`Clock`]'s now on every call, so it runs in
 //! real time in the server, on tokio's paused clock in tests and in fast-forward in replays.
 //!
-//! Load model: served demand is `min(offered, ready × capacity_per_instance)`, split evenly
-//! over ready instances; the rest is unserved and counted. A ready instance reports `rps`
-//! (served units/s), `cpu` = cpu_request × rps / capacity (capped by the limit) and `memory`
-//! = base + per-unit × rps (capped by the limit). Starting and failed instances report no
-//! metrics; draining ones report zero load. During a metric outage every instance's metrics
-//! and the external `demand` value are absent, never zero.
+//! Load model (each part a spec setting, documented in the README):
+//! - An instance serves `capacity_per_instance` units/s at 100 % of its CPU request and bursts
+//!   up to its CPU limit (×limit/request), as a real container does; its `cpu` metric is
+//!   cpu_request × served / capacity, so it reads above 100 % of the request while bursting.
+//!   `memory` = base + per-unit × served (capped by the limit); `rps` = served units/s.
+//! - Demand above what the ready instances serve waits in a FIFO queue holding at most
+//!   `queue_secs` (60) of current capacity; beyond it demand is dropped. Demand dropped, or
+//!   served after more than `latency_slo_secs` (1) of queueing, is unserved.
+//! - Metrics lag as in a real pipeline (`metric_lag`): CPU and memory are 30 s means published
+//!   15 s after their window on a 15 s grid (metrics-server); `rps` and the external `demand`
+//!   are means over the last 15 s scrape interval (Prometheus). The demand reading beside the
+//!   observation is exact: it is ground truth for reports, not a metric.
+//! - Start-ups are drawn uniformly from `startup_secs..=startup_max_secs` when a range is set.
+//!
+//! Starting and failed instances report no metrics; draining ones report zero load. During a
+//! metric outage every instance's metrics and the external `demand` value are absent, never
+//! zero.
 
 mod check;
 mod cluster;
@@ -21,7 +32,9 @@ mod demand;
 mod error;
 mod faults;
 mod instance;
+mod lag;
 mod ops;
+mod queue;
 mod rng;
 mod spec;
 mod trace;
@@ -34,9 +47,9 @@ use async_trait::async_trait;
 pub use check::MAX_SIM_REPLICAS;
 pub use cluster::SimCluster;
 pub use error::SimError;
-pub use spec::{DemandSpec, FaultSpec, SimWorkloadSpec};
+pub use spec::{DemandSpec, FaultSpec, MetricLag, SimWorkloadSpec};
 pub use trace::TraceData;
-pub use workload::{SimStats, SimWorkload};
+pub use workload::{Elasticity, SimStats, SimWorkload};
 
 use super::{
     Orchestrator, OrchestratorError, ResourceSpec, ScaleOutcome, WorkloadObservation, WorkloadRef,

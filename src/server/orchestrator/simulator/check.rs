@@ -18,6 +18,29 @@ pub(crate) fn check_spec(spec: &SimWorkloadSpec) -> Result<(), SimError> {
             format!("at most {MAX_SIM_REPLICAS} replicas can be simulated"),
         ));
     }
+    if spec.startup_max_secs != 0 && spec.startup_max_secs < spec.startup_secs {
+        return Err(SimError::invalid(
+            "startup_max_secs",
+            format!(
+                "the longest start-up ({} s) is below the shortest ({} s); raise it, or 0 for a fixed start-up",
+                spec.startup_max_secs, spec.startup_secs
+            ),
+        ));
+    }
+    non_negative("queue_secs", spec.queue_secs)?;
+    non_negative("latency_slo_secs", spec.latency_slo_secs)?;
+    let lag = &spec.metric_lag;
+    for (field, v) in [
+        ("metric_lag.resource_window_secs", lag.resource_window_secs),
+        ("metric_lag.resource_delay_secs", lag.resource_delay_secs),
+        ("metric_lag.resource_period_secs", lag.resource_period_secs),
+        ("metric_lag.request_scrape_secs", lag.request_scrape_secs),
+    ] {
+        non_negative(field, v)?;
+        if v > 3600.0 {
+            return Err(SimError::invalid(field, "at most 3600 s"));
+        }
+    }
     let f = &spec.faults;
     non_negative("faults.crash_rate_per_hour", f.crash_rate_per_hour)?;
     non_negative(

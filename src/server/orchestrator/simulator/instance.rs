@@ -9,7 +9,10 @@ use crate::server::orchestrator::ObservedState;
 /// Timing parameters an instance needs to move through its lifecycle.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Lifecycle {
+    /// Shortest start-up.
     pub startup: f64,
+    /// Longest start-up: when above `startup`, each start-up is drawn uniformly between them.
+    pub startup_max: f64,
     pub restart_delay: f64,
     pub crash_rate_per_hour: f64,
     pub seed: u64,
@@ -52,7 +55,7 @@ impl SimInstance {
                 (Some((_, restart)), _) if restart <= now => {
                     self.failed = None;
                     self.restarts = self.restarts.saturating_add(1);
-                    self.ready_at = restart + lc.startup;
+                    self.ready_at = restart + lc.startup_of(self.serial, self.restarts);
                     self.crash_at = next_crash(self.serial, self.restarts, restart, lc);
                 }
                 (None, Some(crash)) if crash <= now && self.drain_end.is_none_or(|d| crash < d) => {
@@ -102,6 +105,19 @@ impl SimInstance {
         .flatten()
         .filter(|&t| t > now)
         .min_by(f64::total_cmp)
+    }
+}
+
+impl Lifecycle {
+    /// Start-up of incarnation `incarnation` of instance `serial` (seeded, so the same run
+    /// draws the same start-ups however it is stepped).
+    pub(crate) fn startup_of(&self, serial: u64, incarnation: u32) -> f64 {
+        if self.startup_max > self.startup {
+            let u = uniform(self.seed, Stream::Startup, (serial << 20) ^ u64::from(incarnation));
+            self.startup + u * (self.startup_max - self.startup)
+        } else {
+            self.startup
+        }
     }
 }
 

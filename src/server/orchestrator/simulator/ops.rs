@@ -30,25 +30,29 @@ impl SimWorkload {
         Ok(())
     }
 
-    /// The workload as the controller sees it at `t` (the model is advanced to `t`).
+    /// The workload as the controller sees it at `t` (the model is advanced to `t`). Metrics
+    /// are as lagged as the spec's [`super::MetricLag`] says; the demand reading is exact (it
+    /// is the simulator's ground truth, not a metric).
     pub fn observe(&mut self, t: DateTime<Utc>) -> WorkloadObservation {
         self.advance_to(t);
         let now = self.now;
         let outage = self.outages.active(now);
         let load = self.load(now);
-        let per_instance = if load.ready > 0 {
-            load.served() / f64::from(load.ready)
-        } else {
-            0.0
-        };
         let instances = self
             .instances
             .iter()
-            .map(|i| self.observed(i, now, if outage { None } else { Some(per_instance) }))
+            .map(|i| self.observed(i, now, &load, outage))
             .collect();
         let mut external = BTreeMap::new();
         if !outage {
-            external.insert("demand".to_string(), load.offered);
+            let lag = self.spec.metric_lag;
+            let demand = match lag.request_window(now) {
+                Some((from, to)) => self.log.offered_mean(from.max(0.0), to),
+                None => Some(load.offered),
+            };
+            if let Some(d) = demand {
+                external.insert("demand".to_string(), d);
+            }
         }
         WorkloadObservation {
             at: t,
@@ -63,14 +67,52 @@ impl SimWorkload {
         }
     }
 
-    fn observed(&self, i: &SimInstance, now: f64, served: Option<f64>) -> ObservedInstance {
+    /// Instance `i` at `now`. A ready instance reports the metrics of the window the lag shows
+    /// (averaged over the part of it the instance was ready; none before its first sample);
+    /// a draining one zero load; others nothing.
+    fn observed(&self, i: &SimInstance, now: f64, load: &Load, outage: bool) -> ObservedInstance {
         let state = i.state(now);
-        let metrics = match (state, served) {
-            (ObservedState::Ready, Some(rps)) => self.metrics(rps),
-            (ObservedState::Terminating, Some(_)) => self.metrics(0.0),
+        let lag = self.spec.metric_lag;
+        let exact = if load.ready > 0 {
+            load.served() / f64::from(load.ready)
+        } else {
+            0.0
+        };
+        // (served per second, sample end, window length)
+        let sample = match lag.resource_window(now) {
+            None => Some((exact, now, self.step)),
+            // The window is reported whole (as metrics-server does), so the HPA rules count a
+            // young instance only once a full window after it became ready has been published.
+            Some((from, to)) => self
+                .log
+                .per_instance_mean(from.max(i.ready_at).max(0.0), to)
+                .map(|rps| (rps, to, lag.resource_window_secs)),
+        };
+        // Request metrics follow their own (scrape) lag.
+        let rps = match lag.request_window(now) {
+            None => Some(exact),
+            Some((from, to)) => self.log.per_instance_mean(from.max(i.ready_at).max(0.0), to),
+        };
+        let metrics = match (state, sample, outage) {
+            (_, _, true) => BTreeMap::new(),
+            (ObservedState::Ready, Some((served, _, _)), false) => {
+                let mut m = self.metrics(served);
+                match rps {
+                    Some(r) => m.insert("rps".into(), r),
+                    None => m.remove("rps"),
+                };
+                m
+            }
+            (ObservedState::Terminating, _, false) => self.metrics(0.0),
             _ => BTreeMap::new(),
         };
         let ready_since = (state == ObservedState::Ready).then(|| self.instant(i.ready_at));
+        let (sample_at, window) = match sample {
+            Some((_, end, len)) if state == ObservedState::Ready => {
+                (Some(self.instant(end)), Some(len))
+            }
+            _ => (Some(self.instant(now)), Some(self.step)),
+        };
         ObservedInstance {
             id: format!("sim-{}", i.serial),
             state,
@@ -79,10 +121,8 @@ impl SimWorkload {
             metrics,
             restarts: i.restarts,
             ready_changed_at: ready_since,
-            // Samples are exact at the instant observed, averaged over one model step (until
-            // metric lag is modelled).
-            sample_at: Some(self.instant(now)),
-            sample_window_secs: Some(self.step),
+            sample_at,
+            sample_window_secs: window,
             containers: Vec::new(),
             pod_requests: None,
             overhead: None,
@@ -221,7 +261,7 @@ fn reading(load: &Load) -> DemandReading {
     DemandReading {
         offered: load.offered,
         served: load.served(),
-        unserved: load.offered - load.served(),
+        unserved: (load.offered - load.served()).max(0.0),
         capacity: load.capacity,
     }
 }

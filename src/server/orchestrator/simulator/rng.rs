@@ -17,6 +17,7 @@ pub(crate) enum Stream {
     Crash = 2,
     Outage = 3,
     Unreachable = 4,
+    Startup = 5,
 }
 
 /// A uniform number in (0, 1] for `(seed, stream, index)`.

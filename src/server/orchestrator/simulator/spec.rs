@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use super::lag::MetricLag;
 use crate::server::orchestrator::ResourceSpec;
 
 const MIB: f64 = 1024.0 * 1024.0;
@@ -29,8 +30,12 @@ pub struct SimWorkloadSpec {
     pub memory_base_bytes: f64,
     /// Extra memory per demand unit/s served by the instance, in bytes.
     pub memory_per_unit_bytes: f64,
-    /// Seconds from creation (or restart) until an instance is ready.
+    /// Seconds from creation (or restart) until an instance is ready; with
+    /// `startup_max_secs` above it, the shortest start-up.
     pub startup_secs: u32,
+    /// When above `startup_secs`: each start-up is drawn uniformly from
+    /// `startup_secs..=startup_max_secs` (seeded per instance and restart).
+    pub startup_max_secs: u32,
     /// Seconds an instance stays (not ready, serving nothing) after a scale-in before it is gone.
     pub drain_secs: u32,
     /// Replicas running (and ready) when the workload is added.
@@ -39,6 +44,14 @@ pub struct SimWorkloadSpec {
     pub demand: DemandSpec,
     /// Injected faults.
     pub faults: FaultSpec,
+    /// Longest wait of the request queue, in seconds of current capacity: demand above what
+    /// the ready instances serve waits, and what does not fit is dropped (0: no queue).
+    pub queue_secs: f64,
+    /// Queueing delay above which served demand counts as late (unserved) and the time as an
+    /// SLO violation.
+    pub latency_slo_secs: f64,
+    /// How late and smoothed metrics are (see [`MetricLag`]).
+    pub metric_lag: MetricLag,
     /// Seed of every random choice (noise, crashes, outages); same seed, same run.
     pub seed: u64,
 }
@@ -56,10 +69,14 @@ impl Default for SimWorkloadSpec {
             memory_base_bytes: 128.0 * MIB,
             memory_per_unit_bytes: 0.5 * MIB,
             startup_secs: 30,
+            startup_max_secs: 0,
             drain_secs: 15,
             initial_replicas: 1,
             demand: DemandSpec::default(),
             faults: FaultSpec::default(),
+            queue_secs: 60.0,
+            latency_slo_secs: 1.0,
+            metric_lag: MetricLag::default(),
             seed: 0,
         }
     }
