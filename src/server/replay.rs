@@ -14,5 +14,5 @@ pub mod sizing;
 
 pub use bench::BenchArgs;
 pub use cli::ReplayArgs;
-pub use report::{nearest_rank, ReplayReport, RiseStats, TimelineRow};
+pub use report::{nearest_rank, ElasticityReport, ReplayReport, RiseStats, TimelineRow};
 pub use run::{run_replay, run_replay_until, ReplayError, ReplayOptions};

@@ -14,6 +14,7 @@ use ebb_engine::{
 
 use super::cli::trace_spec;
 use super::output::{build_kind, human_secs};
+use super::report::ReplayReport;
 use super::run::{run_replay, ReplayOptions};
 use super::sizing::{Sizing, MEAN_INSTANCES, TARGET_UTILIZATION};
 use crate::server::orchestrator::simulator::{SimWorkloadSpec, TraceData};
@@ -55,12 +56,15 @@ pub fn hpa_default_policy(max_replicas: u32) -> Policy {
 pub fn bench_command(args: &BenchArgs) -> anyhow::Result<()> {
     let files = csv_files(&args.dir)?;
     let mut text = header(&args.dir);
+    let mut total = Totals::default();
     for path in &files {
-        let row = bench_one(path)?;
+        let (row, r) = bench_one(path)?;
         text.push_str(&row);
+        total.add(&r);
         eprint!(".");
     }
     eprintln!();
+    text.push_str(&total.row());
     print!("{text}");
     if let Some(out) = &args.out {
         std::fs::write(out, &text).with_context(|| format!("{}: cannot write", out.display()))?;
@@ -105,26 +109,136 @@ fn header(dir: &Path) -> String {
         s,
         "- Workload: demand = trace value (scale 1, real time, no compression); capacity per instance = \
          trace mean / ({MEAN_INSTANCES} × {TARGET_UTILIZATION}), so the mean needs {MEAN_INSTANCES} instances at the target; \
-         start-up 30 s, drain 15 s, no faults; initial replicas sized for the first point; model step 5 s."
+         CPU request 0.5 and limit 1 core, so an instance bursts to 200 % of its request (twice that capacity, and HPA \
+         sees utilization above 100 %); start-up drawn per instance from \
+         {STARTUP_MIN}–{STARTUP_MAX} s (seed {SEED}), drain 15 s, no faults; initial replicas sized for the first point; \
+         model step 5 s."
+    );
+    let _ = writeln!(
+        s,
+        "- Metrics as Kubernetes shows them: CPU is the mean of a 30 s window published 15 s after it closes, on a \
+         15 s grid (metrics-server); the controller never sees the present."
+    );
+    let _ = writeln!(
+        s,
+        "- Demand above ready capacity waits in a queue holding 60 s of capacity (beyond it, it is dropped); \
+         **unserved** = dropped + served after more than the 1 s latency SLO, as a share of offered demand; \
+         **SLO min** = minutes in which arriving demand was dropped or would wait beyond the SLO; **under cap. min** = \
+         minutes with demand above ready capacity."
+    );
+    let _ = writeln!(
+        s,
+        "- SPEC elasticity metrics (Herbst et al. 2016), demand d = instances needed at 100 % of the request, \
+         supply s = ready instances, in %: θ_U / θ_O mean relative under / over-provisioning, τ_U / τ_O share of time \
+         under / over-provisioned, inst. = share of time supply and demand moved in different directions. Lower is \
+         better for all."
     );
     let _ = writeln!(
         s,
         "- A rise is demand going above ready capacity after being at or below it; rise → capacity lasts until ready \
-         capacity is at or above demand again. Wall time is the whole replay including parsing the trace.\n"
+         capacity is at or above demand again. Wall time is the whole replay including parsing the trace. The total adds \
+         demand in instance-seconds (demand ÷ the trace's capacity per instance) so traces in different units add up, \
+         and weights the elasticity percentages by each trace's duration.\n"
     );
-    let _ = writeln!(s, "| trace | points | capacity/inst | max | replica-hours | unserved % | min over capacity | scale actions (up/down) | rises | median rise→capacity | p95 | wall ms |");
+    let _ = writeln!(s, "| trace | points | capacity/inst | max | replica-hours | unserved % | SLO min | under cap. min | scale actions (up/down) | θ_U | θ_O | τ_U | τ_O | inst. | rises | median rise→capacity | p95 | wall ms |");
     let _ = writeln!(
         s,
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     s
 }
 
-fn bench_one(path: &Path) -> anyhow::Result<String> {
+/// Shortest and longest start-up of a bench instance, in seconds.
+const STARTUP_MIN: u32 = 20;
+const STARTUP_MAX: u32 = 60;
+/// The bench's fixed seed (start-up draws).
+const SEED: u64 = 1;
+
+/// The simulated workload every trace is replayed on: sized from the trace, with the
+/// simulator's default resources (CPU limit twice the request, so instances burst to 200 %),
+/// metric lag and queue, and start-ups drawn from 20–60 s.
+pub fn bench_spec(path: &Path, sizing: &Sizing) -> SimWorkloadSpec {
+    SimWorkloadSpec {
+        startup_secs: STARTUP_MIN,
+        startup_max_secs: STARTUP_MAX,
+        seed: SEED,
+        ..trace_spec(path, 1.0, 1.0, sizing)
+    }
+}
+
+/// The sums behind the table's total row. Demand is added in instance-seconds (units ÷ the
+/// trace's capacity per instance) so traces in different units add up; the elasticity
+/// percentages are weighted by each replay's duration.
+#[derive(Debug, Default)]
+struct Totals {
+    offered_instance_secs: f64,
+    unserved_instance_secs: f64,
+    replica_hours: f64,
+    slo_minutes: f64,
+    under_capacity_minutes: f64,
+    ups: u32,
+    downs: u32,
+    secs: f64,
+    /// θ_U, θ_O, τ_U, τ_O, instability, each × seconds.
+    elasticity_secs: [f64; 5],
+    rises: usize,
+}
+
+impl Totals {
+    fn add(&mut self, (r, capacity): &(ReplayReport, f64)) {
+        self.offered_instance_secs += r.offered_units / capacity;
+        self.unserved_instance_secs += r.unserved_units / capacity;
+        self.replica_hours += r.replica_hours;
+        self.slo_minutes += r.slo_violation_minutes;
+        self.under_capacity_minutes += r.minutes_over_capacity;
+        self.ups += r.scale_ups;
+        self.downs += r.scale_downs;
+        let secs = (r.end - r.start).num_milliseconds() as f64 / 1000.0;
+        self.secs += secs;
+        let e = &r.elasticity;
+        let pct = [
+            e.under_accuracy_pct,
+            e.over_accuracy_pct,
+            e.under_time_pct,
+            e.over_time_pct,
+            e.instability_pct,
+        ];
+        for (sum, p) in self.elasticity_secs.iter_mut().zip(pct) {
+            *sum += p * secs;
+        }
+        self.rises += r.rise_to_capacity.count;
+    }
+
+    fn row(&self) -> String {
+        let share = if self.offered_instance_secs > 0.0 {
+            100.0 * self.unserved_instance_secs / self.offered_instance_secs
+        } else {
+            0.0
+        };
+        let e = self.elasticity_secs.map(|x| if self.secs > 0.0 { x / self.secs } else { 0.0 });
+        format!(
+            "| **total** | | | | {:.1} | {share:.3} | {:.1} | {:.1} | {} ({}/{}) | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {} | | | |\n",
+            self.replica_hours,
+            self.slo_minutes,
+            self.under_capacity_minutes,
+            self.ups + self.downs,
+            self.ups,
+            self.downs,
+            e[0],
+            e[1],
+            e[2],
+            e[3],
+            e[4],
+            self.rises,
+        )
+    }
+}
+
+fn bench_one(path: &Path) -> anyhow::Result<(String, (ReplayReport, f64))> {
     let trace = TraceData::load(path)?;
     let sizing = Sizing::for_trace(&trace, 1.0, None);
     let policy = hpa_default_policy(sizing.max_replicas);
-    let spec: SimWorkloadSpec = trace_spec(path, 1.0, 1.0, &sizing);
+    let spec = bench_spec(path, &sizing);
     let began = Instant::now();
     let r = run_replay(&policy, &spec, &ReplayOptions::default())?;
     let wall_ms = began.elapsed().as_secs_f64() * 1000.0;
@@ -133,20 +247,28 @@ fn bench_one(path: &Path) -> anyhow::Result<String> {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let rise = &r.rise_to_capacity;
-    Ok(format!(
-        "| {name} | {} | {:.4} | {} | {:.1} | {:.3} | {:.1} | {} ({}/{}) | {} | {} | {} | {:.0} |\n",
+    let e = &r.elasticity;
+    let row = format!(
+        "| {name} | {} | {:.4} | {} | {:.1} | {:.3} | {:.1} | {:.1} | {} ({}/{}) | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {:.0} |\n",
         trace.len(),
         sizing.capacity_per_instance,
         sizing.max_replicas,
         r.replica_hours,
         r.unserved_share * 100.0,
+        r.slo_violation_minutes,
         r.minutes_over_capacity,
         r.scale_actions(),
         r.scale_ups,
         r.scale_downs,
+        e.under_accuracy_pct,
+        e.over_accuracy_pct,
+        e.under_time_pct,
+        e.over_time_pct,
+        e.instability_pct,
         rise.count,
         human_secs(rise.median_secs),
         human_secs(rise.p95_secs),
         wall_ms
-    ))
+    );
+    Ok((row, (r, sizing.capacity_per_instance)))
 }

@@ -49,7 +49,20 @@ pub fn summary(r: &ReplayReport) -> String {
         "unserved demand         {:.3} % of offered",
         r.unserved_share * 100.0
     );
+    let _ = writeln!(
+        s,
+        "  of which              {:.3} % dropped, {:.3} % served later than the SLO",
+        share(r.dropped_units, r.offered_units) * 100.0,
+        share(r.late_units, r.offered_units) * 100.0
+    );
     let _ = writeln!(s, "minutes over capacity   {:.1}", r.minutes_over_capacity);
+    let _ = writeln!(s, "minutes violating SLO   {:.1}", r.slo_violation_minutes);
+    let e = &r.elasticity;
+    let _ = writeln!(
+        s,
+        "elasticity (SPEC)       θ_U {:.1} %, θ_O {:.1} %, τ_U {:.1} %, τ_O {:.1} %, instability {:.1} %",
+        e.under_accuracy_pct, e.over_accuracy_pct, e.under_time_pct, e.over_time_pct, e.instability_pct
+    );
     let _ = writeln!(
         s,
         "scale actions           {} ({} up, {} down)",
@@ -109,4 +122,13 @@ pub fn timeline_csv(r: &ReplayReport) -> String {
         );
     }
     s
+}
+
+/// `part / whole`, 0 when nothing was offered.
+fn share(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 {
+        part / whole
+    } else {
+        0.0
+    }
 }

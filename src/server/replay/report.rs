@@ -1,10 +1,12 @@
-//! What a replay measured: cost (replica-hours), unserved demand, time over capacity, scale
-//! actions, time from each demand rise to ready capacity, and the per-interval timeline.
+//! What a replay measured: cost (replica-hours), unserved demand (dropped, or served later
+//! than the latency SLO), SLO-violation and under-capacity time, scale actions, the SPEC
+//! elasticity metrics, time from each demand rise to ready capacity, and the per-interval
+//! timeline.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::server::orchestrator::simulator::SimStats;
+use crate::server::orchestrator::simulator::{Elasticity, SimStats};
 
 /// One evaluation of the policy during a replay.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,12 +87,20 @@ pub struct ReplayReport {
     pub replica_hours: f64,
     /// Integral of offered demand (units).
     pub offered_units: f64,
-    /// Integral of unserved demand (units).
+    /// Demand dropped or served later than the latency SLO (units).
     pub unserved_units: f64,
+    /// Of it, dropped (the queue was full).
+    pub dropped_units: f64,
+    /// Of it, served late.
+    pub late_units: f64,
     /// `unserved_units / offered_units` (0 when nothing was offered).
     pub unserved_share: f64,
+    /// Minutes in which arriving demand was dropped or would wait beyond the SLO.
+    pub slo_violation_minutes: f64,
     /// Minutes with offered demand above ready capacity.
     pub minutes_over_capacity: f64,
+    /// The SPEC elasticity metrics over the replay.
+    pub elasticity: ElasticityReport,
     /// Applied scale-ups.
     pub scale_ups: u32,
     /// Applied scale-downs.
@@ -124,8 +134,12 @@ impl ReplayReport {
             replica_hours: stats.instance_secs / 3600.0,
             offered_units: stats.offered_units,
             unserved_units: stats.unserved_units,
+            dropped_units: stats.dropped_units,
+            late_units: stats.late_units,
             unserved_share: share,
+            slo_violation_minutes: stats.slo_violation_secs / 60.0,
             minutes_over_capacity: stats.secs_over_capacity / 60.0,
+            elasticity: ElasticityReport::from_sums(&stats.elasticity, stats.elapsed_secs),
             scale_ups: run.scale_ups,
             scale_downs: run.scale_downs,
             rise_to_capacity: RiseStats::from_episodes(
@@ -141,6 +155,38 @@ impl ReplayReport {
     /// Scale actions in both directions.
     pub fn scale_actions(&self) -> u32 {
         self.scale_ups + self.scale_downs
+    }
+}
+
+/// The SPEC Research Group's elasticity metrics (Herbst et al., "Ready for Rain? A View from
+/// SPEC Research on the Future of Cloud Metrics", 2016), in percent, with demand counted in
+/// instances needed at 100 % of the CPU request and supply in ready instances. Lower is better
+/// for all five.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ElasticityReport {
+    /// θ_U: mean relative shortfall of ready instances below demand.
+    pub under_accuracy_pct: f64,
+    /// θ_O: mean relative surplus of ready instances above demand.
+    pub over_accuracy_pct: f64,
+    /// τ_U: share of time with fewer ready instances than demand.
+    pub under_time_pct: f64,
+    /// τ_O: share of time with more ready instances than demand.
+    pub over_time_pct: f64,
+    /// Share of time in which supply and demand did not move in the same direction.
+    pub instability_pct: f64,
+}
+
+impl ElasticityReport {
+    fn from_sums(sums: &Elasticity, total_secs: f64) -> ElasticityReport {
+        let [under_accuracy_pct, over_accuracy_pct, under_time_pct, over_time_pct, instability_pct] =
+            sums.percentages(total_secs);
+        ElasticityReport {
+            under_accuracy_pct,
+            over_accuracy_pct,
+            under_time_pct,
+            over_time_pct,
+            instability_pct,
+        }
     }
 }
 
