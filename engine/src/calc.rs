@@ -1,6 +1,8 @@
 //! Per-signal replica proposals (HPA's replica calculator, AWS step rules): one
-//! [`Proposal`] per metric and per step rule, each with its inputs or an error.
+//! [`Proposal`] per metric and per step rule, and the forecast's, each with its inputs or an
+//! error.
 
+mod forecast;
 mod group;
 mod per_instance;
 mod readiness;
@@ -16,6 +18,11 @@ use crate::policy::{MetricSource, MetricSpec, MetricTarget, Policy, ResourceName
 use group::Source;
 
 pub(crate) use step::{adjust, lookup_value};
+
+/// Name of the forecast's proposal (no metric may take it).
+pub(crate) fn forecast_name() -> &'static str {
+    forecast::NAME
+}
 
 /// Shared inputs of every calculation.
 pub(crate) struct Ctx<'a> {
@@ -35,6 +42,10 @@ pub(crate) fn propose(ctx: &Ctx<'_>) -> Vec<Proposal> {
     let mut out: Vec<Proposal> = ctx.policy.metrics.iter().map(|m| metric(ctx, m)).collect();
     for rule in &ctx.policy.step_rules {
         let p = step::propose(ctx, rule, &out);
+        out.push(p);
+    }
+    if let Some(fc) = ctx.policy.forecast.as_ref().filter(|f| f.computed()) {
+        let p = forecast::propose(ctx, fc, &out);
         out.push(p);
     }
     out

@@ -99,6 +99,8 @@ pub enum ProposalKind {
     Prometheus,
     /// Step rule.
     Step,
+    /// The load forecast (predictive scaling).
+    Forecast,
 }
 
 /// Instance counts behind a per-instance proposal; every instance is in exactly one of
@@ -156,6 +158,14 @@ pub struct Proposal {
     /// counted for cpu …"), empty when it changed nothing.
     #[serde(default)]
     pub readiness: String,
+    /// The workload total behind a per-instance or AverageValue proposal (total cores, total
+    /// req/s), in the metric's units: what the forecast is fitted on.
+    #[serde(default)]
+    pub total: Option<f64>,
+    /// The total one instance is meant to carry at the target, in the same units (a CPU
+    /// utilization target × the mean request); `total / capacity` instances carry the load.
+    #[serde(default)]
+    pub capacity: Option<f64>,
 }
 
 impl Proposal {
@@ -173,6 +183,8 @@ impl Proposal {
             error: None,
             detail: String::new(),
             readiness: String::new(),
+            total: None,
+            capacity: None,
         }
     }
 

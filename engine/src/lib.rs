@@ -68,6 +68,7 @@
 
 mod calc;
 pub mod decision;
+pub mod forecast;
 pub mod history;
 mod normalize;
 mod num;
@@ -80,6 +81,7 @@ pub use decision::{
     decide, sentence_head, Bounds, Counts, Decision, Direction, Limit, NextAction, NextStep,
     Proposal, ProposalKind, Reason, Rule, Trigger,
 };
+pub use forecast::{ForecastReading, ModelKind, Prediction, Series};
 pub use history::{History, Recommendation, ScaleEvent};
 pub use num::MAX_REPLICAS;
 pub use observation::{
@@ -87,9 +89,9 @@ pub use observation::{
     Resources,
 };
 pub use policy::{
-    Activation, Adjustment, Behavior, Cooldown, Fallback, FallbackAction, Headroom, MetricSource,
-    MetricSpec, MetricTarget, Pause, PauseDirection, Policy, RatePolicy, RatePolicyKind,
-    ResourceName, ScalingRules, Schedule, SelectPolicy, Step, StepRule, Tolerance,
+    Activation, Adjustment, Behavior, Cooldown, Fallback, FallbackAction, Forecast, ForecastMode,
+    Headroom, MetricSource, MetricSpec, MetricTarget, Pause, PauseDirection, Policy, RatePolicy,
+    RatePolicyKind, ResourceName, ScalingRules, Schedule, SelectPolicy, Step, StepRule, Tolerance,
 };
 pub use schedule::{active_schedules, effective_bounds, ActiveSchedule};
 pub use validate::{lint, validate, FieldError, Lint};

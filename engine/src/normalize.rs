@@ -50,6 +50,30 @@ pub(crate) struct Args<'a> {
     pub now: DateTime<Utc>,
     pub current: u32,
     pub limits: &'a bounds::Limits,
+    /// The forecast's shorter scale-down window, when it applies this evaluation.
+    pub forecast_down: Option<ShortDown>,
+}
+
+/// A scale-down window the forecast shortened, and the sentence that says why.
+pub(crate) struct ShortDown {
+    pub secs: u32,
+    pub detail: String,
+}
+
+impl Args<'_> {
+    /// The scale-down window to use instead of `secs`, when the forecast shortens it.
+    pub fn short_down(&self, secs: u32) -> Option<&ShortDown> {
+        self.forecast_down.as_ref().filter(|d| d.secs < secs)
+    }
+
+    /// The highest recommendation (and `desired`) newer than `secs` ago.
+    pub fn highest_within(&self, secs: u32, desired: u32) -> u32 {
+        let cutoff = self.now - chrono::Duration::seconds(i64::from(secs));
+        self.recommendations()
+            .filter(|r| r.at > cutoff)
+            .map(|r| r.replicas)
+            .fold(desired, u32::max)
+    }
 }
 
 impl Args<'_> {

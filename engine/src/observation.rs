@@ -1,12 +1,15 @@
 //! What the controller observed this tick: current replicas, instances with their state,
 //! readiness timing, requests (per instance and per container) and metric values, external
-//! values and operator overrides. A missing value is absent, never zero; a timing field a
-//! backend cannot know is left empty and the rule that needs it says what it assumed.
+//! values, operator overrides and the load forecast. A missing value is absent, never zero;
+//! a timing field a backend cannot know is left empty and the rule that needs it says what it
+//! assumed.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::forecast::ForecastReading;
 
 /// One tick's view of a target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -24,6 +27,9 @@ pub struct Observation {
     /// transitions (Docker Swarm: "a task's start of running is taken as its Ready
     /// transition"); quoted wherever the CPU readiness timing excludes an instance.
     pub ready_change_note: Option<String>,
+    /// The load forecast for this evaluation, when the policy computes one (the caller fits
+    /// the model off the tick; see [`crate::forecast`]). `None`: not computed.
+    pub forecast: Option<ForecastReading>,
 }
 
 /// One running (or starting, failed or terminating) instance: a Kubernetes pod, a Swarm task,

@@ -1,11 +1,13 @@
 //! The scaling policy an operator authors: bounds, metric targets, tolerance, HPA behavior,
-//! step rules, schedules, cooldown, warm-up, fallback, headroom, activation and pauses.
+//! step rules, schedules, cooldown, warm-up, fallback, headroom, activation, pauses and the
+//! forecast.
 //!
 //! Every struct is `#[serde(default)]` with Kubernetes HPA (autoscaling/v2) defaults, so a
 //! partial JSON document deserializes into a complete policy.
 
 mod behavior;
 mod extras;
+mod forecast;
 mod metric;
 
 pub(crate) use behavior::behavior_defaults;
@@ -14,6 +16,7 @@ pub use extras::{
     Activation, Adjustment, Cooldown, Fallback, FallbackAction, Headroom, Pause, PauseDirection,
     Schedule, Step, StepRule,
 };
+pub use forecast::{Forecast, ForecastMode, DEFAULT_MIN_HISTORY_HOURS, DEFAULT_QUANTILE};
 pub use metric::{MetricSource, MetricSpec, MetricTarget, ResourceName};
 
 use serde::{Deserialize, Serialize};
@@ -63,6 +66,8 @@ pub struct Policy {
     /// Pauses written into the policy (operator pauses from the dashboard live in
     /// [`crate::Observation::overrides`]).
     pub pauses: Vec<Pause>,
+    /// Predictive scaling; `None` is off.
+    pub forecast: Option<Forecast>,
 }
 
 impl Default for Policy {
@@ -83,6 +88,7 @@ impl Default for Policy {
             headroom: None,
             activation: None,
             pauses: Vec::new(),
+            forecast: None,
         }
     }
 }

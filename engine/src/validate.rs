@@ -1,6 +1,7 @@
 //! Policy validation (errors that make a policy unusable, each with its field path and what
 //! to fix) and lints (legal but bad). Both are total: they never panic on any input.
 
+mod forecast;
 mod lint;
 mod parts;
 mod rows;
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::num::MAX_REPLICAS;
 use crate::policy::Policy;
 
+pub use forecast::{MAX_DOWN_WINDOW_SECS, MAX_LEAD_SECS, MAX_MIN_HISTORY_HOURS};
 pub use lint::lint;
 pub use rows::{
     MAX_METRICS, MAX_PAUSES, MAX_RATE_POLICIES, MAX_SCHEDULES, MAX_STEPS, MAX_STEP_RULES,
@@ -56,6 +58,7 @@ pub fn validate(policy: &Policy) -> Vec<FieldError> {
     parts::step_rules(policy, &mut e);
     parts::schedules(policy, &mut e);
     parts::extras(policy, &mut e);
+    forecast::forecast(policy, &mut e);
     e.0
 }
 

@@ -7,7 +7,7 @@ use super::group::{group, Groups, Measure, Source};
 use super::readiness;
 use super::Ctx;
 use crate::decision::Proposal;
-use crate::num::{ceil_u32, milli, Text};
+use crate::num::{ceil_u32, f, milli, Text};
 use crate::policy::MetricTarget;
 
 /// Proposal for a Resource, ContainerResource or Pods metric.
@@ -62,6 +62,13 @@ fn compute(ctx: &Ctx<'_>, p: &mut Proposal, g: &Groups, measure: Measure) {
     };
     p.value = Some(value);
     p.ratio = Some(ratio);
+    let ready = g.ready;
+    p.total = Some(f(ready.value) / 1000.0);
+    p.capacity = match measure {
+        Measure::Utilization(t) => (ready.n > 0 && ready.request > 0)
+            .then(|| t / 100.0 * f(ready.request) / 1000.0 / f64::from(ready.n)),
+        Measure::Average(m) => Some(f(m) / 1000.0),
+    };
     let with_unready = g.counts.unready > 0 && ratio > 1.0;
     if !with_unready && g.counts.missing == 0 {
         let demand = ceil_u32(ratio * f64::from(g.ready.n));

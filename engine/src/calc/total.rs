@@ -78,6 +78,8 @@ fn by_average(ctx: &Ctx<'_>, mut p: Proposal, usage: i128, target: i128) -> Prop
     );
     let ratio = f(usage) / (f(target) * f64::from(status));
     let demand = ceil_u32(f(usage) / f(target));
+    p.total = Some(f(usage) / 1000.0);
+    p.capacity = Some(f(target) / 1000.0);
     p.ratio = Some(ratio);
     p.demand = Some(demand);
     p.counts.ready = status;

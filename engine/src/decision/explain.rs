@@ -80,6 +80,10 @@ fn driver(run: &Run<'_>, out: &mut String) {
 
 /// The driving proposal `p`, the `i`th (proposals come in policy order, metrics first).
 fn describe(run: &Run<'_>, i: usize, p: &Proposal, out: &mut String) {
+    if p.kind == ProposalKind::Forecast {
+        // Its limit (rule `forecast`) carries the whole story.
+        return;
+    }
     if p.kind == ProposalKind::Step {
         out.s(&p.name).s(" ");
         num(out, p.value).s(": ").s(&p.detail);

@@ -8,7 +8,7 @@ use super::{explain, next, Decision, Direction, Proposal, ProposalKind, Reason, 
 use crate::calc::{self, lookup_value, Ctx};
 use crate::history::{History, Recommendation};
 use crate::normalize::bounds::Limits;
-use crate::normalize::{self, Args};
+use crate::normalize::{self, Args, ShortDown};
 use crate::num::Text;
 use crate::observation::Observation;
 use crate::policy::{FallbackAction, Headroom, Policy};
@@ -38,6 +38,8 @@ pub(super) struct Run<'a> {
     pub trace: Trace,
     pub metrics_ok: bool,
     pub driver: Option<usize>,
+    /// The largest reactive proposal (every signal but the forecast).
+    pub reactive: Option<u32>,
 }
 
 /// Evaluates `policy` against `obs` and `history` at `now`. Pure and total: never panics,
@@ -65,6 +67,7 @@ pub fn decide(
         trace: Trace::new(),
         metrics_ok: true,
         driver: None,
+        reactive: None,
     };
     let (desired, raw) = if run.current == 0 && policy_bounds(policy).min > 0 {
         run.trace.note(Reason::ScalingDisabled);
@@ -141,6 +144,10 @@ impl Run<'_> {
         let mut best: Option<(u32, usize)> = None;
         let mut invalid = 0;
         for (i, p) in self.proposals.iter().enumerate() {
+            // The forecast joins below, and only when it scales; its failures never hold.
+            if p.kind == ProposalKind::Forecast {
+                continue;
+            }
             match (p.replicas, &p.error) {
                 (_, Some(_)) => invalid += 1,
                 (Some(n), None) if best.is_none_or(|(b, _)| n > b) => best = Some((n, i)),
@@ -148,14 +155,79 @@ impl Run<'_> {
             }
         }
         self.driver = best.map(|(_, i)| i);
-        match best {
-            _ if invalid > 0 && best.is_none_or(|(n, _)| n < self.current) => Signal::Failed,
+        self.reactive = best.map(|(n, _)| n);
+        let signal = match best {
+            _ if invalid > 0 && best.is_none_or(|(n, _)| n < self.current) => {
+                return Signal::Failed
+            }
             None => Signal::Nothing,
             Some((n, i)) => {
                 self.tolerance_note(i);
                 Signal::Proposed(n)
             }
+        };
+        self.forecast_ahead(signal)
+    }
+
+    /// The forecast's proposal when it scales and asks for more than the reactive signals:
+    /// it wins, and the limits say so. A forecast never lowers the count the others ask for.
+    fn forecast_ahead(&mut self, signal: Signal) -> Signal {
+        let reactive = match signal {
+            Signal::Proposed(n) => n,
+            _ => self.current,
+        };
+        let Some((i, n)) = self.forecast_proposal() else {
+            return signal;
+        };
+        if n <= reactive {
+            return signal;
         }
+        let mut detail = String::with_capacity(self.proposals[i].detail.len() + 32);
+        detail.s(&self.proposals[i].detail);
+        if let Some(r) = self.reactive {
+            detail.s("; the observed load asks for ").n(r);
+        }
+        self.trace
+            .bind(Rule::Forecast, reactive, n, Reason::Forecast, detail);
+        self.driver = Some(i);
+        Signal::Proposed(n)
+    }
+
+    /// Index and replicas of the forecast's proposal when the policy acts on it.
+    fn forecast_proposal(&self) -> Option<(usize, u32)> {
+        if !self.policy.forecast.as_ref().is_some_and(|f| f.scales()) {
+            return None;
+        }
+        let i = self
+            .proposals
+            .iter()
+            .position(|p| p.kind == ProposalKind::Forecast)?;
+        let p = &self.proposals[i];
+        p.error.is_none().then_some(())?;
+        p.replicas.map(|n| (i, n))
+    }
+
+    /// The shorter scale-down window, when the policy sets one and the forecast (at its
+    /// quantile) and the observed load agree that the load has fallen below the current count.
+    fn forecast_down(&self) -> Option<ShortDown> {
+        let secs = self.policy.forecast.as_ref()?.scale_down_window_secs?;
+        let (i, n) = self.forecast_proposal()?;
+        let reactive = self.reactive?;
+        (reactive < self.current && n <= reactive).then(|| {
+            let q = self.proposals[i].detail.split(" → ").next().unwrap_or("");
+            let mut detail = String::with_capacity(q.len() + 96);
+            detail
+                .s("scale-down window shortened to ")
+                .n(secs)
+                .s("s: ")
+                .s(q)
+                .s(" needs ")
+                .n(n)
+                .s(" and the observed load ")
+                .n(reactive)
+                .s(": both say the load has fallen");
+            ShortDown { secs, detail }
+        })
     }
 
     fn tolerance_note(&mut self, i: usize) {
@@ -217,7 +289,8 @@ impl Run<'_> {
         let reserve = self
             .proposals
             .iter()
-            .filter(|p| p.error.is_none() && p.kind != ProposalKind::Step)
+            .filter(|p| p.error.is_none())
+            .filter(|p| !matches!(p.kind, ProposalKind::Step | ProposalKind::Forecast))
             .filter_map(|p| p.demand)
             .map(|d| with_headroom(d, h))
             .max()
@@ -298,6 +371,7 @@ impl Run<'_> {
             now: self.now,
             current,
             limits: lim,
+            forecast_down: self.forecast_down(),
         };
         normalize::normalize(&args, proposed, &mut self.trace)
     }

@@ -47,6 +47,10 @@ pub enum Reason {
     Deactivated,
     /// An operator pin set the count.
     Pinned,
+    /// The forecast asked for more than the reactive signals: capacity before the load.
+    Forecast,
+    /// Forecast and observed load agreed the load has fallen: the shorter scale-down window.
+    ForecastScaleDown,
 }
 
 impl Reason {
@@ -73,6 +77,8 @@ impl Reason {
             Reason::Activated => "Activated",
             Reason::Deactivated => "Deactivated",
             Reason::Pinned => "Pinned",
+            Reason::Forecast => "Forecast",
+            Reason::ForecastScaleDown => "ForecastScaleDown",
         }
     }
 }
@@ -111,6 +117,8 @@ pub enum Rule {
     Warmup,
     /// Operator override (pin).
     Override,
+    /// Predictive scaling (the forecast won, or shortened the scale-down window).
+    Forecast,
 }
 
 impl Rule {
@@ -129,6 +137,7 @@ impl Rule {
             Rule::Activation => "activation",
             Rule::Warmup => "warmup",
             Rule::Override => "override",
+            Rule::Forecast => "forecast",
         }
     }
 }

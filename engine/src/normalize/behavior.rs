@@ -25,7 +25,9 @@ pub(super) fn normalize(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut
 /// recommendation in the scale-up window and down to the highest in the scale-down window.
 fn stabilize(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut Trace) -> u32 {
     let up_secs = window_secs(&b.scale_up, true);
-    let down_secs = window_secs(&b.scale_down, false);
+    let policy_down_secs = window_secs(&b.scale_down, false);
+    let short = args.short_down(policy_down_secs);
+    let down_secs = short.map_or(policy_down_secs, |d| d.secs);
     let up_cutoff = args.now - Duration::seconds(i64::from(up_secs));
     let down_cutoff = args.now - Duration::seconds(i64::from(down_secs));
     let (mut up_rec, mut down_rec) = (desired, desired);
@@ -60,6 +62,21 @@ fn stabilize(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut Trace) -> 
             .s("s");
         args.watch_note(secs, direction, &mut detail);
         trace.bind(Rule::Stabilization, desired, stabilized, reason, detail);
+    }
+    if let Some(d) = short {
+        let full = args
+            .current
+            .max(up_rec)
+            .min(args.highest_within(policy_down_secs, desired));
+        if full != stabilized {
+            trace.bind(
+                Rule::Forecast,
+                full,
+                stabilized,
+                Reason::ForecastScaleDown,
+                d.detail.clone(),
+            );
+        }
     }
     stabilized
 }

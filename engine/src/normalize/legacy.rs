@@ -1,8 +1,6 @@
 //! HPA normalization without `behavior`: 300 s scale-down stabilization, then the scale-up
 //! limit `max(2 × current, 4)` and the min/max clamp (`convertDesiredReplicasWithRules`).
 
-use chrono::Duration;
-
 use super::{Args, LEGACY_DOWNSCALE_WINDOW_SECS};
 use crate::decision::trace::Trace;
 use crate::decision::{Reason, Rule};
@@ -20,19 +18,26 @@ pub(crate) fn legacy_scale_up_limit(current: u32) -> u32 {
 }
 
 pub(super) fn normalize(args: &Args<'_>, desired: u32, trace: &mut Trace) -> u32 {
-    let cutoff = args.now - Duration::seconds(i64::from(LEGACY_DOWNSCALE_WINDOW_SECS));
-    let stabilized = args
-        .recommendations()
-        .filter(|r| r.at > cutoff)
-        .map(|r| r.replicas)
-        .fold(desired, u32::max);
+    let full = args.highest_within(LEGACY_DOWNSCALE_WINDOW_SECS, desired);
+    let short = args.short_down(LEGACY_DOWNSCALE_WINDOW_SECS);
+    let secs = short.map_or(LEGACY_DOWNSCALE_WINDOW_SECS, |d| d.secs);
+    let stabilized = args.highest_within(secs, desired);
     if stabilized != desired {
         trace.bind(
             Rule::Stabilization,
             desired,
             stabilized,
             Reason::ScaleDownStabilized,
-            held_detail(args, stabilized),
+            held_detail(args, stabilized, secs),
+        );
+    }
+    if let Some(d) = short.filter(|_| full != stabilized) {
+        trace.bind(
+            Rule::Forecast,
+            full,
+            stabilized,
+            Reason::ForecastScaleDown,
+            d.detail.clone(),
         );
     }
     let up_limit = legacy_scale_up_limit(args.current);
@@ -67,14 +72,14 @@ pub(super) fn normalize(args: &Args<'_>, desired: u32, trace: &mut Trace) -> u32
 }
 
 /// "held at N, the highest recommendation of the last 300s", with the watch note.
-fn held_detail(args: &Args<'_>, stabilized: u32) -> String {
+fn held_detail(args: &Args<'_>, stabilized: u32, secs: u32) -> String {
     let mut detail = String::with_capacity(64);
     detail
         .s("held at ")
         .n(stabilized)
         .s(", the highest recommendation of the last ")
-        .n(LEGACY_DOWNSCALE_WINDOW_SECS)
+        .n(secs)
         .s("s");
-    args.watch_note(LEGACY_DOWNSCALE_WINDOW_SECS, "scale-down", &mut detail);
+    args.watch_note(secs, "scale-down", &mut detail);
     detail
 }

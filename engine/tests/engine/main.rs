@@ -2,6 +2,7 @@
 
 mod calc;
 mod first;
+mod forecast;
 mod next;
 mod normalize;
 mod overflow;

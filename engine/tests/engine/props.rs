@@ -216,6 +216,7 @@ fn policy() -> impl Strategy<Value = Policy> {
                     threshold,
                 }),
                 pauses: vec![],
+                forecast: None,
             },
         )
 }
