@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod controller;
 pub mod export;
+pub mod forecast;
 pub mod health;
 pub mod http;
 pub mod listen;

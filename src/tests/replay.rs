@@ -6,7 +6,9 @@ use std::process::Command;
 use chrono::{DateTime, Duration, Utc};
 use ebb::server::orchestrator::simulator::{DemandSpec, SimWorkloadSpec};
 use ebb::server::replay::{run_replay, ReplayError, ReplayOptions, ReplayReport};
-use ebb_engine::{Cooldown, MetricSource, MetricSpec, MetricTarget, Policy};
+use ebb_engine::{
+    Cooldown, Forecast, ForecastMode, MetricSource, MetricSpec, MetricTarget, Policy,
+};
 
 fn t0() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2024-03-01T00:00:00Z")
@@ -225,4 +227,78 @@ fn cli_names_the_file_and_exits_non_zero() {
     assert_eq!(code, Some(1));
     assert!(err.contains("trace.csv:3: bad value `x`"), "{err}");
     assert_eq!(err.lines().count(), 1, "one clear line: {err}");
+}
+
+/// Four days of 100 units/s with a nightly job at 03:00–03:10 (600 units/s), on the default
+/// (lagged, queueing) simulator with 60 s start-ups.
+fn nightly_job() -> SimWorkloadSpec {
+    let points: Vec<_> = (0..4 * 288)
+        .map(|k| {
+            let minute_of_day = (5 * k) % 1440;
+            let v = if (180..190).contains(&minute_of_day) {
+                600.0
+            } else {
+                100.0
+            };
+            (t0() + Duration::minutes(5 * k), v)
+        })
+        .collect();
+    SimWorkloadSpec {
+        capacity_per_instance: 100.0,
+        startup_secs: 60,
+        initial_replicas: 2,
+        demand: DemandSpec::Series {
+            points,
+            time_compression: 1.0,
+            scale: 1.0,
+        },
+        ..SimWorkloadSpec::default()
+    }
+}
+
+#[test]
+fn a_forecast_scales_ahead_of_a_nightly_job_once_it_has_a_day_of_history() {
+    let reactive = demand_policy();
+    let predictive = Policy {
+        forecast: Some(Forecast {
+            mode: ForecastMode::ForecastAndScale,
+            scale_down_window_secs: Some(60),
+            ..Forecast::default()
+        }),
+        ..demand_policy()
+    };
+    let opts = ReplayOptions::default();
+    let before = run_replay(&reactive, &nightly_job(), &opts).expect("replay");
+    let after = run_replay(&predictive, &nightly_job(), &opts).expect("replay");
+    // The first day only records (24 h of history before acting); then the job is expected.
+    let first_day = t0() + Duration::hours(24);
+    let ahead: Vec<_> = after
+        .timeline
+        .iter()
+        .filter(|r| r.reason == "Forecast")
+        .map(|r| r.at)
+        .collect();
+    assert!(!ahead.is_empty(), "the forecast never scaled ahead");
+    assert!(
+        ahead.iter().all(|at| *at >= first_day),
+        "{:?}",
+        ahead.first()
+    );
+    // Scaled ahead before 03:00 on days 2–4.
+    for day in 1..4 {
+        let job = t0() + Duration::days(day) + Duration::hours(3);
+        assert!(
+            ahead
+                .iter()
+                .any(|at| *at < job && *at >= job - Duration::minutes(5)),
+            "not ahead of the job on day {day}: {ahead:?}"
+        );
+    }
+    // Three of the four jobs meet ready capacity: far less demand is unserved.
+    assert!(
+        after.unserved_units < before.unserved_units * 0.5,
+        "reactive {} vs predictive {}",
+        before.unserved_units,
+        after.unserved_units
+    );
 }

@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use ebb_engine::{
-    Activation, Adjustment, Behavior, Cooldown, Fallback, FallbackAction, Headroom, MetricSource,
-    MetricSpec, MetricTarget, Pause, PauseDirection, Policy, RatePolicy, RatePolicyKind,
-    ResourceName, ScalingRules, Schedule, SelectPolicy, Step, StepRule, Tolerance,
+    Activation, Adjustment, Behavior, Cooldown, Fallback, FallbackAction, Forecast, ForecastMode,
+    Headroom, MetricSource, MetricSpec, MetricTarget, Pause, PauseDirection, Policy, RatePolicy,
+    RatePolicyKind, ResourceName, ScalingRules, Schedule, SelectPolicy, Step, StepRule, Tolerance,
 };
 
 use super::{err, FormFields};
@@ -167,6 +167,7 @@ pub(super) fn parse(f: &FormFields) -> Result<Policy, Vec<FieldError>> {
             .into_iter()
             .map(|i| pause(&mut r, i))
             .collect(),
+        forecast: forecast(&mut r),
     };
     if r.errors.is_empty() {
         Ok(policy)
@@ -426,6 +427,35 @@ fn activation(r: &mut Reader) -> Option<Activation> {
     }
     let threshold = r.f64_or("activation[threshold]", "activation.threshold", 0.0);
     Some(Activation { metric, threshold })
+}
+
+/// The forecast section; absent (no `forecast[mode]`) or off with every field empty is `None`.
+fn forecast(r: &mut Reader) -> Option<Forecast> {
+    let modes = [
+        ("off", ForecastMode::Off),
+        ("forecast_only", ForecastMode::ForecastOnly),
+        ("forecast_and_scale", ForecastMode::ForecastAndScale),
+    ];
+    if r.f.get("forecast[mode]").is_empty() {
+        return None;
+    }
+    let d = Forecast::default();
+    let f = Forecast {
+        mode: r.choice("forecast[mode]", "forecast.mode", &modes, ForecastMode::Off),
+        metric: r.text("forecast[metric]"),
+        quantile: r.f64_or("forecast[quantile]", "forecast.quantile", d.quantile),
+        lead_secs: r.opt_u32("forecast[lead_secs]", "forecast.lead_secs"),
+        min_history_hours: r.u32_or(
+            "forecast[min_history_hours]",
+            "forecast.min_history_hours",
+            d.min_history_hours,
+        ),
+        scale_down_window_secs: r.opt_u32(
+            "forecast[scale_down_window_secs]",
+            "forecast.scale_down_window_secs",
+        ),
+    };
+    (f != d).then_some(f)
 }
 
 fn pause(r: &mut Reader, i: usize) -> Pause {

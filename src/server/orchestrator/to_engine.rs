@@ -14,6 +14,8 @@ pub fn engine_observation(obs: &WorkloadObservation) -> Observation {
         memory: obs.resources.memory_request,
     };
     Observation {
+        // The caller adds the policy's forecast (see `server::forecast`).
+        forecast: None,
         current_replicas: obs.replicas,
         instances: obs
             .instances

@@ -9,7 +9,8 @@ use anyhow::{anyhow, Context};
 use clap::Args;
 
 use ebb_engine::{
-    Behavior, Cooldown, MetricSource, MetricSpec, MetricTarget, Policy, ResourceName,
+    Behavior, Cooldown, Forecast, ForecastMode, MetricSource, MetricSpec, MetricTarget, Policy,
+    ResourceName,
 };
 
 use super::cli::trace_spec;
@@ -28,6 +29,50 @@ pub struct BenchArgs {
     /// Also write the table (with its assumptions) to this markdown file.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Which policy: `hpa` (HPA defaults, the baseline) or `recommended` (the template with
+    /// predictive scaling).
+    #[arg(long, value_enum, default_value = "hpa")]
+    pub policy: BenchPolicy,
+    /// Forecast settings (JSON of the engine's `Forecast`) replacing the chosen policy's, to
+    /// try a setting on every trace.
+    #[arg(long, value_name = "JSON")]
+    pub forecast: Option<String>,
+}
+
+/// The policies `bench-traces` can replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchPolicy {
+    /// HPA defaults, no forecast.
+    Hpa,
+    /// [`recommended_policy`].
+    Recommended,
+}
+
+impl BenchPolicy {
+    fn build(self, max_replicas: u32, forecast: Option<&Forecast>) -> Policy {
+        let mut p = match self {
+            BenchPolicy::Hpa => hpa_default_policy(max_replicas),
+            BenchPolicy::Recommended => recommended_policy(max_replicas),
+        };
+        if let Some(f) = forecast {
+            p.forecast = Some(f.clone());
+        }
+        p
+    }
+}
+
+/// The recommended policy with predictive scaling (the policy editor's template): HPA's
+/// defaults, plus a p90 forecast of the total CPU that scales ahead and, when forecast and
+/// observed load agree the load has fallen, scales in after 60 s instead of 300 s.
+pub fn recommended_policy(max_replicas: u32) -> Policy {
+    Policy {
+        forecast: Some(Forecast {
+            mode: ForecastMode::ForecastAndScale,
+            scale_down_window_secs: Some(60),
+            ..Forecast::default()
+        }),
+        ..hpa_default_policy(max_replicas)
+    }
 }
 
 /// The HPA-default policy: CPU utilization 70 %, tolerance 0.1, autoscaling/v2 default
@@ -55,10 +100,32 @@ pub fn hpa_default_policy(max_replicas: u32) -> Policy {
 /// Runs `ebb bench-traces`.
 pub fn bench_command(args: &BenchArgs) -> anyhow::Result<()> {
     let files = csv_files(&args.dir)?;
-    let mut text = header(&args.dir);
+    let forecast: Option<Forecast> = match &args.forecast {
+        Some(json) => Some(
+            serde_json::from_str(json)
+                .map_err(|e| anyhow!("--forecast: not a forecast setting: {e}"))?,
+        ),
+        None => None,
+    };
+    let policy = |max| args.policy.build(max, forecast.as_ref());
+    let errors = ebb_engine::validate(&policy(10));
+    if !errors.is_empty() {
+        return Err(anyhow!(
+            "--forecast: {}",
+            super::ReplayError::InvalidPolicy(errors)
+        ));
+    }
+    let mut flags = String::new();
+    if args.policy == BenchPolicy::Recommended {
+        flags.push_str(" --policy recommended");
+    }
+    if let Some(json) = &args.forecast {
+        let _ = write!(flags, " --forecast '{json}'");
+    }
+    let mut text = header(&args.dir, &flags, &policy(10));
     let mut total = Totals::default();
     for path in &files {
-        let (row, r) = bench_one(path)?;
+        let (row, r) = bench_one(path, &policy)?;
         text.push_str(&row);
         total.add(&r);
         eprint!(".");
@@ -86,15 +153,21 @@ fn csv_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn header(dir: &Path) -> String {
+fn header(dir: &Path, flags: &str, policy: &Policy) -> String {
     let mut s = String::new();
+    let forecast = policy.forecast.as_ref().filter(|f| f.computed());
     let _ = writeln!(
         s,
-        "# Replay baseline: HPA-default policy over the shared traces\n"
+        "# Replay {}: over the shared traces\n",
+        if forecast.is_some() {
+            "with predictive scaling"
+        } else {
+            "baseline: HPA-default policy"
+        }
     );
     let _ = writeln!(
         s,
-        "Produced by `ebb bench-traces --dir {}` ({}).\n",
+        "Produced by `ebb bench-traces --dir {}{flags}` ({}).\n",
         dir.display(),
         build_kind()
     );
@@ -105,6 +178,19 @@ fn header(dir: &Path) -> String {
          evaluated every 15 s; min 1, max = instances the trace peak needs at the target (at least 10, at most 1000).",
         TARGET_UTILIZATION * 100.0
     );
+    if let Some(f) = forecast {
+        let _ = writeln!(
+            s,
+            "- Forecast: `{}`, p{:.0} of the total CPU, lead {}, acting after {} h of history, scale-down window {} \
+             while forecast and load agree the load has fallen; refitted every 15 min on 1-minute means of what the \
+             controller observed (never the simulator's true demand).",
+            f.mode.code(),
+            f.quantile * 100.0,
+            f.lead_secs.map_or_else(|| format!("start-up ({STARTUP_MAX} s) + interval"), |l| format!("{l} s")),
+            f.min_history_hours,
+            f.scale_down_window_secs.map_or_else(|| "unchanged".to_string(), |w| format!("{w} s")),
+        );
+    }
     let _ = writeln!(
         s,
         "- Workload: demand = trace value (scale 1, real time, no compression); capacity per instance = \
@@ -215,7 +301,9 @@ impl Totals {
         } else {
             0.0
         };
-        let e = self.elasticity_secs.map(|x| if self.secs > 0.0 { x / self.secs } else { 0.0 });
+        let e = self
+            .elasticity_secs
+            .map(|x| if self.secs > 0.0 { x / self.secs } else { 0.0 });
         format!(
             "| **total** | | | | {:.1} | {share:.3} | {:.1} | {:.1} | {} ({}/{}) | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {} | | | |\n",
             self.replica_hours,
@@ -234,10 +322,13 @@ impl Totals {
     }
 }
 
-fn bench_one(path: &Path) -> anyhow::Result<(String, (ReplayReport, f64))> {
+fn bench_one(
+    path: &Path,
+    policy: &dyn Fn(u32) -> Policy,
+) -> anyhow::Result<(String, (ReplayReport, f64))> {
     let trace = TraceData::load(path)?;
     let sizing = Sizing::for_trace(&trace, 1.0, None);
-    let policy = hpa_default_policy(sizing.max_replicas);
+    let policy = policy(sizing.max_replicas);
     let spec = bench_spec(path, &sizing);
     let began = Instant::now();
     let r = run_replay(&policy, &spec, &ReplayOptions::default())?;

@@ -1,5 +1,5 @@
 //! The replay loop: the simulator in fast-forward, the engine evaluated every interval
-//! (`decide`, then `History::record`), scale calls applied at once. No tokio, no clock: time
+//! (`decide` with the policy's forecast, then `History::record`), scale calls applied at once. No tokio, no clock: time
 //! is a loop variable, so a two-week trace replays in well under a second.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use ebb_engine::{decide, validate, Direction, FieldError, History, Policy};
 
 use super::report::{ReplayReport, RunCounters, TimelineRow};
+use crate::server::forecast::Forecaster;
 use crate::server::orchestrator::engine_observation;
 use crate::server::orchestrator::simulator::{SimCluster, SimError, SimWorkload, SimWorkloadSpec};
 use crate::server::orchestrator::{OrchestratorError, WorkloadObservation};
@@ -117,7 +118,16 @@ pub fn run_replay_until(
         metric_failures: 0,
         unreachable: 0,
     };
-    let timeline = evaluate_all(policy, &mut cluster, &mut run, opts.work_limit, cancel)?;
+    let startup = spec.startup_secs.max(spec.startup_max_secs);
+    let mut forecaster = Forecaster::new(startup, opts.interval_secs);
+    let timeline = evaluate_all(
+        policy,
+        &mut cluster,
+        &mut forecaster,
+        &mut run,
+        opts.work_limit,
+        cancel,
+    )?;
     cluster.advance_to(run.end);
     let stats = cluster
         .workload(NAME)
@@ -162,6 +172,7 @@ fn window(
 fn evaluate_all(
     policy: &Policy,
     cluster: &mut SimCluster,
+    forecaster: &mut Forecaster,
     run: &mut RunCounters,
     work_limit: Option<f64>,
     cancel: &AtomicBool,
@@ -176,7 +187,7 @@ fn evaluate_all(
             return Err(ReplayError::Cancelled(timeline.len() as u64));
         }
         let row = match cluster.observe(NAME, t) {
-            Ok(obs) => evaluate(policy, cluster, &mut history, &obs, run),
+            Ok(obs) => evaluate(policy, cluster, forecaster, &mut history, &obs, run),
             Err(e) => unreachable_row(cluster, t, &e, run),
         };
         let instances = row.as_ref().map_or(0, |r| r.current_replicas);
@@ -194,12 +205,16 @@ fn evaluate_all(
 fn evaluate(
     policy: &Policy,
     cluster: &mut SimCluster,
+    forecaster: &mut Forecaster,
     history: &mut History,
     obs: &WorkloadObservation,
     run: &mut RunCounters,
 ) -> Option<TimelineRow> {
     let t = obs.at;
-    let decision = decide(policy, &engine_observation(obs), history, t);
+    let mut observation = engine_observation(obs);
+    observation.forecast = forecaster.reading(policy, t);
+    let decision = decide(policy, &observation, history, t);
+    forecaster.record(policy, &decision, t);
     if !decision.metrics_ok {
         run.metric_failures += 1;
     }
