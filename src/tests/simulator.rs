@@ -467,13 +467,21 @@ fn default_metrics_lag_like_metrics_server_and_a_scrape() {
     assert_eq!(cpu(&obs), None, "no window has been published yet");
     let obs = c.observe("web", secs(60)).expect("observe");
     assert_eq!(cpu(&obs), Some(0.5 * 25.0 / 100.0));
-    assert_eq!(obs.instances[0].sample_at, Some(secs(45)), "window 15..45 s");
+    assert_eq!(
+        obs.instances[0].sample_at,
+        Some(secs(45)),
+        "window 15..45 s"
+    );
     assert_eq!(obs.instances[0].sample_window_secs, Some(30.0));
     // Ten seconds after the step nothing shows it yet.
     let obs = c.observe("web", secs(310)).expect("observe");
     assert_eq!((cpu(&obs), rps(&obs)), (Some(0.125), Some(25.0)));
     assert_eq!(obs.external.get("demand"), Some(&50.0));
-    assert_eq!(obs.demand.map(|d| d.offered), Some(150.0), "ground truth is exact");
+    assert_eq!(
+        obs.demand.map(|d| d.offered),
+        Some(150.0),
+        "ground truth is exact"
+    );
     // At 330 s: the 285..315 s window is half old, half new; the 315..330 s scrape is new.
     let obs = c.observe("web", secs(330)).expect("observe");
     let half = cpu(&obs).expect("cpu");
@@ -531,9 +539,16 @@ fn excess_demand_queues_then_is_late_then_dropped() {
     assert!(close(s.slo_violation_secs, 56.0), "{s:?}");
     assert_eq!(s.dropped_units, 0.0);
     assert!(close(s.unserved_units, s.late_units));
-    assert!(close(s.served_units, s.offered_units), "all of it served in the end");
+    assert!(
+        close(s.served_units, s.offered_units),
+        "all of it served in the end"
+    );
     // SPEC elasticity: 2 instances needed and 1 ready for the 30 s of the spike.
-    assert!(close(s.elasticity.under_time_secs, 30.0), "{:?}", s.elasticity);
+    assert!(
+        close(s.elasticity.under_time_secs, 30.0),
+        "{:?}",
+        s.elasticity
+    );
     assert!(close(s.elasticity.under_secs, 15.0), "{:?}", s.elasticity);
     assert_eq!(s.elasticity.over_time_secs, 0.0);
 
@@ -542,7 +557,10 @@ fn excess_demand_queues_then_is_late_then_dropped() {
     c.advance_to(secs(400));
     let s = c.workload("web").expect("web").stats().clone();
     assert!(close(s.dropped_units, 1000.0), "{s:?}");
-    assert!(close(s.served_units + s.dropped_units, s.offered_units), "{s:?}");
+    assert!(
+        close(s.served_units + s.dropped_units, s.offered_units),
+        "{s:?}"
+    );
 }
 
 /// A start-up range draws each instance's start-up from it, seeded: same seed, same times.

@@ -113,7 +113,11 @@ impl Lifecycle {
     /// draws the same start-ups however it is stepped).
     pub(crate) fn startup_of(&self, serial: u64, incarnation: u32) -> f64 {
         if self.startup_max > self.startup {
-            let u = uniform(self.seed, Stream::Startup, (serial << 20) ^ u64::from(incarnation));
+            let u = uniform(
+                self.seed,
+                Stream::Startup,
+                (serial << 20) ^ u64::from(incarnation),
+            );
             self.startup + u * (self.startup_max - self.startup)
         } else {
             self.startup

@@ -91,7 +91,9 @@ impl SimWorkload {
         // Request metrics follow their own (scrape) lag.
         let rps = match lag.request_window(now) {
             None => Some(exact),
-            Some((from, to)) => self.log.per_instance_mean(from.max(i.ready_at).max(0.0), to),
+            Some((from, to)) => self
+                .log
+                .per_instance_mean(from.max(i.ready_at).max(0.0), to),
         };
         let metrics = match (state, sample, outage) {
             (_, _, true) => BTreeMap::new(),

@@ -256,7 +256,10 @@ impl SimWorkload {
     /// How far one instance can burst above the capacity at its CPU request: its CPU limit
     /// over its request (1 without a limit: no spare CPU is assumed then).
     pub(super) fn burst(&self) -> f64 {
-        match (self.spec.resources.cpu_request, self.spec.resources.cpu_limit) {
+        match (
+            self.spec.resources.cpu_request,
+            self.spec.resources.cpu_limit,
+        ) {
             (Some(req), Some(lim)) if req > 0.0 && lim > req => lim / req,
             _ => 1.0,
         }
@@ -292,7 +295,9 @@ impl SimWorkload {
             0.0
         };
         self.log.push(dt, per_instance, load.offered);
-        let needed = (load.offered / self.spec.capacity_per_instance - 1e-9).ceil().max(0.0) as u64;
+        let needed = (load.offered / self.spec.capacity_per_instance - 1e-9)
+            .ceil()
+            .max(0.0) as u64;
         let s = &mut self.stats;
         s.elapsed_secs += dt;
         s.offered_units += load.offered * dt;
