@@ -13,17 +13,20 @@
 //! - **Flat fallback**: where the profile knows nothing (less than a day recorded, or a slot
 //!   never seen) the forecast is the recent median itself. When the daily profile forecast
 //!   did worse than the flat one on the recorded days, the model is flat: no daily pattern.
-//! - **Quantile**: the model forecasts every recorded instant of the last [`BACKTEST_DAYS`]
-//!   days from the data before it, exactly as it does live, and keeps the distribution of
-//!   actual ÷ forecast. The p90 forecast is the median-model value times that distribution's
-//!   90th percentile, so a volatile load gets a wider band than a steady one.
+//! - **Quantile**: the model forecasts every fifth minute of the last [`BACKTEST_DAYS`] days
+//!   from the data before it, exactly as it does live, and keeps the distribution of
+//!   actual ÷ forecast, per hour of the day. The p90 forecast is the median-model value
+//!   times that distribution's 90th percentile for the hour (for all hours while an hour has
+//!   fewer than three days of checks), so a volatile load gets a wider band than a steady one,
+//!   and the hours that hold bursts a wider band than quiet ones.
 //!
 //! What is forecast is the **highest total over (now, now + lead]**, where the lead is the
 //! time a new instance needs to serve (its start-up) plus one evaluation interval: capacity
 //! ordered now cannot help earlier, and must cover anything inside that span.
 //!
-//! Fitting costs O(recorded points × days) and is meant to run off the controller's tick,
-//! at most every 15 minutes per workload; predicting costs O(level window + lead).
+//! [`Forecaster`] is updated incrementally: each sample costs one backtest forecast (every
+//! fifth), the profile is rebuilt once a day, and [`Forecaster::refresh`] (at most every 15
+//! minutes) re-reads the backtest; a prediction costs O(level window + lead).
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -118,15 +121,6 @@ impl Series {
     }
 }
 
-/// What fitting needs besides the data.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct FitOptions {
-    /// Seconds ahead the forecast covers (start-up plus one evaluation interval).
-    pub lead_secs: u32,
-    /// History needed before the model acts (default 24 h).
-    pub min_history_secs: u32,
-}
-
 /// Which model the backtest chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -145,30 +139,6 @@ impl ModelKind {
             ModelKind::Flat => "recent level",
         }
     }
-}
-
-/// A fitted model; predicting needs the recent data too (see [`Model::predict`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Model {
-    /// When it was fitted (end of the data it saw).
-    pub fitted_at: DateTime<Utc>,
-    /// Grid step of the data it was fitted on.
-    pub step_secs: u32,
-    /// Seconds ahead it forecasts.
-    pub lead_secs: u32,
-    /// Seconds of history it saw.
-    pub history_secs: i64,
-    /// Daily or flat.
-    pub kind: ModelKind,
-    /// Median total per slot of the day (UTC), `None` where never recorded.
-    profile: Vec<Option<f64>>,
-    /// Quantiles 0.50..=0.99 of actual ÷ forecast in the backtest (1.0 when none).
-    ratios: Vec<f64>,
-    /// Mean absolute error of the chosen model in the backtest, relative to the mean load
-    /// (0.12 = 12 %), for operators judging it; `None` without a backtest.
-    pub backtest_error: Option<f64>,
-    /// Backtest forecasts behind the quantiles.
-    pub backtest_points: u32,
 }
 
 /// A model that cannot act yet, and why.
@@ -227,150 +197,407 @@ pub struct Prediction {
     pub kind: ModelKind,
 }
 
-/// Fits a model on `series`; waits while less than `min_history_secs` is recorded.
-pub fn fit(series: &Series, opts: FitOptions) -> Result<Model, Waiting> {
-    let history = series.recorded_secs();
-    let needed = i64::from(opts.min_history_secs);
-    if history < needed || history == 0 {
-        return Err(Waiting {
-            history_secs: history,
-            needed_secs: needed.max(i64::from(series.step_secs)),
-        });
-    }
-    let step = i64::from(series.step_secs.max(1));
-    let slots = (DAY / step).max(1) as usize;
-    let grid = Grid::new(series, slots);
-    let lead_steps = lead_steps(opts.lead_secs, series.step_secs);
-    let end = series.values.len();
-    let first_test = end.saturating_sub(BACKTEST_DAYS * slots);
-    let mut daily = Backtest::default();
-    let mut flat = Backtest::default();
-    // Profile of each backtest day from the days before it, as it would have been live.
-    let mut day_profiles: Vec<(i64, Vec<Option<f64>>)> = Vec::new();
-    // Every 5 minutes of the backtest span: 2,016 forecasts a week are plenty for the
-    // quantiles, at a fifth of the cost.
-    let stride = (BACKTEST_STRIDE_SECS / step).max(1) as usize;
-    for i in (first_test..end.saturating_sub(lead_steps)).step_by(stride) {
-        let Some(actual) = window_max(&series.values, i + 1, lead_steps) else {
-            continue;
-        };
-        let day = grid.day_of(i);
-        if day_profiles.last().is_none_or(|(d, _)| *d != day) {
-            day_profiles.push((day, grid.profile_before(day)));
-        }
-        let profile = &day_profiles[day_profiles.len() - 1].1;
-        let ctx = Ctx {
-            values: &series.values,
-            grid: &grid,
-            profile,
-            level_steps: (LEVEL_WINDOW_SECS / step).max(1) as usize,
-        };
-        if let Some(f) = ctx.forecast(i, lead_steps, true) {
-            daily.add(actual, f);
-        }
-        if let Some(f) = ctx.forecast(i, lead_steps, false) {
-            flat.add(actual, f);
-        }
-    }
-    let has_profile = grid.days() > 1;
-    let kind = if has_profile && daily.n > 0 && daily.abs_err <= flat.abs_err {
-        ModelKind::Daily
-    } else {
-        ModelKind::Flat
-    };
-    let chosen = if kind == ModelKind::Daily {
-        daily
-    } else {
-        flat
-    };
-    let profile = grid.profile_before(grid.day_of(end.saturating_sub(1)) + 1);
-    Ok(Model {
-        fitted_at: series.end(),
-        step_secs: series.step_secs.max(1),
-        lead_secs: opts.lead_secs,
-        history_secs: history,
-        kind,
-        profile,
-        backtest_error: chosen.relative_error(),
-        backtest_points: chosen.n,
-        ratios: chosen.quantiles(),
-    })
+/// One backtest point: the model's forecast made `lead` ago against what happened.
+#[derive(Debug, Clone, Copy)]
+struct Check {
+    /// Highest total over the forecast span.
+    actual: f32,
+    /// The daily model's forecast (none where the profile knew nothing).
+    daily: Option<f32>,
+    /// The flat model's forecast.
+    flat: f32,
+    /// Hour of the day (UTC) the forecast was made in.
+    hour: u8,
 }
 
-impl Model {
+/// A workload's forecaster, updated as each grid sample arrives ([`Forecaster::push`]): the
+/// recorded totals (the last [`PROFILE_DAYS`] + 1 days, `f32`, NaN for a gap), the daily
+/// profile (rebuilt once a day), and the backtest of its own forecasts over the last
+/// [`BACKTEST_DAYS`] (one check every 5 minutes, made as each forecast's span completes).
+/// [`Forecaster::refresh`] turns the backtest into the model choice and quantiles; the
+/// controller calls it at most every 15 minutes. Nothing is refitted from scratch.
+#[derive(Debug, Clone)]
+pub struct Forecaster {
+    step_secs: u32,
+    /// Absolute grid index (since the epoch) of `values[0]`.
+    first: i64,
+    values: Vec<f32>,
+    lead_secs: u32,
+    lead_steps: usize,
+    slots: i64,
+    level_steps: usize,
+    stride: i64,
+    /// The profile for day `profile_day` (absolute day number), from the days before it.
+    profile: Vec<f32>,
+    profile_day: Option<i64>,
+    backtest: std::collections::VecDeque<Check>,
+    kind: ModelKind,
+    ratios: Vec<f64>,
+    /// Per hour of the day, the same quantiles from that hour's checks (empty where too few).
+    hourly: Vec<Vec<f64>>,
+    backtest_error: Option<f64>,
+}
+
+/// Checks an hour needs before it gets quantiles of its own (3 days' worth).
+const MIN_HOUR_CHECKS: usize = 36;
+/// Checks the daily model needs (an hour's worth) before it can be chosen.
+const MIN_DAILY_CHECKS: usize = 12;
+
+impl Forecaster {
+    /// An empty forecaster on a `step_secs` grid (a divisor of a day; anything else is taken
+    /// as 60) forecasting `lead_secs` ahead.
+    pub fn new(step_secs: u32, lead_secs: u32) -> Forecaster {
+        let step = if step_secs > 0 && DAY % i64::from(step_secs) == 0 {
+            step_secs
+        } else {
+            60
+        };
+        let s = i64::from(step);
+        Forecaster {
+            step_secs: step,
+            first: 0,
+            values: Vec::new(),
+            lead_secs,
+            lead_steps: lead_steps(lead_secs, step),
+            slots: DAY / s,
+            level_steps: (LEVEL_WINDOW_SECS / s).max(1) as usize,
+            stride: (BACKTEST_STRIDE_SECS / s).max(1),
+            profile: Vec::new(),
+            profile_day: None,
+            backtest: std::collections::VecDeque::new(),
+            kind: ModelKind::Flat,
+            ratios: Vec::new(),
+            hourly: Vec::new(),
+            backtest_error: None,
+        }
+    }
+
+    /// A forecaster that has seen every sample of `series` (e.g. the store's roll-ups after a
+    /// restart), refreshed.
+    pub fn from_series(series: &Series, lead_secs: u32) -> Forecaster {
+        let mut f = Forecaster::new(series.step_secs, lead_secs);
+        for (i, v) in series.values.iter().enumerate() {
+            let at = series.start + Duration::seconds(i as i64 * i64::from(series.step_secs));
+            f.push(at, *v);
+        }
+        f.refresh();
+        f
+    }
+
+    /// The samples it keeps, as a series (to rebuild it with another lead).
+    pub fn series(&self) -> Series {
+        let step = i64::from(self.step_secs);
+        Series {
+            start: DateTime::from_timestamp(self.first * step, 0).unwrap_or_default(),
+            step_secs: self.step_secs,
+            values: self
+                .values
+                .iter()
+                .map(|v| (!v.is_nan()).then_some(f64::from(*v)))
+                .collect(),
+        }
+    }
+
+    /// Seconds ahead it forecasts.
+    pub fn lead_secs(&self) -> u32 {
+        self.lead_secs
+    }
+
+    /// Grid step in seconds.
+    pub fn step_secs(&self) -> u32 {
+        self.step_secs
+    }
+
+    /// The model the last refresh chose.
+    pub fn kind(&self) -> ModelKind {
+        self.kind
+    }
+
+    /// Mean absolute error of the chosen model over the backtest, relative to the mean load
+    /// (0.12 = 12 %), as of the last refresh; `None` without a backtest.
+    pub fn backtest_error(&self) -> Option<f64> {
+        self.backtest_error
+    }
+
+    /// Seconds from the first to the end of the last recorded sample.
+    pub fn history_secs(&self) -> i64 {
+        let first = self.values.iter().position(|v| !v.is_nan());
+        let last = self.values.iter().rposition(|v| !v.is_nan());
+        match (first, last) {
+            (Some(a), Some(b)) => (b + 1 - a) as i64 * i64::from(self.step_secs),
+            _ => 0,
+        }
+    }
+
+    /// Records the sample of the grid step starting at (or containing) `at`. A sample for a
+    /// step already recorded replaces it; one older than the kept history is ignored; a
+    /// non-finite or negative value is a gap.
+    pub fn push(&mut self, at: DateTime<Utc>, value: Option<f64>) {
+        let step = i64::from(self.step_secs);
+        let abs = at.timestamp().div_euclid(step);
+        let v = value
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .map_or(f32::NAN, |v| v as f32);
+        if self.values.is_empty() {
+            self.first = abs;
+        }
+        let i = abs - self.first;
+        if i < 0 {
+            return;
+        }
+        let i = i as usize;
+        if i < self.values.len() {
+            self.values[i] = v;
+            return;
+        }
+        self.values.resize(i, f32::NAN);
+        self.values.push(v);
+        self.trim();
+        let newest = self.first + self.values.len() as i64 - 1;
+        let day = newest.div_euclid(self.slots);
+        if self.profile_day != Some(day) {
+            self.rebuild_profile(day);
+        }
+        self.check(newest);
+    }
+
+    /// Drops samples beyond [`PROFILE_DAYS`] + 1 days, a day at a time.
+    fn trim(&mut self) {
+        let keep = (PROFILE_DAYS as i64 + 1) * self.slots;
+        let len = self.values.len() as i64;
+        if len > keep + self.slots {
+            let drop = (len - keep) as usize;
+            self.values.drain(..drop);
+            self.first += drop as i64;
+        }
+    }
+
+    /// The value at absolute index `abs`, if recorded.
+    fn at(&self, abs: i64) -> Option<f32> {
+        let i = abs - self.first;
+        if i < 0 {
+            return None;
+        }
+        self.values.get(i as usize).copied().filter(|v| !v.is_nan())
+    }
+
+    fn rebuild_profile(&mut self, day: i64) {
+        let mut buf: Vec<f64> = Vec::with_capacity(PROFILE_DAYS);
+        self.profile.clear();
+        for slot in 0..self.slots {
+            buf.clear();
+            for d in 1..=PROFILE_DAYS as i64 {
+                if let Some(v) = self.at((day - d) * self.slots + slot) {
+                    buf.push(f64::from(v));
+                }
+            }
+            self.profile
+                .push(median(&mut buf).map_or(f32::NAN, |m| m as f32));
+        }
+        self.profile_day = Some(day);
+    }
+
+    /// Hour of the day (UTC) of absolute index `abs`.
+    fn hour_of(&self, abs: i64) -> u8 {
+        (abs.rem_euclid(self.slots) * i64::from(self.step_secs) / 3600) as u8
+    }
+
+    /// The profile value of absolute index `abs`, if known.
+    fn profile_at(&self, abs: i64) -> Option<f64> {
+        self.profile
+            .get(abs.rem_euclid(self.slots) as usize)
+            .copied()
+            .filter(|p| !p.is_nan())
+            .map(f64::from)
+    }
+
+    /// The backtest point whose span ends at absolute index `newest`, every `stride` steps.
+    fn check(&mut self, newest: i64) {
+        let j = newest - self.lead_steps as i64;
+        if j.rem_euclid(self.stride) != 0 || j < self.first {
+            return;
+        }
+        // A forecast made on an earlier day would have used that day's profile.
+        if j.div_euclid(self.slots) != newest.div_euclid(self.slots) {
+            return;
+        }
+        let actual = (j + 1..=newest).filter_map(|k| self.at(k)).reduce(f32::max);
+        let (Some(actual), Some(flat)) = (actual, self.forecast(j, self.lead_steps, false)) else {
+            return;
+        };
+        let daily = self.forecast(j, self.lead_steps, true);
+        self.backtest.push_back(Check {
+            actual,
+            daily: daily.map(|d| d as f32),
+            flat: flat as f32,
+            hour: self.hour_of(j + 1),
+        });
+        let cap = (BACKTEST_DAYS as i64 * self.slots / self.stride) as usize;
+        while self.backtest.len() > cap {
+            self.backtest.pop_front();
+        }
+    }
+
+    /// Median-model forecast of the highest total over absolute indexes (j, j + n], from the
+    /// samples up to and including `j`: daily (profile × level, flat where the profile knows
+    /// nothing) or flat (the recent median). `None` without a recent sample, or daily without
+    /// a profile value in the level window.
+    fn forecast(&self, j: i64, n: usize, daily: bool) -> Option<f64> {
+        let from = j + 1 - self.level_steps as i64;
+        let mut level_values: Vec<f64> = (from..=j)
+            .filter_map(|k| self.at(k))
+            .map(f64::from)
+            .collect();
+        let flat = median(&mut level_values)?;
+        if !daily {
+            return Some(flat);
+        }
+        let mut ratios: Vec<f64> = (from..=j)
+            .filter_map(|k| {
+                let v = f64::from(self.at(k)?);
+                let p = self.profile_at(k).filter(|p| *p > 0.0)?;
+                Some(v / p)
+            })
+            .collect();
+        let level = median(&mut ratios)?;
+        let best = (j + 1..=j + n as i64)
+            .map(|k| self.profile_at(k).map_or(flat, |p| level * p))
+            .fold(f64::NEG_INFINITY, f64::max);
+        Some(best)
+    }
+
+    /// Chooses the model and its quantiles from the backtest (cheap: O(backtest points)).
+    pub fn refresh(&mut self) {
+        let with_daily: Vec<&Check> = self.backtest.iter().filter(|c| c.daily.is_some()).collect();
+        let err = |f: &dyn Fn(&Check) -> f32| -> f64 {
+            with_daily
+                .iter()
+                .map(|c| f64::from((c.actual - f(c)).abs()))
+                .sum()
+        };
+        let daily_err = err(&|c| c.daily.unwrap_or(c.flat));
+        let flat_err = err(&|c| c.flat);
+        // Judged only where the profile existed (the first recorded day has none).
+        self.kind = if with_daily.len() >= MIN_DAILY_CHECKS && daily_err <= flat_err {
+            ModelKind::Daily
+        } else {
+            ModelKind::Flat
+        };
+        let pick = |c: &Check| match self.kind {
+            ModelKind::Daily => c.daily.unwrap_or(c.flat),
+            ModelKind::Flat => c.flat,
+        };
+        let mut ratios: Vec<f64> = Vec::with_capacity(self.backtest.len());
+        let mut by_hour: Vec<Vec<f64>> = vec![Vec::new(); 24];
+        let (mut abs_err, mut actual_sum) = (0.0, 0.0);
+        for c in &self.backtest {
+            let (a, f) = (f64::from(c.actual), f64::from(pick(c)));
+            abs_err += (a - f).abs();
+            actual_sum += a;
+            // A small floor keeps ratios finite where the load is near zero.
+            let r = a / f.max(1e-9_f64.max(a * 1e-3));
+            ratios.push(r);
+            if let Some(h) = by_hour.get_mut(usize::from(c.hour)) {
+                h.push(r);
+            }
+        }
+        self.backtest_error = (actual_sum > 0.0).then(|| abs_err / actual_sum);
+        self.ratios = quantiles(ratios);
+        self.hourly = by_hour
+            .into_iter()
+            .map(|h| {
+                if h.len() >= MIN_HOUR_CHECKS {
+                    quantiles(h)
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+    }
+
     /// Predicts the highest total over (now, now + lead] at `quantile` (clamped to
-    /// 0.5–0.99), from `recent` (the same grid, holding at least the last
-    /// [`LEVEL_WINDOW_SECS`] before `now`). `None` when nothing was recorded in that window.
+    /// 0.5–0.99), or says why not: less than `min_history_secs` recorded, or nothing
+    /// recorded in the last [`LEVEL_WINDOW_SECS`].
     pub fn predict(
         &self,
-        recent: &Series,
         now: DateTime<Utc>,
         quantile: f64,
-    ) -> Option<Prediction> {
-        if recent.step_secs != self.step_secs {
-            return None;
+        min_history_secs: i64,
+    ) -> Result<Prediction, String> {
+        let history = self.history_secs();
+        if history < min_history_secs || history == 0 {
+            return Err(Waiting {
+                history_secs: history,
+                needed_secs: min_history_secs.max(i64::from(self.step_secs)),
+            }
+            .reason());
         }
         let step = i64::from(self.step_secs);
-        let slots = self.profile.len().max(1);
-        let grid = Grid::new(recent, slots);
-        // The last complete sample before `now` plays the part of the backtest's instant.
-        let i = recent.index(now) - 1;
-        if i < 0 || recent.values.is_empty() {
-            return None;
+        // The last complete step before `now` plays the part of the backtest's instant; the
+        // steps between it and the last sample (the metrics' lag) lengthen the span.
+        let j = now.timestamp().div_euclid(step) - 1;
+        let last = self.first + self.values.len() as i64 - 1;
+        let behind = (j - last).max(0);
+        let stale = "no load recorded in the last 30 min".to_string();
+        if behind >= self.level_steps as i64 {
+            return Err(stale);
         }
-        let i = (i as usize).min(recent.values.len() - 1);
-        let lead_steps = lead_steps(self.lead_secs, self.step_secs);
-        // Grid points past the data (the lag between `now` and the last sample) are added to
-        // the forecast span so it still reaches now + lead.
-        let behind = (recent.index(now) - 1 - i as i64).max(0) as usize;
-        let level_steps = (LEVEL_WINDOW_SECS / step).max(1) as usize;
-        if behind >= level_steps {
-            return None;
-        }
-        let ctx = Ctx {
-            values: &recent.values,
-            grid: &grid,
-            profile: &self.profile,
-            level_steps,
-        };
-        let f = ctx.forecast(i, lead_steps + behind, self.kind == ModelKind::Daily)?;
+        let j = j.min(last);
+        let f = self
+            .forecast(
+                j,
+                self.lead_steps + behind as usize,
+                self.kind == ModelKind::Daily,
+            )
+            .ok_or(stale)?;
         let q = quantile.clamp(0.5, 0.99);
-        Some(Prediction {
+        let hour = self.hour_of(j + 1);
+        Ok(Prediction {
             from: now,
             at: now + Duration::seconds(i64::from(self.lead_secs)),
-            value: f * self.ratio(q),
-            median: f * self.ratio(0.5),
+            value: f * self.ratio(hour, q),
+            median: f * self.ratio(hour, 0.5),
             quantile: q,
             kind: self.kind,
         })
     }
 
-    /// Backtest quantile `q` of actual ÷ forecast, interpolated.
-    fn ratio(&self, q: f64) -> f64 {
-        if self.ratios.is_empty() {
+    /// Backtest quantile `q` of actual ÷ forecast for forecasts made in `hour` (all hours'
+    /// where that hour has too few), interpolated; 1 without a backtest.
+    fn ratio(&self, hour: u8, q: f64) -> f64 {
+        let table = match self.hourly.get(usize::from(hour)) {
+            Some(h) if !h.is_empty() => h,
+            _ => &self.ratios,
+        };
+        if table.is_empty() {
             return 1.0;
         }
-        let x = ((q - 0.5) * 100.0).clamp(0.0, (self.ratios.len() - 1) as f64);
+        let x = ((q - 0.5) * 100.0).clamp(0.0, (table.len() - 1) as f64);
         let (lo, hi) = (x.floor() as usize, x.ceil() as usize);
         let w = x - lo as f64;
-        self.ratios[lo] * (1.0 - w) + self.ratios[hi] * w
+        table[lo] * (1.0 - w) + table[hi] * w
     }
+}
+
+/// Quantiles 0.50..=0.99 of `ratios` (empty when none).
+fn quantiles(mut ratios: Vec<f64>) -> Vec<f64> {
+    if ratios.is_empty() {
+        return Vec::new();
+    }
+    ratios.sort_by(f64::total_cmp);
+    let n = ratios.len();
+    (0..QUANTILES)
+        .map(|k| {
+            let q = 0.5 + k as f64 / 100.0;
+            let idx = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
+            ratios[idx]
+        })
+        .collect()
 }
 
 /// Grid steps covering `lead_secs` (at least one).
 fn lead_steps(lead_secs: u32, step_secs: u32) -> usize {
     (lead_secs.div_ceil(step_secs.max(1)) as usize).max(1)
-}
-
-/// Highest value in `values[from..from + n]`; `None` when all missing or out of range.
-fn window_max(values: &[Option<f64>], from: usize, n: usize) -> Option<f64> {
-    values
-        .iter()
-        .skip(from)
-        .take(n)
-        .flatten()
-        .copied()
-        .reduce(f64::max)
 }
 
 /// Median of `v` (sorted in place); `None` when empty.
@@ -385,151 +612,6 @@ fn median(v: &mut [f64]) -> Option<f64> {
     } else {
         (v[m - 1] + v[m]) / 2.0
     })
-}
-
-/// Day and slot of each grid point.
-struct Grid<'a> {
-    series: &'a Series,
-    slots: usize,
-    /// Day number (since the epoch, UTC) of grid point 0, and its slot.
-    day0: i64,
-    slot0: usize,
-}
-
-impl<'a> Grid<'a> {
-    fn new(series: &'a Series, slots: usize) -> Grid<'a> {
-        let step = i64::from(series.step_secs.max(1));
-        let t = series.start.timestamp();
-        Grid {
-            series,
-            slots,
-            day0: t.div_euclid(DAY),
-            slot0: (t.rem_euclid(DAY) / step) as usize % slots,
-        }
-    }
-
-    fn day_of(&self, i: usize) -> i64 {
-        self.day0 + ((self.slot0 + i) / self.slots) as i64
-    }
-
-    fn slot_of(&self, i: usize) -> usize {
-        (self.slot0 + i) % self.slots
-    }
-
-    /// Days the series touches.
-    fn days(&self) -> i64 {
-        if self.series.values.is_empty() {
-            0
-        } else {
-            self.day_of(self.series.values.len() - 1) - self.day0 + 1
-        }
-    }
-
-    /// Grid index of (day, slot), if inside the series.
-    fn index(&self, day: i64, slot: usize) -> Option<usize> {
-        let i = (day - self.day0) * self.slots as i64 + slot as i64 - self.slot0 as i64;
-        (i >= 0 && (i as usize) < self.series.values.len()).then_some(i as usize)
-    }
-
-    /// Median per slot over the [`PROFILE_DAYS`] days before `day`.
-    fn profile_before(&self, day: i64) -> Vec<Option<f64>> {
-        let mut out = vec![None; self.slots];
-        let mut buf = Vec::with_capacity(PROFILE_DAYS);
-        for (slot, o) in out.iter_mut().enumerate() {
-            buf.clear();
-            for d in 1..=PROFILE_DAYS as i64 {
-                if let Some(v) = self
-                    .index(day - d, slot)
-                    .and_then(|i| self.series.values[i])
-                {
-                    buf.push(v);
-                }
-            }
-            *o = median(&mut buf);
-        }
-        out
-    }
-}
-
-/// One forecast's inputs.
-struct Ctx<'a> {
-    values: &'a [Option<f64>],
-    grid: &'a Grid<'a>,
-    profile: &'a [Option<f64>],
-    level_steps: usize,
-}
-
-impl Ctx<'_> {
-    /// Median-model forecast of the highest value over grid points (i, i + n], from the
-    /// values up to and including `i`; daily or flat.
-    fn forecast(&self, i: usize, n: usize, daily: bool) -> Option<f64> {
-        let from = (i + 1).saturating_sub(self.level_steps);
-        let recent = &self.values[from..=i.min(self.values.len().saturating_sub(1))];
-        let mut level_values: Vec<f64> = recent.iter().flatten().copied().collect();
-        let flat = median(&mut level_values)?;
-        if !daily {
-            return Some(flat);
-        }
-        let mut ratios: Vec<f64> = Vec::with_capacity(recent.len());
-        for (k, v) in recent.iter().enumerate() {
-            let (Some(v), Some(p)) = (v, self.profile[self.grid.slot_of(from + k)]) else {
-                continue;
-            };
-            if p > 0.0 {
-                ratios.push(v / p);
-            }
-        }
-        let level = median(&mut ratios);
-        let mut best: Option<f64> = None;
-        for j in i + 1..=i + n {
-            let f = match (level, self.profile[self.grid.slot_of(j)]) {
-                (Some(l), Some(p)) => l * p,
-                _ => flat,
-            };
-            best = Some(best.map_or(f, |b: f64| b.max(f)));
-        }
-        best
-    }
-}
-
-/// Backtest accumulator.
-#[derive(Default)]
-struct Backtest {
-    n: u32,
-    abs_err: f64,
-    actual_sum: f64,
-    ratios: Vec<f64>,
-}
-
-impl Backtest {
-    fn add(&mut self, actual: f64, forecast: f64) {
-        self.n += 1;
-        self.abs_err += (actual - forecast).abs();
-        self.actual_sum += actual;
-        // A small floor keeps ratios finite where the load is near zero.
-        let floor = 1e-9_f64.max(forecast.abs() * 1e-3);
-        self.ratios.push(actual.max(0.0) / forecast.max(floor));
-    }
-
-    fn relative_error(&self) -> Option<f64> {
-        (self.n > 0 && self.actual_sum > 0.0).then(|| self.abs_err / self.actual_sum)
-    }
-
-    /// Quantiles 0.50..=0.99 of the ratios (empty when none).
-    fn quantiles(mut self) -> Vec<f64> {
-        if self.ratios.is_empty() {
-            return Vec::new();
-        }
-        self.ratios.sort_by(f64::total_cmp);
-        let n = self.ratios.len();
-        (0..QUANTILES)
-            .map(|k| {
-                let q = 0.5 + k as f64 / 100.0;
-                let idx = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
-                self.ratios[idx]
-            })
-            .collect()
-    }
 }
 
 /// The forecast the caller hands to `decide` for one evaluation ([`crate::Observation`]).

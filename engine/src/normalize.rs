@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::decision::trace::Trace;
+use crate::decision::{Reason, Rule};
 use crate::history::{History, Recommendation};
 use crate::num::{utc, Text};
 use crate::policy::{behavior_defaults, RatePolicy, ScalingRules};
@@ -64,6 +65,26 @@ impl Args<'_> {
     /// The scale-down window to use instead of `secs`, when the forecast shortens it.
     pub fn short_down(&self, secs: u32) -> Option<&ShortDown> {
         self.forecast_down.as_ref().filter(|d| d.secs < secs)
+    }
+
+    /// Records that the forecast's shorter window `short` took the count from `full` (what
+    /// the policy's window would have held) to `stabilized`.
+    pub fn note_short_down(
+        &self,
+        short: Option<&ShortDown>,
+        full: u32,
+        stabilized: u32,
+        trace: &mut Trace,
+    ) {
+        if let Some(d) = short.filter(|_| full != stabilized) {
+            trace.bind(
+                Rule::Forecast,
+                full,
+                stabilized,
+                Reason::ForecastScaleDown,
+                d.detail.clone(),
+            );
+        }
     }
 
     /// The highest recommendation (and `desired`) newer than `secs` ago.

@@ -51,13 +51,17 @@ pub(super) fn propose(ctx: &Ctx<'_>, fc: &Forecast, made: &[Proposal]) -> Propos
             reading.value
         ));
     }
-    let n = ceil_u32(reading.value / capacity);
+    let current = ctx.current();
+    let demand = ceil_u32(reading.value / capacity);
+    // As HPA treats a metric: inside the tolerance around the current count, hold it.
+    let ratio = reading.value / (capacity * f64::from(current.max(1)));
+    p.within_tolerance = current > 0 && ctx.policy.tolerance.contains(ratio);
+    let n = if p.within_tolerance { current } else { demand };
     p.value = Some(reading.value);
     p.target = Some(capacity);
-    p.ratio = Some(reading.value / (capacity * f64::from(ctx.current().max(1))));
-    p.demand = Some(n);
+    p.ratio = Some(ratio);
+    p.demand = Some(demand);
     p.replicas = Some(n);
-    let current = ctx.current();
     let diff = if n > current {
         format!("{} more than now", n - current)
     } else if n < current {
@@ -65,8 +69,13 @@ pub(super) fn propose(ctx: &Ctx<'_>, fc: &Forecast, made: &[Proposal]) -> Propos
     } else {
         "as many as now".to_string()
     };
+    let diff = if p.within_tolerance {
+        format!("within tolerance of the {current} now")
+    } else {
+        diff
+    };
     p.detail = format!(
-        "{} forecast {} at {} (p{:.0}, {}) → {n} instances at {} each, {diff}{}",
+        "{} forecast {} at {} (p{:.0}, {}) → {demand} instances at {} each, {diff}{}",
         metric.name,
         Fixed(reading.value, 3),
         reading.at.format("%H:%M:%S"),

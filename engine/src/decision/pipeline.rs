@@ -209,13 +209,15 @@ impl Run<'_> {
 
     /// The shorter scale-down window, when the policy sets one and the forecast (at its
     /// quantile) and the observed load agree that the load has fallen below the current count.
+    /// The forecast's own proposal still joins the maximum, so the count never goes below
+    /// what the forecast expects over the lead.
     fn forecast_down(&self) -> Option<ShortDown> {
         let secs = self.policy.forecast.as_ref()?.scale_down_window_secs?;
         let (i, n) = self.forecast_proposal()?;
         let reactive = self.reactive?;
-        (reactive < self.current && n <= reactive).then(|| {
+        (reactive < self.current && n < self.current).then(|| {
             let q = self.proposals[i].detail.split(" → ").next().unwrap_or("");
-            let mut detail = String::with_capacity(q.len() + 96);
+            let mut detail = String::with_capacity(q.len() + 112);
             detail
                 .s("scale-down window shortened to ")
                 .n(secs)
@@ -225,7 +227,9 @@ impl Run<'_> {
                 .n(n)
                 .s(" and the observed load ")
                 .n(reactive)
-                .s(": both say the load has fallen");
+                .s(", both fewer than ")
+                .n(self.current)
+                .s(": the load has fallen");
             ShortDown { secs, detail }
         })
     }

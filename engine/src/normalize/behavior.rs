@@ -63,20 +63,12 @@ fn stabilize(args: &Args<'_>, b: &Behavior, desired: u32, trace: &mut Trace) -> 
         args.watch_note(secs, direction, &mut detail);
         trace.bind(Rule::Stabilization, desired, stabilized, reason, detail);
     }
-    if let Some(d) = short {
+    if short.is_some() {
         let full = args
             .current
             .max(up_rec)
             .min(args.highest_within(policy_down_secs, desired));
-        if full != stabilized {
-            trace.bind(
-                Rule::Forecast,
-                full,
-                stabilized,
-                Reason::ForecastScaleDown,
-                d.detail.clone(),
-            );
-        }
+        args.note_short_down(short, full, stabilized, trace);
     }
     stabilized
 }

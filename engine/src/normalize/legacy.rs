@@ -31,15 +31,7 @@ pub(super) fn normalize(args: &Args<'_>, desired: u32, trace: &mut Trace) -> u32
             held_detail(args, stabilized, secs),
         );
     }
-    if let Some(d) = short.filter(|_| full != stabilized) {
-        trace.bind(
-            Rule::Forecast,
-            full,
-            stabilized,
-            Reason::ForecastScaleDown,
-            d.detail.clone(),
-        );
-    }
+    args.note_short_down(short, full, stabilized, trace);
     let up_limit = legacy_scale_up_limit(args.current);
     let lim = args.limits;
     let max_allowed = if lim.max > up_limit {

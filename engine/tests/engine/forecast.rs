@@ -2,7 +2,7 @@
 //! decision (the forecast's proposal, forecast-only, the shorter scale-down window).
 
 use chrono::Duration;
-use ebb_engine::forecast::{fit, FitOptions, Series};
+use ebb_engine::forecast::{Forecaster, Series};
 use ebb_engine::*;
 
 use crate::support::*;
@@ -31,12 +31,8 @@ fn office(m: usize) -> f64 {
     }
 }
 
-fn opts(lead: u32) -> FitOptions {
-    FitOptions {
-        lead_secs: lead,
-        min_history_secs: 86_400,
-    }
-}
+/// A day, the minimum history of these tests.
+const DAY: i64 = 86_400;
 
 /// The series up to (not including) minute `m` of day `d`, and that instant.
 fn cut(s: &Series, d: usize, m: usize) -> (Series, chrono::DateTime<chrono::Utc>) {
@@ -51,15 +47,15 @@ fn a_daily_pattern_is_forecast_before_it_arrives() {
     let s = series(8, |m, _| Some(office(m)));
     // At 08:57 on day 8 with a 5-minute lead, the 09:00 rise is inside the span.
     let (hist, now) = cut(&s, 7, 8 * 60 + 57);
-    let model = fit(&hist, opts(300)).expect("a week is enough");
-    assert_eq!(model.kind, ModelKind::Daily);
-    let p = model.predict(&hist, now, 0.9).expect("recent data");
+    let model = Forecaster::from_series(&hist, 300);
+    assert_eq!(model.kind(), ModelKind::Daily);
+    let p = model.predict(now, 0.9, DAY).expect("recent data");
     assert!((p.median - 100.0).abs() < 1.0, "{p:?}");
     assert!(p.value >= p.median);
     assert_eq!(p.at, now + Duration::seconds(300));
     // Well before the rise the forecast is the night's level.
-    let (hist, now) = cut(&s, 7, 6 * 60);
-    let p = model.predict(&hist, now, 0.9).expect("recent data");
+    let (_, now) = cut(&s, 7, 6 * 60);
+    let p = model.predict(now, 0.9, DAY).expect("recent data");
     assert!((p.median - 10.0).abs() < 1.0, "{p:?}");
 }
 
@@ -74,8 +70,8 @@ fn a_one_off_spike_never_becomes_seasonal() {
         })
     });
     let (hist, now) = cut(&s, 7, 2 * 60 + 58);
-    let model = fit(&hist, opts(300)).expect("fits");
-    let p = model.predict(&hist, now, 0.5).expect("recent data");
+    let model = Forecaster::from_series(&hist, 300);
+    let p = model.predict(now, 0.5, DAY).expect("recent data");
     assert!(
         p.median < 20.0,
         "a one-off spike leaked into the profile: {p:?}"
@@ -92,8 +88,8 @@ fn a_spike_seen_most_days_is_forecast() {
         })
     });
     let (hist, now) = cut(&s, 7, 2 * 60 + 58);
-    let model = fit(&hist, opts(300)).expect("fits");
-    let p = model.predict(&hist, now, 0.5).expect("recent data");
+    let model = Forecaster::from_series(&hist, 300);
+    let p = model.predict(now, 0.5, DAY).expect("recent data");
     assert!(p.median > 400.0, "a nightly job was not forecast: {p:?}");
 }
 
@@ -102,8 +98,8 @@ fn a_level_shift_is_followed() {
     // From day 6 the load doubles; by 12:00 on day 7 the forecast has doubled too.
     let s = series(8, |m, d| Some(office(m) * if d >= 6 { 2.0 } else { 1.0 }));
     let (hist, now) = cut(&s, 7, 12 * 60);
-    let model = fit(&hist, opts(120)).expect("fits");
-    let p = model.predict(&hist, now, 0.5).expect("recent data");
+    let model = Forecaster::from_series(&hist, 120);
+    let p = model.predict(now, 0.5, DAY).expect("recent data");
     assert!((p.median - 200.0).abs() < 10.0, "{p:?}");
 }
 
@@ -115,20 +111,18 @@ fn gaps_are_left_out_never_read_as_zero() {
         (!gap).then(|| office(m))
     });
     let (hist, now) = cut(&s, 7, 8 * 60 + 57);
-    let model = fit(&hist, opts(300)).expect("fits");
-    let p = model.predict(&hist, now, 0.5).expect("recent data");
+    let model = Forecaster::from_series(&hist, 300);
+    let p = model.predict(now, 0.5, DAY).expect("recent data");
     assert!((p.median - 100.0).abs() < 1.0, "{p:?}");
 }
 
 #[test]
 fn history_shorter_than_the_minimum_waits_and_says_why() {
     let s = series(1, |m, _| (m < 370).then_some(5.0));
-    let w = fit(&s, opts(120)).expect_err("6 h is not 24 h");
-    assert_eq!(w.history_secs, 370 * 60);
-    assert_eq!(
-        w.reason(),
-        "waiting for 24 h of load history: 6 h 10 min recorded"
-    );
+    let f = Forecaster::from_series(&s, 120);
+    assert_eq!(f.history_secs(), 370 * 60);
+    let why = f.predict(s.end(), 0.9, DAY).expect_err("6 h is not 24 h");
+    assert_eq!(why, "waiting for 24 h of load history: 6 h 10 min recorded");
 }
 
 #[test]
@@ -139,10 +133,10 @@ fn without_a_daily_pattern_the_model_is_flat_and_the_band_follows_the_noise() {
         Some(100.0 * (0.7 + 0.6 * x))
     });
     let (hist, now) = cut(&s, 7, 600);
-    let model = fit(&hist, opts(120)).expect("fits");
-    assert_eq!(model.kind, ModelKind::Flat);
-    let p = model.predict(&hist, now, 0.9).expect("recent data");
-    let p50 = model.predict(&hist, now, 0.5).expect("recent data");
+    let model = Forecaster::from_series(&hist, 120);
+    assert_eq!(model.kind(), ModelKind::Flat);
+    let p = model.predict(now, 0.9, DAY).expect("recent data");
+    let p50 = model.predict(now, 0.5, DAY).expect("recent data");
     assert!(p.value > p50.value * 1.1, "no band: {p:?} vs {p50:?}");
     assert!(p.value < 200.0, "{p:?}");
 }
@@ -150,12 +144,23 @@ fn without_a_daily_pattern_the_model_is_flat_and_the_band_follows_the_noise() {
 #[test]
 fn stale_data_gives_no_prediction() {
     let s = series(2, |m, _| Some(office(m)));
-    let model = fit(&s, opts(120)).expect("fits");
+    let model = Forecaster::from_series(&s, 120);
     let later = s.end() + Duration::hours(2);
-    assert!(model.predict(&s, later, 0.9).is_none());
+    assert_eq!(
+        model.predict(later, 0.9, DAY).expect_err("stale"),
+        "no load recorded in the last 30 min"
+    );
 }
 
 // --- the forecast in a decision -----------------------------------------------------------
+
+/// The decision's limit of rule `forecast`.
+fn forecast_limit(d: &Decision) -> &Limit {
+    d.limits
+        .iter()
+        .find(|l| l.rule == Rule::Forecast)
+        .expect("a forecast limit")
+}
 
 fn predicting(value: f64) -> ForecastReading {
     ForecastReading::Ready(Prediction {
@@ -197,11 +202,7 @@ fn the_forecast_scales_ahead_and_the_limits_name_it() {
     // 3.4 cores at 0.5 cores per instance (50 % of 1 core) → 7 instances.
     assert_eq!(d.desired_replicas, 7, "{}", d.sentence);
     assert_eq!(d.reason, Reason::Forecast);
-    let l = d
-        .limits
-        .iter()
-        .find(|l| l.rule == Rule::Forecast)
-        .expect("limit");
+    let l = forecast_limit(&d);
     assert_eq!((l.from, l.to), (4, 7));
     assert!(
         d.sentence.contains("cpu forecast 3.400 at 12:02:00 (p90, daily profile) → 7 instances at 0.500 each, 3 more than now; the observed load asks for 4"),
@@ -299,11 +300,7 @@ fn forecast_and_load_agreeing_shorten_the_scale_down_window() {
     let d = decide(&policy, &fallen(predicting(1.9)), &recent_peak(), t(0));
     assert_eq!(d.desired_replicas, 4, "{}", d.sentence);
     assert_eq!(d.reason, Reason::ForecastScaleDown);
-    let l = d
-        .limits
-        .iter()
-        .find(|l| l.rule == Rule::Forecast)
-        .expect("limit");
+    let l = forecast_limit(&d);
     assert_eq!((l.from, l.to), (8, 4));
     assert!(
         l.detail.starts_with("scale-down window shortened to 60s"),
