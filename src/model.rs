@@ -15,6 +15,7 @@ pub mod policy_diff;
 pub mod policy_form;
 pub mod resources;
 pub mod status;
+pub mod templates;
 pub mod workload;
 
 pub use error::ApiError;

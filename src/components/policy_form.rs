@@ -41,8 +41,35 @@ pub fn policy_fieldsets(ctx: EditorCtx, f: &FormFields) -> AnyView {
             </div>
         </fieldset>
         {extras(ctx, f)}
+        {forecast(ctx, f)}
         {pauses(ctx, f)}
         {advanced(ctx, f)}
+    }
+    .into_any()
+}
+
+/// Predictive scaling: the cloud autoscalers' modes, and what the forecast is sized for.
+fn forecast(ctx: EditorCtx, f: &FormFields) -> AnyView {
+    view! {
+        <fieldset class="panel policy-fieldset" id="fs-forecast">
+            <legend>"Predictive scaling"</legend>
+            <p class="hint">"Forecasts the metric's workload total (total cores, total req/s) from this workload's own history and adds capacity before the load arrives. It joins the largest proposal, so it never scales in below what the observed load asks for; it waits for its minimum history and says so."</p>
+            <div class="field-row">
+                {select(ctx, f, "Forecast", "forecast[mode]".into(), "forecast.mode".into(),
+                    &[("off", "off"), ("forecast_only", "forecast only (shown, never acted on)"), ("forecast_and_scale", "forecast and scale")])}
+                {input(ctx, f, Input::text("Forecast metric", "forecast[metric]", "forecast.metric")
+                    .hint("a metric above with a Utilization or AverageValue target; empty = the first"))}
+                {input(ctx, f, Input::num("Quantile", "forecast[quantile]", "forecast.quantile").decimal().placeholder("0.9")
+                    .hint("0.5–0.99: capacity for the load at this quantile"))}
+            </div>
+            <div class="field-row">
+                {input(ctx, f, Input::num("Lead (s)", "forecast[lead_secs]", "forecast.lead_secs")
+                    .hint("empty = the start-up time plus one evaluation interval"))}
+                {input(ctx, f, Input::num("Minimum history (h)", "forecast[min_history_hours]", "forecast.min_history_hours").placeholder("24"))}
+                {input(ctx, f, Input::num("Scale-down window when the load has fallen (s)", "forecast[scale_down_window_secs]", "forecast.scale_down_window_secs")
+                    .hint("used instead of the policy's while forecast and observed load agree; empty = unchanged"))}
+            </div>
+        </fieldset>
     }
     .into_any()
 }

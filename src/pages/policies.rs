@@ -27,6 +27,7 @@ pub fn Policies() -> impl IntoView {
                 <a class="button primary" href="/policies/new" id="new-policy">"New policy"</a>
             })}
         </div>
+        {crate::components::role::may(crate::model::auth::Role::Editor).then(templates)}
         <section class="panel" aria-labelledby="policies-title">
             <h2 id="policies-title">"Scaling policies"</h2>
             <Suspense fallback=|| view! { <p class="muted">"Loading policies…"</p> }>
@@ -78,4 +79,26 @@ fn policy_table(rows: Vec<PolicyRow>) -> AnyView {
         </div>
     }
     .into_any()
+}
+
+/// Links that open the editor with a shipped template filled in (nothing is saved until the
+/// editor saves it).
+fn templates() -> impl IntoView {
+    let items = crate::model::templates::templates()
+        .into_iter()
+        .map(|t| {
+            view! {
+                <li>
+                    <a href=t.href>{t.label}</a>
+                    <span class="muted">" — "{t.hint}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="panel" aria-labelledby="templates-title" id="policy-templates">
+            <h2 id="templates-title">"Start from a template"</h2>
+            <ul class="plain">{items}</ul>
+        </section>
+    }
 }

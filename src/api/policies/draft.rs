@@ -30,15 +30,7 @@ pub fn editor_url(draft: &Draft) -> String {
 
 /// Percent-encodes everything but unreserved characters (safe in a Location header).
 fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 2);
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::model::templates::percent_encode(text)
 }
 
 pub async fn editor_data(id: Option<i64>, draft: Option<&str>) -> Result<EditorData, ApiError> {

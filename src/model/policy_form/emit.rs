@@ -134,6 +134,20 @@ pub(super) fn emit(p: &Policy) -> FormFields {
         f.set("activation[metric]", a.metric.clone());
         f.set("activation[threshold]", num(a.threshold));
     }
+    if let Some(fc) = &p.forecast {
+        f.set("forecast[mode]", fc.mode.code());
+        f.set("forecast[metric]", fc.metric.clone());
+        f.set("forecast[quantile]", num(fc.quantile));
+        f.set("forecast[lead_secs]", opt(fc.lead_secs));
+        f.set(
+            "forecast[min_history_hours]",
+            fc.min_history_hours.to_string(),
+        );
+        f.set(
+            "forecast[scale_down_window_secs]",
+            opt(fc.scale_down_window_secs),
+        );
+    }
     for (i, pause) in p.pauses.iter().enumerate() {
         let k = |n: &str| format!("pauses[{i}][{n}]");
         let dir = match pause.direction {

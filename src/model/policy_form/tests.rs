@@ -1,9 +1,9 @@
 //! Round trips and error paths of the flat form.
 
 use ebb_engine::{
-    Activation, Adjustment, Behavior, FallbackAction, Headroom, MetricSource, MetricSpec,
-    MetricTarget, Pause, PauseDirection, Policy, RatePolicy, RatePolicyKind, ScalingRules,
-    Schedule, SelectPolicy, Step, StepRule,
+    Activation, Adjustment, Behavior, FallbackAction, Forecast, ForecastMode, Headroom,
+    MetricSource, MetricSpec, MetricTarget, Pause, PauseDirection, Policy, RatePolicy,
+    RatePolicyKind, ScalingRules, Schedule, SelectPolicy, Step, StepRule,
 };
 
 use super::tree::{segments, Tree};
@@ -88,6 +88,14 @@ fn full_policy() -> Policy {
             until: "2026-03-01T12:00:00Z".parse().expect("time"),
             reason: "migration".into(),
         }],
+        forecast: Some(Forecast {
+            mode: ForecastMode::ForecastOnly,
+            metric: "cpu".into(),
+            quantile: 0.75,
+            lead_secs: Some(120),
+            min_history_hours: 48,
+            scale_down_window_secs: Some(60),
+        }),
         ..Policy::default()
     }
 }
