@@ -20,6 +20,7 @@ use tokio::time::Instant;
 use crate::model::live::LiveEvent;
 use crate::server::backends::Registry;
 use crate::server::clock::Clock;
+use crate::server::forecast::WorkloadForecast;
 use crate::server::metrics::prometheus::registry::PromServers;
 use crate::server::orchestrator::Orchestrator;
 use crate::server::store::samples::Retention;
@@ -58,6 +59,8 @@ pub struct Controller {
     telemetry: Arc<Telemetry>,
     /// The Prometheus servers policies query (kept in step with the store at each refresh).
     prometheus: Arc<PromServers>,
+    /// Forecast state per workload whose policy computes a forecast (workload id → state).
+    forecasts: std::sync::Mutex<HashMap<i64, WorkloadForecast>>,
 }
 
 impl Controller {
@@ -83,6 +86,7 @@ impl Controller {
             max_replicas_cap: crate::server::config::DEFAULT_MAX_REPLICAS_CAP,
             telemetry: Arc::new(Telemetry::new()),
             prometheus: Arc::default(),
+            forecasts: std::sync::Mutex::default(),
         }
     }
 

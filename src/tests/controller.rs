@@ -421,3 +421,39 @@ async fn a_pin_holds_until_it_expires_then_the_policy_resumes() {
         "{actions:?}"
     );
 }
+
+#[tokio::test]
+async fn a_forecast_only_policy_shows_its_forecast_and_never_acts_on_it() {
+    let policy = Policy {
+        forecast: Some(ebb_engine::Forecast {
+            mode: ebb_engine::ForecastMode::ForecastOnly,
+            min_history_hours: 0,
+            ..ebb_engine::Forecast::default()
+        }),
+        ..cpu_policy(70.0, 20, 120)
+    };
+    let plain = rig(cpu_policy(70.0, 20, 120), spike_spec()).await;
+    let r = rig(policy, spike_spec()).await;
+    // The same counts as without a forecast, through the spike.
+    for t in (15..=120).step_by(15) {
+        assert_eq!(r.tick_at(t).await, plain.tick_at(t).await, "at {t} s");
+    }
+    assert!(r.replicas().await > 1, "the spike scaled up");
+    let details: Vec<(String, String)> =
+        sqlx::query_as("SELECT reason, detail FROM decisions ORDER BY id")
+            .fetch_all(r.store.pool())
+            .await
+            .expect("decisions");
+    // The first evaluation had nothing recorded yet and says so.
+    assert!(
+        details[0].1.contains("waiting for") && details[0].1.contains("\"forecast\""),
+        "{details:?}"
+    );
+    // By the scale-up a minute was recorded: the forecast is computed and shown, not acted on.
+    let (reason, last) = details.last().expect("the scale-up");
+    assert_ne!(reason, "Forecast");
+    assert!(
+        last.contains("cpu forecast") && last.contains("(forecast only: not acted on)"),
+        "{last}"
+    );
+}

@@ -1,7 +1,9 @@
-//! One evaluation of one workload: observe → report failing instances (when due) → decide →
-//! record the intent → act → record the outcome → publish. Re-reads everything it needs, so a crash at any step loses nothing and a
-//! repeated tick repeats nothing: `scale` sets an absolute count, and an intent left open by a
-//! crash is settled against the next observation before anything new is decided.
+//! One evaluation of one workload: observe → report failing instances (when due) → forecast
+//! → decide → record the intent → act → record the outcome → publish. Re-reads everything it
+//! needs, so a crash at any step loses nothing and a repeated tick repeats nothing: `scale`
+//! sets an absolute count, and an intent left open by a crash is settled against the next
+//! observation before anything new is decided. (The forecast's recorded totals live in memory
+//! for now: a restart starts its history again.)
 
 use std::time::Duration;
 
@@ -11,6 +13,7 @@ use ebb_engine::{decide, Decision, History};
 use super::convert::{count, direction_name, headline_load, instance_samples};
 use super::Controller;
 use crate::model::live::LiveEvent;
+use crate::server::forecast::{observed_startup, WorkloadForecast, DEFAULT_STARTUP_SECS};
 use crate::server::orchestrator::fault::Fault;
 use crate::server::orchestrator::{
     engine_observation, ObservedState, OrchestratorError, WorkloadObservation,
@@ -37,6 +40,43 @@ pub fn backend_sentence(fault: Fault, backoff: Duration) -> String {
 }
 
 impl Controller {
+    /// The forecast for `w` at `now` when its policy computes one (state kept per workload,
+    /// dropped when the policy stops forecasting).
+    fn forecast_reading(
+        &self,
+        w: &WorkloadRow,
+        policy: &ebb_engine::Policy,
+        obs: &WorkloadObservation,
+        now: DateTime<Utc>,
+    ) -> Option<ebb_engine::ForecastReading> {
+        let mut all = self.forecasts.lock().unwrap_or_else(|e| e.into_inner());
+        if !policy.forecast.as_ref().is_some_and(|f| f.computed()) {
+            all.remove(&w.id);
+            return None;
+        }
+        let interval = u32::try_from(w.interval_secs.max(1)).unwrap_or(15);
+        all.entry(w.id)
+            .or_insert_with(|| {
+                let startup = observed_startup(obs).unwrap_or(DEFAULT_STARTUP_SECS);
+                WorkloadForecast::new(startup, interval)
+            })
+            .reading(policy, now)
+    }
+
+    /// Records the forecast metric's total of `decision` for `w`.
+    fn forecast_record(
+        &self,
+        w: &WorkloadRow,
+        policy: &ebb_engine::Policy,
+        decision: &Decision,
+        now: DateTime<Utc>,
+    ) {
+        let mut all = self.forecasts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(f) = all.get_mut(&w.id) {
+            f.record(policy, decision, now);
+        }
+    }
+
     /// Evaluates workload `w` once; returns how long to wait before the next evaluation.
     pub async fn evaluate(&self, w: &WorkloadRow) -> Result<Duration, StoreError> {
         let interval = Duration::from_secs(u64::try_from(w.interval_secs.max(1)).unwrap_or(15));
@@ -72,7 +112,9 @@ impl Controller {
         .await;
         let mut eobs = engine_observation(&obs);
         eobs.overrides = self.store.active_overrides(w.id, now).await?;
+        eobs.forecast = self.forecast_reading(w, &policy.body, &obs, now);
         let mut decision = decide(&policy.body, &eobs, &cs.history, now);
+        self.forecast_record(w, &policy.body, &decision, now);
         // The last guard: nothing above the installation's cap reaches the backend.
         super::cap::hold_at_cap(&mut decision, self.max_replicas_cap);
         let mut applied = false;
