@@ -302,3 +302,56 @@ fn a_forecast_scales_ahead_of_a_nightly_job_once_it_has_a_day_of_history() {
         after.unserved_units
     );
 }
+
+#[test]
+fn bench_traces_compares_hpa_with_the_recommended_policy_and_refuses_bad_settings() {
+    let dir = tempfile::tempdir().expect("dir");
+    // Three days at 5 minutes with a nightly job: the forecast acts from the second day.
+    let mut csv = String::from("timestamp,value\n");
+    for k in 0..3 * 288 {
+        let at = t0() + Duration::minutes(5 * k);
+        let minute_of_day = (5 * k) % 1440;
+        let v = if (180..190).contains(&minute_of_day) {
+            60.0
+        } else {
+            10.0
+        };
+        csv.push_str(&format!("{},{v:.1}\n", at.format("%Y-%m-%dT%H:%M:%SZ")));
+    }
+    std::fs::write(dir.path().join("nightly.csv"), csv).expect("write");
+    let out_file = dir.path().join("out.md");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ebb"))
+            .arg("bench-traces")
+            .arg("--dir")
+            .arg(dir.path())
+            .args(extra)
+            .output()
+            .expect("run ebb")
+    };
+    let out = run(&["--out", out_file.to_str().expect("utf-8 path")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&out_file).expect("written");
+    for part in [
+        "## HPA defaults",
+        "## recommended policy",
+        "Forecast: `forecast_and_scale`, p90",
+        "## recommended policy against HPA defaults",
+        "| nightly |",
+        "| **total** |",
+    ] {
+        assert!(text.contains(part), "{part} missing in:\n{text}");
+    }
+    assert_eq!(text, String::from_utf8_lossy(&out.stdout));
+    let out = run(&[
+        "--forecast",
+        r#"{"mode":"forecast_and_scale","quantile":2}"#,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("forecast.quantile"), "{err}");
+}

@@ -1,5 +1,6 @@
-//! `ebb bench-traces`: replays every CSV trace in a folder with an HPA-default policy and
-//! prints one markdown table (optionally written to a file, the committed baseline).
+//! `ebb bench-traces`: replays every CSV trace in a folder with HPA's defaults and with the
+//! recommended (predictive) policy on the same simulated workloads, and prints one markdown
+//! table per policy and their comparison (optionally written to a file: `bench/`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -8,10 +9,9 @@ use std::time::Instant;
 use anyhow::{anyhow, Context};
 use clap::Args;
 
-use ebb_engine::{
-    Behavior, Cooldown, Forecast, ForecastMode, MetricSource, MetricSpec, MetricTarget, Policy,
-    ResourceName,
-};
+use ebb_engine::{Forecast, Policy};
+
+pub use crate::model::templates::{hpa_default_policy, recommended_policy};
 
 use super::cli::trace_spec;
 use super::output::{build_kind, human_secs};
@@ -26,80 +26,85 @@ pub struct BenchArgs {
     /// Folder whose `*.csv` traces are replayed.
     #[arg(long, default_value = "../shared/traces", value_name = "DIR")]
     pub dir: PathBuf,
-    /// Also write the table (with its assumptions) to this markdown file.
+    /// Also write the tables (with their assumptions) to this markdown file.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Which policy: `hpa` (HPA defaults, the baseline) or `recommended` (the template with
-    /// predictive scaling).
-    #[arg(long, value_enum, default_value = "hpa")]
+    /// Which policies: `both` (HPA defaults and the recommended policy, compared), `hpa`
+    /// (the baseline alone) or `recommended`.
+    #[arg(long, value_enum, default_value = "both")]
     pub policy: BenchPolicy,
-    /// Forecast settings (JSON of the engine's `Forecast`) replacing the chosen policy's, to
-    /// try a setting on every trace.
+    /// Forecast settings (JSON of the engine's `Forecast`) replacing the recommended policy's,
+    /// to try a setting on every trace.
     #[arg(long, value_name = "JSON")]
     pub forecast: Option<String>,
+    /// Replay this policy (JSON of the engine's `Policy`) in place of the recommended one; its
+    /// `max_replicas` is replaced per trace by what the trace's peak needs.
+    #[arg(long, value_name = "FILE")]
+    pub policy_file: Option<PathBuf>,
 }
 
-/// The policies `bench-traces` can replay.
+/// The policies `bench-traces` replays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BenchPolicy {
-    /// HPA defaults, no forecast.
+    /// HPA defaults and the recommended policy, compared.
+    Both,
+    /// HPA defaults alone (the baseline).
     Hpa,
-    /// [`recommended_policy`].
+    /// The recommended policy alone.
     Recommended,
 }
 
-impl BenchPolicy {
-    fn build(self, max_replicas: u32, forecast: Option<&Forecast>) -> Policy {
-        let mut p = match self {
-            BenchPolicy::Hpa => hpa_default_policy(max_replicas),
-            BenchPolicy::Recommended => recommended_policy(max_replicas),
-        };
-        if let Some(f) = forecast {
-            p.forecast = Some(f.clone());
-        }
-        p
-    }
-}
-
-/// The recommended policy with predictive scaling (the policy editor's template): HPA's
-/// defaults, plus a p90 forecast of the total CPU that scales ahead and, when forecast and
-/// observed load agree the load has fallen, scales in after 60 s instead of 300 s.
-pub fn recommended_policy(max_replicas: u32) -> Policy {
-    Policy {
-        forecast: Some(Forecast {
-            mode: ForecastMode::ForecastAndScale,
-            scale_down_window_secs: Some(60),
-            ..Forecast::default()
-        }),
-        ..hpa_default_policy(max_replicas)
-    }
-}
-
-/// The HPA-default policy: CPU utilization 70 %, tolerance 0.1, autoscaling/v2 default
-/// behavior, no cooldown (HPA has none), min 1, max `max_replicas`.
-pub fn hpa_default_policy(max_replicas: u32) -> Policy {
-    Policy {
-        min_replicas: 1,
-        max_replicas,
-        metrics: vec![MetricSpec {
-            name: "cpu".into(),
-            source: MetricSource::Resource {
-                resource: ResourceName::Cpu,
-            },
-            target: MetricTarget::Utilization(TARGET_UTILIZATION * 100.0),
-        }],
-        behavior: Some(Behavior::default()),
-        cooldown: Cooldown {
-            scale_up_secs: 0,
-            scale_down_secs: 0,
-        },
-        ..Policy::default()
-    }
+/// One side of the comparison: a name and its policy for a trace's `max_replicas`.
+struct Side {
+    name: &'static str,
+    policy: Box<dyn Fn(u32) -> Policy>,
 }
 
 /// Runs `ebb bench-traces`.
 pub fn bench_command(args: &BenchArgs) -> anyhow::Result<()> {
     let files = csv_files(&args.dir)?;
+    let challenger = challenger(args)?;
+    let hpa = Side {
+        name: "HPA defaults",
+        policy: Box::new(hpa_default_policy),
+    };
+    let sides = match args.policy {
+        BenchPolicy::Both => vec![hpa, challenger],
+        BenchPolicy::Hpa => vec![hpa],
+        BenchPolicy::Recommended => vec![challenger],
+    };
+    let mut text = header(&args.dir, &flags(args), sides.len() == 2);
+    let mut results: Vec<Vec<(ReplayReport, f64)>> = Vec::new();
+    for side in &sides {
+        let policy = (side.policy)(10);
+        text.push_str(&section(side.name, &policy));
+        let mut total = Totals::default();
+        let mut rows = Vec::new();
+        for path in &files {
+            let (row, r) = bench_one(path, &*side.policy)?;
+            text.push_str(&row);
+            total.add(&r);
+            rows.push(r);
+            eprint!(".");
+        }
+        text.push_str(&total.row());
+        text.push('\n');
+        results.push(rows);
+    }
+    eprintln!();
+    if let [base, other] = results.as_slice() {
+        text.push_str(&comparison(&files, base, other, sides[1].name));
+    }
+    print!("{text}");
+    if let Some(out) = &args.out {
+        std::fs::write(out, &text).with_context(|| format!("{}: cannot write", out.display()))?;
+    }
+    Ok(())
+}
+
+/// The policy compared with HPA's defaults: the recommended one, or `--policy-file`, with
+/// `--forecast` applied; validated once.
+fn challenger(args: &BenchArgs) -> anyhow::Result<Side> {
     let forecast: Option<Forecast> = match &args.forecast {
         Some(json) => Some(
             serde_json::from_str(json)
@@ -107,36 +112,56 @@ pub fn bench_command(args: &BenchArgs) -> anyhow::Result<()> {
         ),
         None => None,
     };
-    let policy = |max| args.policy.build(max, forecast.as_ref());
+    let base = match &args.policy_file {
+        Some(path) => Some(super::cli::load_policy(path)?),
+        None => None,
+    };
+    let name = if base.is_some() || forecast.is_some() {
+        "policy under test"
+    } else {
+        "recommended policy"
+    };
+    let policy = move |max| {
+        let mut p = match &base {
+            Some(p) => Policy {
+                max_replicas: max,
+                ..p.clone()
+            },
+            None => recommended_policy(max),
+        };
+        if let Some(f) = &forecast {
+            p.forecast = Some(f.clone());
+        }
+        p
+    };
     let errors = ebb_engine::validate(&policy(10));
     if !errors.is_empty() {
         return Err(anyhow!(
-            "--forecast: {}",
+            "the policy to compare: {}",
             super::ReplayError::InvalidPolicy(errors)
         ));
     }
+    Ok(Side {
+        name,
+        policy: Box::new(policy),
+    })
+}
+
+/// The command line that reproduces the output.
+fn flags(args: &BenchArgs) -> String {
     let mut flags = String::new();
-    if args.policy == BenchPolicy::Recommended {
-        flags.push_str(" --policy recommended");
+    match args.policy {
+        BenchPolicy::Both => {}
+        BenchPolicy::Hpa => flags.push_str(" --policy hpa"),
+        BenchPolicy::Recommended => flags.push_str(" --policy recommended"),
+    }
+    if let Some(path) = &args.policy_file {
+        let _ = write!(flags, " --policy-file {}", path.display());
     }
     if let Some(json) = &args.forecast {
         let _ = write!(flags, " --forecast '{json}'");
     }
-    let mut text = header(&args.dir, &flags, &policy(10));
-    let mut total = Totals::default();
-    for path in &files {
-        let (row, r) = bench_one(path, &policy)?;
-        text.push_str(&row);
-        total.add(&r);
-        eprint!(".");
-    }
-    eprintln!();
-    text.push_str(&total.row());
-    print!("{text}");
-    if let Some(out) = &args.out {
-        std::fs::write(out, &text).with_context(|| format!("{}: cannot write", out.display()))?;
-    }
-    Ok(())
+    flags
 }
 
 fn csv_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -153,16 +178,16 @@ fn csv_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn header(dir: &Path, flags: &str, policy: &Policy) -> String {
+/// The title, the command and the assumptions both sides share.
+fn header(dir: &Path, flags: &str, compared: bool) -> String {
     let mut s = String::new();
-    let forecast = policy.forecast.as_ref().filter(|f| f.computed());
     let _ = writeln!(
         s,
-        "# Replay {}: over the shared traces\n",
-        if forecast.is_some() {
-            "with predictive scaling"
+        "# Replay {}over the shared traces\n",
+        if compared {
+            "comparison: HPA defaults and the recommended policy, "
         } else {
-            "baseline: HPA-default policy"
+            ""
         }
     );
     let _ = writeln!(
@@ -173,32 +198,14 @@ fn header(dir: &Path, flags: &str, policy: &Policy) -> String {
     );
     let _ = writeln!(
         s,
-        "- Policy: CPU utilization target {:.0} %, tolerance 0.1, autoscaling/v2 default behavior \
-         (scale-up max(4 instances, 100 %) per 15 s, scale-down 300 s window, 100 % per 15 s), no cooldown, \
-         evaluated every 15 s; min 1, max = instances the trace peak needs at the target (at least 10, at most 1000).",
-        TARGET_UTILIZATION * 100.0
-    );
-    if let Some(f) = forecast {
-        let _ = writeln!(
-            s,
-            "- Forecast: `{}`, p{:.0} of the total CPU, lead {}, acting after {} h of history, scale-down window {} \
-             while forecast and load agree the load has fallen; refitted every 15 min on 1-minute means of what the \
-             controller observed (never the simulator's true demand).",
-            f.mode.code(),
-            f.quantile * 100.0,
-            f.lead_secs.map_or_else(|| format!("start-up ({STARTUP_MAX} s) + interval"), |l| format!("{l} s")),
-            f.min_history_hours,
-            f.scale_down_window_secs.map_or_else(|| "unchanged".to_string(), |w| format!("{w} s")),
-        );
-    }
-    let _ = writeln!(
-        s,
         "- Workload: demand = trace value (scale 1, real time, no compression); capacity per instance = \
          trace mean / ({MEAN_INSTANCES} × {TARGET_UTILIZATION}), so the mean needs {MEAN_INSTANCES} instances at the target; \
          CPU request 0.5 and limit 1 core, so an instance bursts to 200 % of its request (twice that capacity, and HPA \
          sees utilization above 100 %); start-up drawn per instance from \
          {STARTUP_MIN}–{STARTUP_MAX} s (seed {SEED}), drain 15 s, no faults; initial replicas sized for the first point; \
-         model step 5 s."
+         model step 5 s; every policy evaluated every 15 s, max = instances the trace peak needs at {:.0} % \
+         (at least 10, at most 1000).",
+        TARGET_UTILIZATION * 100.0
     );
     let _ = writeln!(
         s,
@@ -226,12 +233,114 @@ fn header(dir: &Path, flags: &str, policy: &Policy) -> String {
          demand in instance-seconds (demand ÷ the trace's capacity per instance) so traces in different units add up, \
          and weights the elasticity percentages by each trace's duration.\n"
     );
+    s
+}
+
+/// One side's heading, its policy and the table's head.
+fn section(name: &str, policy: &Policy) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "## {name}\n");
+    if *policy == hpa_default_policy(policy.max_replicas) {
+        let _ = writeln!(
+            s,
+            "CPU utilization target {:.0} %, tolerance 0.1, autoscaling/v2 default behavior (scale-up max(4 \
+             instances, 100 %) per 15 s, scale-down 300 s window, 100 % per 15 s), no cooldown, min 1.\n",
+            TARGET_UTILIZATION * 100.0
+        );
+    } else {
+        let mut p = policy.clone();
+        p.max_replicas = 0;
+        let json = serde_json::to_string(&p).unwrap_or_default();
+        let _ = writeln!(s, "Policy (`max_replicas` set per trace): `{json}`\n");
+    }
+    if let Some(f) = policy.forecast.as_ref().filter(|f| f.computed()) {
+        let _ = writeln!(
+            s,
+            "Forecast: `{}`, p{:.0} of the total CPU, lead {}, acting after {} h of history, scale-down window {} \
+             while forecast and load agree the load has fallen; updated every minute and refreshed every 15 min from \
+             1-minute means of what the controller observed (never the simulator's true demand).\n",
+            f.mode.code(),
+            f.quantile * 100.0,
+            f.lead_secs.map_or_else(
+                || format!("start-up ({STARTUP_MAX} s) + interval"),
+                |l| format!("{l} s")
+            ),
+            f.min_history_hours,
+            f.scale_down_window_secs
+                .map_or_else(|| "unchanged".to_string(), |w| format!("{w} s")),
+        );
+    }
     let _ = writeln!(s, "| trace | points | capacity/inst | max | replica-hours | unserved % | SLO min | under cap. min | scale actions (up/down) | θ_U | θ_O | τ_U | τ_O | inst. | rises | median rise→capacity | p95 | wall ms |");
     let _ = writeln!(
         s,
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     s
+}
+
+/// Per trace and in total: unserved demand and replica-hours of `other` against `base`, and
+/// whether the issue's goal (at least 50 % less unserved at no more replica-hours, where HPA
+/// leaves more than 0.1 % unserved) is met.
+fn comparison(
+    files: &[PathBuf],
+    base: &[(ReplayReport, f64)],
+    other: &[(ReplayReport, f64)],
+    name: &str,
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "## {name} against HPA defaults\n");
+    let _ = writeln!(
+        s,
+        "Goal: at least 50 % less unserved demand than HPA defaults at no more than 100 % of its \
+         replica-hours, in total and on every trace where HPA defaults leave more than 0.1 % unserved.\n"
+    );
+    let _ = writeln!(s, "| trace | unserved % HPA | unserved % {name} | less unserved | replica-hours HPA | replica-hours {name} | of HPA's | goal |");
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---|");
+    let (mut b_total, mut o_total) = (Totals::default(), Totals::default());
+    for ((path, b), o) in files.iter().zip(base).zip(other) {
+        b_total.add(b);
+        o_total.add(o);
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (bu, ou) = (b.0.unserved_share * 100.0, o.0.unserved_share * 100.0);
+        s.push_str(&compare_row(
+            &name,
+            bu,
+            ou,
+            b.0.replica_hours,
+            o.0.replica_hours,
+        ));
+    }
+    let (bu, ou) = (b_total.unserved_pct(), o_total.unserved_pct());
+    s.push_str(&compare_row(
+        "**total**",
+        bu,
+        ou,
+        b_total.replica_hours,
+        o_total.replica_hours,
+    ));
+    s
+}
+
+fn compare_row(name: &str, bu: f64, ou: f64, brh: f64, orh: f64) -> String {
+    let less = if bu > 0.0 {
+        100.0 * (1.0 - ou / bu)
+    } else {
+        0.0
+    };
+    let of = if brh > 0.0 { 100.0 * orh / brh } else { 0.0 };
+    let goal = if bu <= 0.1 && name != "**total**" {
+        "n/a (HPA ≤ 0.1 %)"
+    } else if less >= 50.0 && of <= 100.0 {
+        "met"
+    } else {
+        "missed"
+    };
+    format!(
+        "| {name} | {bu:.3} | {ou:.3} | {less:.0} % | {brh:.1} | {orh:.1} | {of:.0} % | {goal} |\n"
+    )
 }
 
 /// Shortest and longest start-up of a bench instance, in seconds.
@@ -295,12 +404,17 @@ impl Totals {
         self.rises += r.rise_to_capacity.count;
     }
 
-    fn row(&self) -> String {
-        let share = if self.offered_instance_secs > 0.0 {
+    /// Unserved share of the offered demand, in percent.
+    fn unserved_pct(&self) -> f64 {
+        if self.offered_instance_secs > 0.0 {
             100.0 * self.unserved_instance_secs / self.offered_instance_secs
         } else {
             0.0
-        };
+        }
+    }
+
+    fn row(&self) -> String {
+        let share = self.unserved_pct();
         let e = self
             .elasticity_secs
             .map(|x| if self.secs > 0.0 { x / self.secs } else { 0.0 });

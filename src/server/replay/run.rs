@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use ebb_engine::{decide, validate, Direction, FieldError, History, Policy};
 
 use super::report::{ReplayReport, RunCounters, TimelineRow};
-use crate::server::forecast::Forecaster;
+use crate::server::forecast::WorkloadForecast;
 use crate::server::orchestrator::engine_observation;
 use crate::server::orchestrator::simulator::{SimCluster, SimError, SimWorkload, SimWorkloadSpec};
 use crate::server::orchestrator::{OrchestratorError, WorkloadObservation};
@@ -119,7 +119,7 @@ pub fn run_replay_until(
         unreachable: 0,
     };
     let startup = spec.startup_secs.max(spec.startup_max_secs);
-    let mut forecaster = Forecaster::new(startup, opts.interval_secs);
+    let mut forecaster = WorkloadForecast::new(startup, opts.interval_secs);
     let timeline = evaluate_all(
         policy,
         &mut cluster,
@@ -172,7 +172,7 @@ fn window(
 fn evaluate_all(
     policy: &Policy,
     cluster: &mut SimCluster,
-    forecaster: &mut Forecaster,
+    forecaster: &mut WorkloadForecast,
     run: &mut RunCounters,
     work_limit: Option<f64>,
     cancel: &AtomicBool,
@@ -205,7 +205,7 @@ fn evaluate_all(
 fn evaluate(
     policy: &Policy,
     cluster: &mut SimCluster,
-    forecaster: &mut Forecaster,
+    forecaster: &mut WorkloadForecast,
     history: &mut History,
     obs: &WorkloadObservation,
     run: &mut RunCounters,
