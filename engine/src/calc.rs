@@ -20,9 +20,7 @@ use group::Source;
 pub(crate) use step::{adjust, lookup_value};
 
 /// Name of the forecast's proposal (no metric may take it).
-pub(crate) fn forecast_name() -> &'static str {
-    forecast::NAME
-}
+pub(crate) use forecast::NAME as FORECAST_NAME;
 
 /// Shared inputs of every calculation.
 pub(crate) struct Ctx<'a> {

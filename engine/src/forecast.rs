@@ -84,16 +84,6 @@ impl Series {
         self.at(self.values.len())
     }
 
-    /// Seconds from the first to the end of the last sample with a value (0 when none).
-    pub fn recorded_secs(&self) -> i64 {
-        let first = self.values.iter().position(Option::is_some);
-        let last = self.values.iter().rposition(Option::is_some);
-        match (first, last) {
-            (Some(a), Some(b)) => (b + 1 - a) as i64 * i64::from(self.step_secs),
-            _ => 0,
-        }
-    }
-
     /// Adds `value` observed at `t` into its grid slot (a running mean with the slot's other
     /// observations is the caller's business: this keeps the latest). Points before the start
     /// are ignored; the gap up to `t` is filled with `None`. Non-finite or negative values
@@ -108,16 +98,6 @@ impl Series {
             self.values.resize(i + 1, None);
         }
         self.values[i] = value.filter(|v| v.is_finite() && *v >= 0.0);
-    }
-
-    /// Drops samples older than `keep_secs` before the end (keeps the grid alignment).
-    pub fn trim(&mut self, keep_secs: i64) {
-        let keep = (keep_secs / i64::from(self.step_secs)).max(0) as usize;
-        if self.values.len() > keep {
-            let drop = self.values.len() - keep;
-            self.values.drain(..drop);
-            self.start += Duration::seconds(drop as i64 * i64::from(self.step_secs));
-        }
     }
 }
 

@@ -122,7 +122,7 @@ fn editor_url(policy: &Policy) -> String {
     format!("/policies/new?draft={}", percent_encode(&json))
 }
 
-/// Percent-encodes everything but unreserved characters (RFC 3986).
+/// Percent-encodes everything but unreserved characters (RFC 3986; safe in a Location header).
 pub fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len() * 2);
     for b in text.bytes() {

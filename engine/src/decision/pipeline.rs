@@ -213,17 +213,17 @@ impl Run<'_> {
     /// what the forecast expects over the lead.
     fn forecast_down(&self) -> Option<ShortDown> {
         let secs = self.policy.forecast.as_ref()?.scale_down_window_secs?;
-        let (i, n) = self.forecast_proposal()?;
+        let (_, n) = self.forecast_proposal()?;
         let reactive = self.reactive?;
         (reactive < self.current && n < self.current).then(|| {
-            let q = self.proposals[i].detail.split(" → ").next().unwrap_or("");
-            let mut detail = String::with_capacity(q.len() + 112);
+            let q = self.policy.forecast.as_ref().map_or(0.0, |f| f.quantile);
+            let mut detail = String::with_capacity(128);
             detail
                 .s("scale-down window shortened to ")
                 .n(secs)
-                .s("s: ")
-                .s(q)
-                .s(" needs ")
+                .s("s: the p")
+                .n((q * 100.0).round() as u32)
+                .s(" forecast needs ")
                 .n(n)
                 .s(" and the observed load ")
                 .n(reactive)

@@ -2,7 +2,7 @@
 //! instances (a Utilization or AverageValue target), and every number must be in range.
 
 use super::Errors;
-use crate::calc::forecast_name;
+use crate::calc::FORECAST_NAME;
 use crate::policy::{MetricSource, MetricTarget, Policy};
 
 /// Longest lead (1 h): beyond it a forecast is a schedule.
@@ -53,12 +53,12 @@ pub(super) fn forecast(p: &Policy, e: &mut Errors) {
     if !f.computed() {
         return;
     }
-    if p.metrics.iter().any(|m| m.name == forecast_name()) {
+    if p.metrics.iter().any(|m| m.name == FORECAST_NAME) {
         e.push(
             "forecast.metric",
             format!(
                 "a metric named {:?} would be confused with the forecast; rename it",
-                forecast_name()
+                FORECAST_NAME
             ),
         );
     }

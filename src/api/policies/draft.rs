@@ -9,6 +9,7 @@ use crate::model::error::FieldError;
 use crate::model::policies::{EditorData, VersionRow};
 use crate::model::policy_diff::diff;
 use crate::model::policy_form::{self as pf, FormFields};
+use crate::model::templates::percent_encode as encode;
 use crate::model::ApiError;
 
 /// A form shown again, with its errors.
@@ -26,11 +27,6 @@ pub fn editor_url(draft: &Draft) -> String {
     };
     let json = serde_json::to_string(draft).unwrap_or_default();
     format!("/policies/{}?draft={}", encode(&page), encode(&json))
-}
-
-/// Percent-encodes everything but unreserved characters (safe in a Location header).
-fn encode(text: &str) -> String {
-    crate::model::templates::percent_encode(text)
 }
 
 pub async fn editor_data(id: Option<i64>, draft: Option<&str>) -> Result<EditorData, ApiError> {
