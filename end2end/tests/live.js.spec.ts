@@ -50,6 +50,9 @@ test("CSV export downloads exactly the filtered rows", async ({ page }) => {
   await page.locator("#f-workload").selectOption({ label: "thumbnailer" });
   await page.getByRole("button", { name: "Filter" }).click();
   await expect(page).toHaveURL(/workload=/);
+  // The controller may not have evaluated thumbnailer yet when this runs right after start-up:
+  // matching decisions arrive live, so wait for the first one before exporting.
+  await expect(page.locator("#history-table tbody tr[data-decision]").first()).toBeVisible({ timeout: 60_000 });
   const download = page.waitForEvent("download");
   await page.locator("#export-csv").click();
   const file = await (await download).path();
