@@ -177,6 +177,23 @@ pub struct Prediction {
     pub kind: ModelKind,
 }
 
+/// One point of the forecast ahead ([`Forecaster::outlook`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OutlookPoint {
+    pub at: DateTime<Utc>,
+    /// Highest total over the lead span ending at `at`, median.
+    pub median: f64,
+    /// The same at the chosen quantile.
+    pub value: f64,
+}
+
+/// What forecasts made at one instant start from (see `Forecaster::basis`).
+#[derive(Debug, Clone, Copy)]
+struct Basis {
+    flat: f64,
+    level: Option<f64>,
+}
+
 /// One backtest point: the model's forecast made `lead` ago against what happened.
 #[derive(Debug, Clone, Copy)]
 struct Check {
@@ -311,13 +328,16 @@ impl Forecaster {
 
     /// Records the sample of the grid step starting at (or containing) `at`. A sample for a
     /// step already recorded replaces it; one older than the kept history is ignored; a
-    /// non-finite or negative value is a gap.
+    /// negative value, or one not finite as an `f32`, is a gap.
     pub fn push(&mut self, at: DateTime<Utc>, value: Option<f64>) {
         let step = i64::from(self.step_secs);
         let abs = at.timestamp().div_euclid(step);
+        // Checked after the cast too: a finite f64 beyond f32's range would be infinite.
         let v = value
-            .filter(|v| v.is_finite() && *v >= 0.0)
-            .map_or(f32::NAN, |v| v as f32);
+            .filter(|v| *v >= 0.0)
+            .map(|v| v as f32)
+            .filter(|v| v.is_finite())
+            .unwrap_or(f32::NAN);
         if self.values.is_empty() {
             self.first = abs;
         }
@@ -423,6 +443,12 @@ impl Forecaster {
     /// nothing) or flat (the recent median). `None` without a recent sample, or daily without
     /// a profile value in the level window.
     fn forecast(&self, j: i64, n: usize, daily: bool) -> Option<f64> {
+        Some(self.span(self.basis(j, daily)?, j, j + n as i64))
+    }
+
+    /// What the forecasts made at absolute index `j` start from: the recent median, and (for
+    /// the daily model) the level, the median of observed ÷ profile over the level window.
+    fn basis(&self, j: i64, daily: bool) -> Option<Basis> {
         let from = j + 1 - self.level_steps as i64;
         let mut level_values: Vec<f64> = (from..=j)
             .filter_map(|k| self.at(k))
@@ -430,7 +456,7 @@ impl Forecaster {
             .collect();
         let flat = median(&mut level_values)?;
         if !daily {
-            return Some(flat);
+            return Some(Basis { flat, level: None });
         }
         let mut ratios: Vec<f64> = (from..=j)
             .filter_map(|k| {
@@ -440,10 +466,26 @@ impl Forecaster {
             })
             .collect();
         let level = median(&mut ratios)?;
-        let best = (j + 1..=j + n as i64)
-            .map(|k| self.profile_at(k).map_or(flat, |p| level * p))
+        Some(Basis {
+            flat,
+            level: Some(level),
+        })
+    }
+
+    /// The highest median-model total over absolute indexes (a, b] (the flat value for an
+    /// empty span).
+    fn span(&self, basis: Basis, a: i64, b: i64) -> f64 {
+        let Some(level) = basis.level else {
+            return basis.flat;
+        };
+        let best = (a + 1..=b)
+            .map(|k| self.profile_at(k).map_or(basis.flat, |p| level * p))
             .fold(f64::NEG_INFINITY, f64::max);
-        Some(best)
+        if best.is_finite() {
+            best
+        } else {
+            basis.flat
+        }
     }
 
     /// Chooses the model and its quantiles from the backtest (cheap: O(backtest points)).
@@ -540,6 +582,44 @@ impl Forecaster {
             quantile: q,
             kind: self.kind,
         })
+    }
+
+    /// The forecast ahead of `now`, one point per grid step for `horizon_secs`: at each point,
+    /// the highest total over the lead span ending there (what an evaluation then would act
+    /// on) at the median and at `quantile`, with the quantiles of the hour the point falls
+    /// in. What the chart draws as the band ahead; the same refusals as
+    /// [`Forecaster::predict`].
+    pub fn outlook(
+        &self,
+        now: DateTime<Utc>,
+        horizon_secs: i64,
+        quantile: f64,
+        min_history_secs: i64,
+    ) -> Result<Vec<OutlookPoint>, String> {
+        // The same checks (history, staleness) as a prediction at `now`.
+        self.predict(now, quantile, min_history_secs)?;
+        let step = i64::from(self.step_secs);
+        let last = self.first + self.values.len() as i64 - 1;
+        let j = (now.timestamp().div_euclid(step) - 1).min(last);
+        let basis = self
+            .basis(j, self.kind == ModelKind::Daily)
+            .ok_or_else(|| "no load recorded in the last 30 min".to_string())?;
+        let q = quantile.clamp(0.5, 0.99);
+        let now_idx = now.timestamp().div_euclid(step);
+        let steps = (horizon_secs.max(0) / step).min(2 * self.slots);
+        Ok((1..=steps)
+            .map(|k| {
+                let end = now_idx + k;
+                let start = (end - self.lead_steps as i64).max(j);
+                let f = self.span(basis, start, end);
+                let hour = self.hour_of(end);
+                OutlookPoint {
+                    at: DateTime::from_timestamp(end * step, 0).unwrap_or(now),
+                    median: f * self.ratio(hour, 0.5),
+                    value: f * self.ratio(hour, q),
+                }
+            })
+            .collect())
     }
 
     /// Backtest quantile `q` of actual ÷ forecast for forecasts made in `hour` (all hours'

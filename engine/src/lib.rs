@@ -81,7 +81,7 @@ pub use decision::{
     decide, sentence_head, Bounds, Counts, Decision, Direction, Limit, NextAction, NextStep,
     Proposal, ProposalKind, Reason, Rule, Trigger,
 };
-pub use forecast::{ForecastReading, ModelKind, Prediction, Series};
+pub use forecast::{ForecastReading, ModelKind, OutlookPoint, Prediction, Series};
 pub use history::{History, Recommendation, ScaleEvent};
 pub use num::MAX_REPLICAS;
 pub use observation::{

@@ -152,6 +152,58 @@ fn stale_data_gives_no_prediction() {
     );
 }
 
+#[test]
+fn a_weekly_pattern_is_carried_by_the_level() {
+    // Weekends (days 5, 6, 12, 13) carry a third of a weekday's load. The daily profile is a
+    // median over 14 days, so it is the weekday shape; the level (observed ÷ profile over
+    // 30 min) scales it down on a weekend. Stated bound: within 15 % by 11:00 of a weekend day.
+    let s = series(14, |m, d| {
+        Some(office(m) * if d % 7 >= 5 { 1.0 / 3.0 } else { 1.0 })
+    });
+    let (hist, now) = cut(&s, 12, 11 * 60);
+    let model = Forecaster::from_series(&hist, 300);
+    let p = model.predict(now, 0.5, DAY).expect("recent data");
+    let want = 100.0 / 3.0;
+    assert!((p.median - want).abs() < want * 0.15, "{p:?}");
+    // And back on a weekday (day 7, a Monday) at the weekday's level.
+    let (hist, now) = cut(&s, 7, 10 * 60);
+    let model = Forecaster::from_series(&hist, 300);
+    let p = model.predict(now, 0.5, DAY).expect("recent data");
+    assert!((p.median - 100.0).abs() < 15.0, "{p:?}");
+}
+
+#[test]
+fn a_trend_is_followed_within_a_stated_bound() {
+    // The load grows 5 % a day on top of the office day. The level window follows the growth,
+    // so the forecast a 5-minute lead ahead is within 3 % of what comes.
+    let s = series(10, |m, d| Some(office(m) * 1.05f64.powi(d as i32)));
+    let (hist, now) = cut(&s, 9, 12 * 60);
+    let model = Forecaster::from_series(&hist, 300);
+    let p = model.predict(now, 0.5, DAY).expect("recent data");
+    let want = 100.0 * 1.05f64.powi(9);
+    assert!((p.median - want).abs() < want * 0.03, "{p:?} vs {want}");
+}
+
+#[test]
+fn the_outlook_draws_the_day_ahead() {
+    let s = series(8, |m, _| Some(office(m)));
+    let (hist, now) = cut(&s, 7, 8 * 60 + 30);
+    let model = Forecaster::from_series(&hist, 300);
+    let ahead = model.outlook(now, 3600, 0.9, DAY).expect("recent data");
+    assert_eq!(ahead.len(), 60);
+    assert_eq!(ahead[0].at, now + Duration::minutes(1));
+    for p in &ahead {
+        let minute = (p.at - now).num_minutes() + 8 * 60 + 30;
+        // A point stands for the lead span (5 min) ending at it.
+        let want = if minute >= 9 * 60 { 100.0 } else { 10.0 };
+        assert!((p.median - want).abs() < 1.0, "{minute}: {p:?}");
+        assert!(p.value >= p.median, "{p:?}");
+    }
+    // The same refusals as a prediction.
+    let short = Forecaster::from_series(&cut(&s, 0, 600).0, 300);
+    assert!(short.outlook(now, 3600, 0.9, DAY).is_err());
+}
+
 // --- the forecast in a decision -----------------------------------------------------------
 
 /// The decision's limit of rule `forecast`.

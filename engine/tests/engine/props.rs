@@ -440,3 +440,103 @@ proptest! {
         prop_assert!(!h2.first_evaluation);
     }
 }
+
+// --- the forecast -------------------------------------------------------------------------
+
+fn reading() -> impl Strategy<Value = Option<ForecastReading>> {
+    prop_oneof![
+        Just(None),
+        "[a-z ]{0,20}".prop_map(|w| Some(ForecastReading::Waiting(w))),
+        (any_f64(), any_f64(), 0.0..1.5f64, -600i64..600).prop_map(|(value, median, q, at)| {
+            Some(ForecastReading::Ready(forecast::Prediction {
+                at: t(at),
+                from: t(0),
+                value,
+                median,
+                quantile: q,
+                kind: ModelKind::Daily,
+            }))
+        }),
+    ]
+}
+
+/// `p` with a forecast in `mode` on its first metric (no shortened scale-down window).
+fn forecasting(p: &Policy, mode: ForecastMode, q: f64) -> Policy {
+    Policy {
+        forecast: Some(Forecast {
+            mode,
+            quantile: q,
+            ..Forecast::default()
+        }),
+        ..p.clone()
+    }
+}
+
+proptest! {
+    // Each case fits a model over up to ~5 days: fewer cases keep this in seconds.
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn the_forecaster_never_panics_on_any_series(
+        points in proptest::collection::vec((-200_000i64..200_000, proptest::option::of(any_f64())), 0..300),
+        step in prop_oneof![Just(15u32), Just(60), Just(7), Just(0), Just(86_400)],
+        lead in 0..100_000u32,
+        q in any_f64(),
+        min_history in -10i64..200_000,
+        horizon in -10i64..100_000,
+    ) {
+        let mut f = forecast::Forecaster::new(step, lead);
+        for (at, v) in &points {
+            f.push(t(*at), *v);
+        }
+        f.refresh();
+        for now in [t(0), t(200_000), t(-300_000)] {
+            if let Ok(p) = f.predict(now, q, min_history) {
+                prop_assert!(p.value.is_finite() && p.median.is_finite(), "{:?}", p);
+            }
+            if let Ok(ahead) = f.outlook(now, horizon, q, min_history) {
+                prop_assert!(ahead.iter().all(|a| a.value.is_finite() && a.median.is_finite()));
+            }
+        }
+        let again = forecast::Forecaster::from_series(&f.series(), lead);
+        prop_assert_eq!(again.history_secs(), f.history_secs());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn a_forecast_never_takes_the_count_below_the_reactive_decision(
+        p in policy(), o in observation(), h in history(), r in reading(), q in 0.5..0.99f64,
+    ) {
+        let mut plain = p.clone();
+        plain.forecast = None;
+        let reactive = decide(&plain, &o, &h, t(0));
+        let with = forecasting(&p, ForecastMode::ForecastAndScale, q);
+        let o = Observation { forecast: r, ..o };
+        let d = decide(&with, &o, &h, t(0));
+        prop_assert!(
+            d.desired_replicas >= reactive.desired_replicas,
+            "{} < {}: {}", d.desired_replicas, reactive.desired_replicas, d.sentence
+        );
+    }
+
+    #[test]
+    fn forecast_only_never_changes_the_count(
+        p in policy(), o in observation(), h in history(), r in reading(), q in 0.5..0.99f64,
+        short in proptest::option::of(0..600u32),
+    ) {
+        let mut plain = p.clone();
+        plain.forecast = None;
+        let reactive = decide(&plain, &o, &h, t(0));
+        let mut only = forecasting(&p, ForecastMode::ForecastOnly, q);
+        if let Some(f) = only.forecast.as_mut() {
+            f.scale_down_window_secs = short;
+        }
+        let o = Observation { forecast: r, ..o };
+        let d = decide(&only, &o, &h, t(0));
+        prop_assert_eq!(d.desired_replicas, reactive.desired_replicas, "{}", d.sentence);
+        prop_assert!(d.limits.iter().all(|l| l.rule != Rule::Forecast), "{:?}", d.limits);
+    }
+}
