@@ -45,6 +45,9 @@ pub const WHATIF_SOURCE: &str = "whatif[source]";
 pub const WHATIF_WORKLOAD: &str = "whatif[workload]";
 /// What-if: the trace file (a name inside the server's traces folder).
 pub const WHATIF_TRACE: &str = "whatif[trace]";
+/// What-if: what the edited policy is compared with: `current` (the saved version, or the
+/// workload's policy) or `hpa` (the same metrics and bounds with HPA's defaults).
+pub const WHATIF_COMPARE: &str = "whatif[compare]";
 
 /// A posted editor form: field name → text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

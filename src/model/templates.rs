@@ -35,6 +35,20 @@ pub fn hpa_default_policy(max_replicas: u32) -> Policy {
     }
 }
 
+/// `policy` as the Kubernetes HPA would run it by default: its metrics and bounds, HPA's
+/// tolerance and behaviour (300 s scale-down window, no scale-up window, its rate policies), no
+/// cooldowns, steps, schedules, headroom or forecast. What the what-if compares a draft with.
+pub fn with_hpa_defaults(policy: &Policy) -> Policy {
+    Policy {
+        min_replicas: policy.min_replicas,
+        max_replicas: policy.max_replicas,
+        metrics: policy.metrics.clone(),
+        fallback: policy.fallback,
+        activation: policy.activation.clone(),
+        ..hpa_default_policy(policy.max_replicas)
+    }
+}
+
 /// CPU utilization target of the recommended policy: the forecast's band carries the headroom
 /// that HPA's 70 % keeps for its reaction time.
 pub const RECOMMENDED_TARGET_PERCENT: f64 = 80.0;

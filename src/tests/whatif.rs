@@ -349,3 +349,21 @@ async fn without_javascript_a_preview_is_replayed_once_by_the_page() {
     );
     assert_eq!(rig.gate().started(), 1, "replayed once");
 }
+
+#[tokio::test]
+async fn a_draft_is_compared_with_hpa_defaults_on_its_own_metrics() {
+    let rig = rig().await;
+    let editor = rig.as_user("eddie", Role::Editor).await;
+    let mut form = preview(1, 20);
+    form.push(("whatif[compare]".into(), "hpa".into()));
+    let (res, body) = send(&editor, submit(&form)).await;
+    assert_eq!(res.status(), StatusCode::OK, "{body}");
+    assert!(body.contains("HPA defaults"), "{body}");
+    set(&mut form, "whatif[compare]", "nope");
+    let (res, body) = send(&editor, submit(&form)).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body.contains("whatif[compare]") && body.contains("is not current or hpa"),
+        "{body}"
+    );
+}

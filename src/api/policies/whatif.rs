@@ -1,5 +1,5 @@
-//! What-if: the edited policy and the current one replayed (see [`crate::server::replay`])
-//! over the same load — a workload's recorded demand of the last 24 h or 7 d, or a trace from
+//! What-if: the edited policy and the current one (or the same metrics with HPA's defaults)
+//! replayed (see [`crate::server::replay`]) over the same load — a workload's recorded demand of the last 24 h or 7 d, or a trace from
 //! the traces folder — summarised for the editor: replica curves, replica-hours, unserved.
 
 use std::path::PathBuf;
@@ -59,7 +59,22 @@ pub async fn run(form: &FormFields) -> Result<WhatIf, ApiError> {
     };
     let store = state.store();
     let (spec, opts, mut source, workload_policy) = load(form, store).await?;
-    let baseline = baseline(form, workload_policy, store).await?;
+    let baseline = match form.get(pf::WHATIF_COMPARE) {
+        "hpa" => Some((
+            "HPA defaults".to_string(),
+            crate::model::templates::with_hpa_defaults(&edited),
+        )),
+        "current" | "" => baseline(form, workload_policy, store).await?,
+        other => {
+            return Err(ApiError::invalid(
+                pf::WHATIF_COMPARE,
+                format!(
+                    "'{}' is not current or hpa",
+                    other.chars().take(40).collect::<String>()
+                ),
+            ))
+        }
+    };
     let slot = state
         .inner
         .replays

@@ -1,6 +1,6 @@
 //! The editor's what-if panel: choose the load (a workload's last 24 h or 7 d, or a trace),
 //! press Preview, and compare the edited policy's replica curve, cost and unserved demand with
-//! the current policy's. Part of the editor form, so Preview replays exactly what is typed.
+//! the current policy's or with HPA's defaults on the same metrics. Part of the editor form, so Preview replays exactly what is typed.
 
 use leptos::prelude::*;
 
@@ -42,7 +42,7 @@ pub fn WhatIfPanel(
     view! {
         <section class="panel whatif" id="whatif" aria-labelledby="whatif-title">
             <h2 id="whatif-title">"What-if"</h2>
-            <p class="hint">"Replays the policy as edited, and the current one, over the same load in the simulator."</p>
+            <p class="hint">"Replays the policy as edited, and the saved one or HPA's defaults on the same metrics, over the same load in the simulator."</p>
             <div class="field-row">
                 {select(ctx, f, "Load", pf::WHATIF_SOURCE.into(), pf::WHATIF_SOURCE.into(), &[
                     ("24h", "workload: last 24 h"),
@@ -51,6 +51,10 @@ pub fn WhatIfPanel(
                 ])}
                 {select(ctx, f, "Workload", pf::WHATIF_WORKLOAD.into(), pf::WHATIF_WORKLOAD.into(), &wl)}
                 {select(ctx, f, "Trace", pf::WHATIF_TRACE.into(), pf::WHATIF_TRACE.into(), &traces)}
+                {select(ctx, f, "Compare with", pf::WHATIF_COMPARE.into(), pf::WHATIF_COMPARE.into(), &[
+                    ("current", "the saved version"),
+                    ("hpa", "HPA defaults, same metrics"),
+                ])}
             </div>
             <button type="submit" name="op" value="preview" formnovalidate class="button" id="preview-policy">"Preview"</button>
             {move || submit.pending().get().then(|| view! { <span class="muted">" replaying…"</span> })}
