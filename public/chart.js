@@ -1,5 +1,6 @@
 // ebb's chart glue: draws a workload's load and replica series with uPlot (served from
-// /vendor, installed from the npm registry) and marks every decision. The page (Rust/wasm)
+// /vendor, installed from the npm registry), marks every decision, and draws the forecast:
+// past forecasts against the instances the load needed, and the band ahead of now. The page (Rust/wasm)
 // calls window.ebbChart.draw(element, json) after hydration and on every live update.
 (function () {
   "use strict";
@@ -10,18 +11,40 @@
     return v || fallback;
   }
 
+  // Columns on one time axis: the evaluations (load, target, demand, replicas, the instances
+  // the load needed), each stored forecast at the end of its span (past forecasts against
+  // what happened), and the forecast ahead of now (median and the policy's quantile).
+  var COLS = 10;
   function toColumns(spec) {
-    var xs = [], load = [], demand = [], current = [], desired = [], ready = [], target = [];
+    var rows = new Map();
+    function row(x) {
+      var r = rows.get(x);
+      if (!r) { r = new Array(COLS).fill(null); rows.set(x, r); }
+      return r;
+    }
     spec.points.forEach(function (p) {
-      xs.push(Date.parse(p.at) / 1000);
-      load.push(p.load);
-      demand.push(p.demand);
-      current.push(p.current);
-      desired.push(p.desired);
-      ready.push(p.ready);
-      target.push(spec.target);
+      var x = Date.parse(p.at) / 1000, r = row(x);
+      r[0] = p.load; r[1] = spec.target; r[2] = p.demand;
+      r[3] = p.current; r[4] = p.desired; r[5] = p.ready; r[6] = p.need;
+      if (p.forecast_need != null && p.forecast_lead != null) {
+        var f = row(x + p.forecast_lead);
+        f[7] = f[7] == null ? p.forecast_need : Math.max(f[7], p.forecast_need);
+      }
     });
-    return [xs, load, target, demand, current, desired, ready];
+    var ahead = (spec.outlook && spec.outlook.points) || [];
+    ahead.forEach(function (o) {
+      var r = row(Date.parse(o.at) / 1000);
+      r[8] = o.median; r[9] = o.high;
+    });
+    var xs = Array.from(rows.keys()).sort(function (a, b) { return a - b; });
+    var cols = [xs];
+    for (var i = 0; i < COLS; i++) cols.push(xs.map(function (x) { return rows.get(x)[i]; }));
+    return cols;
+  }
+
+  function quantileLabel(spec) {
+    var q = spec.outlook && spec.outlook.quantile;
+    return q ? "forecast p" + Math.round(q * 100) : "forecast (quantile)";
   }
 
   // Vertical lines at decisions; the tooltip shows the nearest one's sentence.
@@ -75,13 +98,18 @@
       ],
       series: [
         {},
-        { label: "load", scale: "load", stroke: css("--accent", "#1f6feb"), width: 2 },
-        { label: "target", scale: "load", stroke: css("--warn", "#9a6700"), dash: [6, 4], width: 1 },
-        { label: "demand", scale: "load", stroke: css("--muted", "#888"), width: 1, show: false },
-        { label: "current", scale: "replicas", stroke: css("--text", "#222"), width: 2, paths: uPlot.paths.stepped({ align: 1 }) },
-        { label: "desired", scale: "replicas", stroke: css("--down", "#8250df"), dash: [4, 3], width: 1, paths: uPlot.paths.stepped({ align: 1 }) },
-        { label: "ready", scale: "replicas", stroke: css("--ok", "#1a7f37"), width: 1, paths: uPlot.paths.stepped({ align: 1 }) }
+        { label: "load", scale: "load", stroke: css("--accent", "#1f6feb"), width: 2, spanGaps: true },
+        { label: "target", scale: "load", stroke: css("--warn", "#9a6700"), dash: [6, 4], width: 1, spanGaps: true },
+        { label: "demand", scale: "load", stroke: css("--muted", "#888"), width: 1, show: false, spanGaps: true },
+        { label: "current", scale: "replicas", stroke: css("--text", "#222"), width: 2, spanGaps: true, paths: uPlot.paths.stepped({ align: 1 }) },
+        { label: "desired", scale: "replicas", stroke: css("--down", "#8250df"), dash: [4, 3], width: 1, spanGaps: true, paths: uPlot.paths.stepped({ align: 1 }) },
+        { label: "ready", scale: "replicas", stroke: css("--ok", "#1a7f37"), width: 1, spanGaps: true, paths: uPlot.paths.stepped({ align: 1 }) },
+        { label: "needed by load", scale: "replicas", stroke: css("--muted", "#888"), width: 1, spanGaps: true },
+        { label: "forecast then", scale: "replicas", stroke: css("--forecast", "#bc4c00"), width: 1, dash: [2, 3], spanGaps: true },
+        { label: "forecast median", scale: "replicas", stroke: css("--forecast", "#bc4c00"), width: 1, spanGaps: false },
+        { label: quantileLabel(getSpec()), scale: "replicas", stroke: css("--forecast", "#bc4c00"), width: 2, spanGaps: false }
       ],
+      bands: [{ series: [10, 9], fill: "rgba(188, 76, 0, 0.15)" }],
       plugins: [markerPlugin(getSpec, tip)]
     };
   }

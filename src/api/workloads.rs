@@ -53,10 +53,35 @@ pub async fn get_chart(id: i64, range: String) -> Result<crate::model::chart::Ch
     let target = store.workload_summary(id).await?.and_then(|s| s.target);
     let points = store.chart(id, from, to).await?;
     let markers = store.markers(id, from, to).await?;
+    // The band ahead: a quarter of the range (15 min to 6 h), from the controller's model.
+    let policy = match store.workload(id).await?.and_then(|w| w.policy_id) {
+        Some(p) => store.current_policy(p).await?,
+        None => None,
+    };
+    let horizon = (range_secs(&range) / 4).clamp(15 * 60, 6 * 3600);
+    let outlook = policy.and_then(|p| {
+        let all = state
+            .inner
+            .forecasts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match all.get(&id) {
+            Some(f) => f.outlook(&p.body, chrono::Utc::now(), horizon),
+            // Computed, but the controller has not evaluated it since it started.
+            None => p.body.forecast.as_ref().filter(|f| f.computed()).map(|f| {
+                crate::model::chart::Outlook {
+                    quantile: f.quantile,
+                    points: Vec::new(),
+                    waiting: Some("not evaluated since ebb started".into()),
+                }
+            }),
+        }
+    });
     Ok(ChartData {
         range,
         target,
         points,
         markers,
+        outlook,
     })
 }

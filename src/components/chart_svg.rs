@@ -1,6 +1,8 @@
 //! The workload chart as inline SVG, drawn from the same data on the server and in the browser:
 //! what a page without JavaScript shows (load against its target, replicas, and a tick for
-//! every scale action), hidden once uPlot has drawn the interactive chart over it.
+//! every scale action; with a forecast, the instances the load needed, the forecasts made
+//! then at the end of their spans, and the band ahead of now), hidden once uPlot has drawn the
+//! interactive chart over it.
 
 use leptos::prelude::*;
 
@@ -49,7 +51,24 @@ pub fn WorkloadChartSvg(data: ChartData) -> impl IntoView {
         return view! { <p class="muted chart-empty">"No samples in this range yet."</p> }
             .into_any();
     }
-    let (t0, t1) = (times[0], times[times.len() - 1].max(times[0] + 1.0));
+    let ahead: Vec<(f64, f64, f64)> = data
+        .outlook
+        .iter()
+        .flat_map(|o| &o.points)
+        .filter_map(|p| Some((secs(&p.at)?, p.median, p.high)))
+        .collect();
+    let last = ahead.last().map_or(times[times.len() - 1], |a| a.0);
+    let (t0, t1) = (times[0], last.max(times[0] + 1.0));
+    // Past forecasts at the end of their spans; only those that fall inside the chart.
+    let past: Vec<(f64, Option<f64>)> = data
+        .points
+        .iter()
+        .filter_map(|p| {
+            let t = secs(&p.at)? + p.forecast_lead? as f64;
+            Some((t, Some(p.forecast_need?)))
+        })
+        .filter(|(t, _)| *t <= t1)
+        .collect();
     let load_top = data
         .points
         .iter()
@@ -65,6 +84,14 @@ pub fn WorkloadChartSvg(data: ChartData) -> impl IntoView {
         .unwrap_or(1)
         .max(1)
         + 1) as f64;
+    let replica_top = data
+        .points
+        .iter()
+        .flat_map(|p| [p.need, p.forecast_need])
+        .flatten()
+        .chain(ahead.iter().map(|a| a.2))
+        .filter(|v| v.is_finite())
+        .fold(replica_top, |top, v| top.max((v * 1.1).ceil()));
     let x = move |t: f64| PAD + (t - t0) / (t1 - t0) * (W - 2.0 * PAD);
     let y_load = move |v: f64| H - PAD - (v / load_top).clamp(0.0, 1.0) * (H - 2.0 * PAD);
     let y_rep = move |v: f64| H - PAD - (v / replica_top).clamp(0.0, 1.0) * (H - 2.0 * PAD);
@@ -77,6 +104,28 @@ pub fn WorkloadChartSvg(data: ChartData) -> impl IntoView {
     let load = path(&with_time(&|p| p.load), x, y_load, false);
     let replicas = path(&with_time(&|p| Some(p.current as f64)), x, y_rep, true);
     let target = data.target.map(y_load);
+    let need = path(&with_time(&|p| p.need), x, y_rep, false);
+    let then = path(&past, x, y_rep, false);
+    let high: Vec<(f64, Option<f64>)> = ahead.iter().map(|a| (a.0, Some(a.2))).collect();
+    let high_path = path(&high, x, y_rep, false);
+    // The band: along the quantile, back along the median.
+    let band = (!ahead.is_empty()).then(|| {
+        let mut d = high_path.clone();
+        for a in ahead.iter().rev() {
+            d.push_str(&format!("L{:.1} {:.1}", x(a.0), y_rep(a.1)));
+        }
+        d.push('Z');
+        d
+    });
+    let now_x = ahead.first().map(|_| x(times[times.len() - 1]));
+    let has_need = !need.is_empty();
+    let has_forecast = !then.is_empty() || band.is_some();
+    let quantile = data
+        .outlook
+        .as_ref()
+        .map(|o| format!("{:.0}", o.quantile * 100.0))
+        .unwrap_or_else(|| "90".into());
+    let waiting = data.outlook.as_ref().and_then(|o| o.waiting.clone());
     let ticks = data
         .markers
         .iter()
@@ -121,6 +170,11 @@ pub fn WorkloadChartSvg(data: ChartData) -> impl IntoView {
             <text class="tick" x=PAD y=H - 6.0>{start}</text>
             <text class="tick" x=W - PAD y=H - 6.0 text-anchor="end">{end}</text>
             {target.map(|ty| view! { <line class="target" x1=PAD x2=W - PAD y1=format!("{ty:.1}") y2=format!("{ty:.1}")/> })}
+            {band.map(|d| view! { <path class="forecast-band" d=d/> })}
+            {now_x.map(|nx| view! { <line class="now" x1=format!("{nx:.1}") x2=format!("{nx:.1}") y1=PAD y2=H - PAD/> })}
+            <path class="need" d=need fill="none" vector-effect="non-scaling-stroke"/>
+            <path class="forecast-then" d=then fill="none" vector-effect="non-scaling-stroke"/>
+            <path class="forecast-high" d=high_path fill="none" vector-effect="non-scaling-stroke"/>
             <path class="replicas" d=replicas fill="none" vector-effect="non-scaling-stroke"/>
             <path class="load" d=load fill="none" vector-effect="non-scaling-stroke"/>
             {ticks}
@@ -131,7 +185,13 @@ pub fn WorkloadChartSvg(data: ChartData) -> impl IntoView {
             <li><span class="swatch replicas"></span>"replicas (right)"</li>
             <li><span class="swatch up"></span>"scale up"</li>
             <li><span class="swatch down"></span>"scale down"</li>
+            {has_need.then(|| view! { <li><span class="swatch need"></span>"instances the load needed"</li> })}
+            {has_forecast.then(|| view! {
+                <li><span class="swatch forecast-then"></span>"forecast made then"</li>
+                <li><span class="swatch forecast-band"></span>{format!("forecast ahead (median to p{quantile})")}</li>
+            })}
         </ul>
+        {waiting.map(|w| view! { <p class="muted forecast-waiting">{format!("Forecast: {w}.")}</p> })}
     }
     .into_any()
 }

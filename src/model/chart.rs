@@ -1,4 +1,5 @@
-//! Chart series of one workload: load, demand and replicas over a range, with decision markers.
+//! Chart series of one workload: load, demand and replicas over a range, with decision markers,
+//! and the forecast: past forecasts against the instances the load needed, and the band ahead.
 
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,37 @@ pub struct ChartPoint {
     pub current: i64,
     pub desired: i64,
     pub ready: i64,
+    /// Instances the observed load needs at the policy's target (the forecast metric's total
+    /// ÷ one instance's share at the target).
+    #[serde(default)]
+    pub need: Option<f64>,
+    /// Instances the forecast made at this evaluation asked for over its next
+    /// `forecast_lead` seconds (drawn at the end of that span, against what happened).
+    #[serde(default)]
+    pub forecast_need: Option<f64>,
+    #[serde(default)]
+    pub forecast_lead: Option<i64>,
+}
+
+/// One point of the forecast ahead of now, in instances at the policy's target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutlookPoint {
+    /// UTC, ISO-8601.
+    pub at: String,
+    /// Instances the median forecast asks for.
+    pub median: f64,
+    /// Instances the forecast at the policy's quantile asks for.
+    pub high: f64,
+}
+
+/// The forecast ahead of now, as the chart draws it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Outlook {
+    /// The policy's quantile, e.g. 0.9.
+    pub quantile: f64,
+    pub points: Vec<OutlookPoint>,
+    /// Why nothing is drawn ahead (e.g. "waiting for 24 h of load history: …"), when so.
+    pub waiting: Option<String>,
 }
 
 /// A decision drawn on the chart.
@@ -54,4 +86,7 @@ pub struct ChartData {
     pub target: Option<f64>,
     pub points: Vec<ChartPoint>,
     pub markers: Vec<Marker>,
+    /// The forecast ahead, when the workload's policy computes one.
+    #[serde(default)]
+    pub outlook: Option<Outlook>,
 }

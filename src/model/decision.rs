@@ -41,6 +41,14 @@ impl DecisionRow {
     pub fn parsed_detail(&self) -> DecisionDetail {
         serde_json::from_str(&self.detail).unwrap_or_default()
     }
+
+    /// Whether one of the decision's limits is rule `code` (as the store's filter reads it).
+    pub fn names_rule(&self, code: &str) -> bool {
+        self.parsed_detail()
+            .limits
+            .iter()
+            .any(|l| l.rule.code() == code)
+    }
 }
 
 /// Filters of the history page; empty fields match everything.
@@ -50,6 +58,10 @@ pub struct DecisionFilter {
     pub direction: Option<String>,
     pub outcome: Option<String>,
     pub reason: Option<String>,
+    /// A rule the decision's limits name (e.g. `forecast`: the forecast won or shortened the
+    /// scale-down window).
+    #[serde(default)]
+    pub rule: Option<String>,
     /// ISO-8601 bounds.
     pub from: Option<String>,
     pub to: Option<String>,
@@ -66,6 +78,23 @@ pub struct DecisionFilter {
 pub const DIRECTIONS: &[&str] = &["up", "down", "none"];
 /// Outcomes a decision can have, as the History filter names them.
 pub const OUTCOMES: &[&str] = &["applied", "failed", "intent", "superseded", "none", "error"];
+/// Rules a decision's limits can name, as the History filter names them (the engine's
+/// `Rule::code`s; a test keeps them in step).
+pub const RULES: &[&str] = &[
+    "forecast",
+    "tolerance",
+    "stabilization",
+    "rate_limit",
+    "bounds",
+    "schedule",
+    "cooldown",
+    "pause",
+    "fallback",
+    "headroom",
+    "activation",
+    "warmup",
+    "override",
+];
 
 impl DecisionFilter {
     /// The filter the History page's query parameters (`workload`, `direction`, `outcome`,
@@ -168,6 +197,7 @@ impl DecisionFilter {
             direction: one_of("direction", DIRECTIONS)?,
             outcome,
             reason,
+            rule: one_of("rule", RULES)?,
             from: time("from")?,
             to: time("to")?,
             before_id: id("before", "a decision id")?,
@@ -197,6 +227,7 @@ impl DecisionFilter {
                 "direction" => self.direction.clone(),
                 "outcome" => self.outcome.clone(),
                 "reason" => self.reason.clone(),
+                "rule" => self.rule.clone(),
                 "from" => self.from.clone(),
                 "to" => self.to.clone(),
                 "before" => self.before_id.map(|n| n.to_string()),
@@ -277,6 +308,34 @@ mod filter_tests {
     }
 
     #[test]
+    fn rule_filter_names_every_engine_rule() {
+        use ebb_engine::Rule;
+        // A new rule fails this match until RULES offers it.
+        let listed = |r: Rule| match r {
+            Rule::Tolerance
+            | Rule::Stabilization
+            | Rule::RateLimit
+            | Rule::Bounds
+            | Rule::Schedule
+            | Rule::Cooldown
+            | Rule::Pause
+            | Rule::Fallback
+            | Rule::Headroom
+            | Rule::Activation
+            | Rule::Warmup
+            | Rule::Override
+            | Rule::Forecast => RULES.contains(&r.code()),
+        };
+        for code in RULES {
+            let r: Rule = serde_json::from_value(serde_json::json!(code)).expect("a rule");
+            assert!(listed(r), "{code}");
+        }
+        assert_eq!(RULES.len(), 13);
+        let f = parse(&[("rule", "forecast")]).expect("valid");
+        assert_eq!(f.rule.as_deref(), Some("forecast"));
+    }
+
+    #[test]
     fn malformed_filters_name_their_field() {
         let cases: &[(&str, &str)] = &[
             ("workload", "abc"),
@@ -289,6 +348,7 @@ mod filter_tests {
             ("before", "1e3"),
             ("tz", "9999"),
             ("holds", "maybe"),
+            ("rule", "forecasts"),
         ];
         for (k, v) in cases {
             assert_eq!(parse(&[(k, v)]).err().as_deref(), Some(*k), "{k}={v}");

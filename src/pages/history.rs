@@ -1,7 +1,8 @@
 //! History: every decision across workloads, filtered by workload, time range, direction,
-//! outcome and reason, paged by id, exportable as CSV and JSON. New decisions that match the
-//! filters appear at the top while the page is open (the [`LiveDecisions`] island). The filter
-//! form is a plain GET form, so everything works with JavaScript off.
+//! outcome, reason and the rule that limited it (e.g. `forecast`), paged by id, exportable as
+//! CSV and JSON. New decisions that match the filters appear at the top while the page is open
+//! (the [`LiveDecisions`] island). The filter form is a plain GET form, so everything works with
+//! JavaScript off.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,7 +13,7 @@ use crate::api::history::list_decisions;
 use crate::api::workloads::list_workloads;
 use crate::components::live::{use_live, LiveBadge};
 use crate::components::time::Time;
-use crate::model::decision::{DecisionFilter, DecisionRow, DIRECTIONS, OUTCOMES};
+use crate::model::decision::{DecisionFilter, DecisionRow, DIRECTIONS, OUTCOMES, RULES};
 use crate::model::error::FieldError;
 use crate::model::live::LiveEvent;
 use crate::model::ApiError;
@@ -34,6 +35,7 @@ fn matches(f: &DecisionFilter, d: &DecisionRow) -> bool {
         && f.direction.as_ref().is_none_or(|x| *x == d.direction)
         && f.outcome.as_ref().is_none_or(|x| *x == d.outcome)
         && f.reason.as_ref().is_none_or(|x| *x == d.reason)
+        && f.rule.as_ref().is_none_or(|r| d.names_rule(r))
 }
 
 /// The history page.
@@ -88,6 +90,7 @@ pub fn History() -> impl IntoView {
             </Suspense>
             <Choice id="f-direction" name="direction" label="Direction" options=DIRECTIONS/>
             <Choice id="f-outcome" name="outcome" label="Outcome" options=OUTCOMES/>
+            <Choice id="f-rule" name="rule" label="Rule that limited it" options=RULES/>
             <div class="form-row"><label for="f-reason">"Reason code"</label>
                 <input id="f-reason" name="reason" type="text" placeholder="e.g. ScaleUpLimit"
                     value=move || query.with(|q| q.get("reason").unwrap_or_default())/></div>

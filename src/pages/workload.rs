@@ -89,6 +89,10 @@ fn WorkloadLive(detail: WorkloadDetail, chart: ChartData, children: Children) ->
             current: workload.current_replicas.unwrap_or(0),
             desired: workload.desired_replicas.unwrap_or(0),
             ready: workload.ready_replicas.unwrap_or(0),
+            // The forecast's figures arrive with the next full chart read.
+            need: None,
+            forecast_need: None,
+            forecast_lead: None,
         };
         // Holds (nothing changed) would bury the actions: the list and the markers skip them.
         let decision = decision.filter(|d| d.outcome != "none");

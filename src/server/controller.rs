@@ -20,7 +20,7 @@ use tokio::time::Instant;
 use crate::model::live::LiveEvent;
 use crate::server::backends::Registry;
 use crate::server::clock::Clock;
-use crate::server::forecast::WorkloadForecast;
+use crate::server::forecast::Forecasts;
 use crate::server::metrics::prometheus::registry::PromServers;
 use crate::server::orchestrator::Orchestrator;
 use crate::server::store::samples::Retention;
@@ -59,8 +59,9 @@ pub struct Controller {
     telemetry: Arc<Telemetry>,
     /// The Prometheus servers policies query (kept in step with the store at each refresh).
     prometheus: Arc<PromServers>,
-    /// Forecast state per workload whose policy computes a forecast (workload id → state).
-    forecasts: std::sync::Mutex<HashMap<i64, WorkloadForecast>>,
+    /// Forecast state per workload whose policy computes a forecast (workload id → state),
+    /// shared with the pages that draw the outlook.
+    forecasts: Arc<Forecasts>,
 }
 
 impl Controller {
@@ -86,8 +87,15 @@ impl Controller {
             max_replicas_cap: crate::server::config::DEFAULT_MAX_REPLICAS_CAP,
             telemetry: Arc::new(Telemetry::new()),
             prometheus: Arc::default(),
-            forecasts: std::sync::Mutex::default(),
+            forecasts: Arc::default(),
         }
+    }
+
+    /// The same controller keeping its forecasts in `forecasts` (the server's own, which the
+    /// workload chart reads).
+    pub fn with_forecasts(mut self, forecasts: Arc<Forecasts>) -> Self {
+        self.forecasts = forecasts;
+        self
     }
 
     /// The same controller querying the Prometheus servers of `servers` (the server's own

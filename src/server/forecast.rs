@@ -6,9 +6,67 @@
 use chrono::{DateTime, Duration, Utc};
 
 use ebb_engine::forecast::{Forecaster, Series};
-use ebb_engine::{Decision, ForecastReading, Policy, ProposalKind};
+use ebb_engine::{Decision, ForecastReading, Policy, Proposal, ProposalKind};
 
+use crate::model::chart::{Outlook, OutlookPoint};
 use crate::server::orchestrator::WorkloadObservation;
+
+/// Every workload's forecast state, shared by the controller (which records and predicts) and
+/// the pages (which draw the outlook).
+pub type Forecasts = std::sync::Mutex<std::collections::HashMap<i64, WorkloadForecast>>;
+
+/// What one evaluation adds to the stored forecast history (see the store's samples).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ForecastFigures {
+    /// The forecast metric's workload total (the policy's first metric with a total when it
+    /// forecasts nothing, so switching a forecast on finds history).
+    pub total: Option<f64>,
+    /// Instances that total needs at the policy's target.
+    pub need: Option<f64>,
+    /// Instances the forecast made at this evaluation asks for over the next `lead_secs`.
+    pub forecast_need: Option<f64>,
+    pub lead_secs: Option<u32>,
+}
+
+/// The proposal whose total the forecast is fitted on: the forecast's metric, or the first
+/// metric with a total.
+fn observed<'a>(policy: &Policy, decision: &'a Decision) -> Option<&'a Proposal> {
+    let metric = policy
+        .forecast
+        .as_ref()
+        .filter(|f| f.computed() && !f.metric.is_empty())
+        .map(|f| f.metric.as_str());
+    let mut metrics = decision
+        .proposals
+        .iter()
+        .filter(|p| p.kind != ProposalKind::Step && p.kind != ProposalKind::Forecast);
+    match metric {
+        Some(m) => metrics.find(|p| p.name == m),
+        None => metrics.find(|p| p.total.is_some()),
+    }
+}
+
+/// The figures of `decision` under `policy`, whose forecast looks `lead_secs` ahead.
+pub fn figures(policy: &Policy, decision: &Decision, lead_secs: Option<u32>) -> ForecastFigures {
+    let per = |total: Option<f64>, capacity: Option<f64>| match (total, capacity) {
+        (Some(t), Some(c)) if c > 0.0 => Some(t / c),
+        _ => None,
+    };
+    let obs = observed(policy, decision);
+    // The forecast's proposal carries the predicted total as its value, per instance as its
+    // target; one that waited or failed proposes no count.
+    let forecast = decision
+        .proposals
+        .iter()
+        .find(|p| p.kind == ProposalKind::Forecast && p.replicas.is_some());
+    let forecast_need = forecast.and_then(|p| per(p.value, p.target));
+    ForecastFigures {
+        total: obs.and_then(|p| p.total),
+        need: obs.and_then(|p| per(p.total, p.capacity)),
+        forecast_need,
+        lead_secs: lead_secs.filter(|_| forecast_need.is_some()),
+    }
+}
 
 /// Start-up assumed until an instance shows its own (seconds).
 pub const DEFAULT_STARTUP_SECS: u32 = 60;
@@ -39,6 +97,8 @@ pub struct WorkloadForecast {
     /// Start-up time of a new instance, seconds (the default lead adds one interval).
     startup_secs: u32,
     interval_secs: u32,
+    /// The total one instance carries at the target, as last seen (for the outlook).
+    capacity: Option<f64>,
 }
 
 impl WorkloadForecast {
@@ -51,6 +111,7 @@ impl WorkloadForecast {
             refreshed_at: None,
             startup_secs,
             interval_secs,
+            capacity: None,
         }
     }
 
@@ -97,16 +158,74 @@ impl WorkloadForecast {
 
     /// Records the forecast metric's workload total from `decision` at `at`.
     pub fn record(&mut self, policy: &Policy, decision: &Decision, at: DateTime<Utc>) {
-        let Some(fc) = policy.forecast.as_ref().filter(|f| f.computed()) else {
+        if !policy.forecast.as_ref().is_some_and(|f| f.computed()) {
             return;
+        }
+        let observed = observed(policy, decision);
+        if let Some(c) = observed.and_then(|p| p.capacity).filter(|c| *c > 0.0) {
+            self.capacity = Some(c);
+        }
+        self.add(policy, at, observed.and_then(|p| p.total));
+    }
+
+    /// Starts the history from `series` (the store's 1-minute totals, e.g. after a restart);
+    /// samples recorded since are kept on top of it.
+    pub fn seed(&mut self, policy: &Policy, series: &Series) {
+        let lead = self.lead_secs(policy);
+        let mut model = Forecaster::from_series(series, lead);
+        if let Some(own) = &self.model {
+            let s = own.series();
+            for (i, v) in s.values.iter().enumerate() {
+                if v.is_some() {
+                    let at = s.start + Duration::seconds(i as i64 * i64::from(s.step_secs));
+                    model.push(at, *v);
+                }
+            }
+            model.refresh();
+        }
+        self.model = Some(model);
+    }
+
+    /// The forecast ahead of `now` for `horizon_secs`, in instances at the policy's target
+    /// (the last capacity seen); `None` when the policy computes no forecast.
+    pub fn outlook(
+        &self,
+        policy: &Policy,
+        now: DateTime<Utc>,
+        horizon_secs: i64,
+    ) -> Option<Outlook> {
+        let fc = policy.forecast.as_ref().filter(|f| f.computed())?;
+        let waiting = |why: String| Outlook {
+            quantile: fc.quantile,
+            points: Vec::new(),
+            waiting: Some(why),
         };
-        let total = decision
-            .proposals
-            .iter()
-            .filter(|p| p.kind != ProposalKind::Step && p.kind != ProposalKind::Forecast)
-            .find(|p| fc.metric.is_empty() || p.name == fc.metric)
-            .and_then(|p| p.total);
-        self.add(policy, at, total);
+        let Some(model) = &self.model else {
+            return Some(waiting("no load recorded yet".into()));
+        };
+        let Some(capacity) = self.capacity else {
+            return Some(waiting(
+                "no share per instance known yet (the metric has no value)".into(),
+            ));
+        };
+        let min_history = i64::from(fc.min_history_hours) * 3600;
+        Some(
+            match model.outlook(now, horizon_secs, fc.quantile, min_history) {
+                Err(why) => waiting(why),
+                Ok(points) => Outlook {
+                    quantile: fc.quantile,
+                    points: points
+                        .into_iter()
+                        .map(|p| OutlookPoint {
+                            at: p.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                            median: p.median / capacity,
+                            high: p.value / capacity,
+                        })
+                        .collect(),
+                    waiting: None,
+                },
+            },
+        )
     }
 
     /// Adds one observation of the total (a missing one leaves its minute's mean alone).

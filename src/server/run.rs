@@ -166,7 +166,8 @@ async fn start_controller(
         )
         .with_max_replicas_cap(state.inner.max_replicas_cap)
         .with_telemetry(state.inner.telemetry.clone())
-        .with_prometheus(state.inner.prometheus.clone()),
+        .with_prometheus(state.inner.prometheus.clone())
+        .with_forecasts(state.inner.forecasts.clone()),
     );
     crate::server::backends::connect_all(&controller, store, clock).await?;
     Ok(tokio::spawn(controller.run(state.stopping())))

@@ -44,6 +44,8 @@ pub struct Inner {
     pub telemetry: Arc<crate::server::telemetry::Telemetry>,
     /// Clients of the Prometheus servers policies query, shared with the controller.
     pub prometheus: Arc<crate::server::metrics::prometheus::registry::PromServers>,
+    /// Every workload's forecast state, kept by the controller, read by the workload chart.
+    pub forecasts: Arc<crate::server::forecast::Forecasts>,
 }
 
 impl AppState {
@@ -69,6 +71,7 @@ impl AppState {
                 replays: ReplayGate::for_this_machine(),
                 telemetry: Arc::new(crate::server::telemetry::Telemetry::new()),
                 prometheus: Arc::default(),
+                forecasts: Arc::default(),
             }),
             sign_in: Arc::new(SignIn::new(Default::default())),
         }

@@ -457,3 +457,108 @@ async fn a_forecast_only_policy_shows_its_forecast_and_never_acts_on_it() {
         "{last}"
     );
 }
+
+#[tokio::test]
+async fn the_forecast_history_is_stored_and_a_restarted_controller_refits_from_it() {
+    let policy = Policy {
+        forecast: Some(ebb_engine::Forecast {
+            mode: ebb_engine::ForecastMode::ForecastOnly,
+            min_history_hours: 1,
+            ..ebb_engine::Forecast::default()
+        }),
+        ..cpu_policy(70.0, 20, 120)
+    };
+    let r = rig(policy, spike_spec()).await;
+    // 65 minutes of evaluations: an hour of history, so the forecast is computed.
+    for t in (15..=65 * 60).step_by(15) {
+        r.tick_at(t).await;
+    }
+    let stored: (i64, i64, i64) =
+        sqlx::query_as("SELECT COUNT(total), COUNT(need), COUNT(forecast_need) FROM load_samples")
+            .fetch_one(r.store.pool())
+            .await
+            .expect("samples");
+    assert_eq!(stored.0, 65 * 4, "every evaluation stored its total");
+    assert_eq!(stored.1, stored.0, "and the instances it needs");
+    assert!(stored.2 > 0, "forecasts made are stored: {stored:?}");
+    let minutes: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM load_rollups WHERE resolution = 60 AND total_n > 0",
+    )
+    .fetch_one(r.store.pool())
+    .await
+    .expect("roll-ups");
+    assert!(minutes >= 65, "{minutes} minutes of totals");
+    // A new controller (a restart) on the same store: the forecast is computed on its first
+    // evaluation, refitted from the stored minutes, instead of waiting for an hour again.
+    let (live, _) = tokio::sync::broadcast::channel(16);
+    let restarted = Controller::new(r.store.clone(), r.clock.clone(), live);
+    restarted.register_backend(r.workload.backend_id, r.sim.clone());
+    r.clock.set(t0() + chrono::Duration::seconds(65 * 60 + 15));
+    restarted.evaluate(&r.workload).await.expect("evaluate");
+    // A hold is recorded only when its reason changes: read the stored sample instead.
+    let (fresh, need): (Option<f64>, Option<f64>) =
+        sqlx::query_as("SELECT forecast_need, need FROM load_samples ORDER BY at DESC LIMIT 1")
+            .fetch_one(r.store.pool())
+            .await
+            .expect("sample");
+    assert!(fresh.is_some(), "the restarted controller forecast at once");
+    assert!(need.is_some_and(|n| n > 0.0));
+}
+
+#[tokio::test]
+async fn the_history_filters_by_the_rule_that_limited_a_decision() {
+    let r = rig(cpu_policy(70.0, 20, 120), spike_spec()).await;
+    let detail = |rule: &str| {
+        serde_json::json!({ "proposals": [], "limits": [
+            { "rule": "bounds", "from": 9, "to": 8, "detail": "max" },
+            { "rule": rule, "from": 3, "to": 9, "detail": "why" } ] })
+        .to_string()
+    };
+    for (i, d) in [
+        detail("forecast"),
+        detail("stabilization"),
+        "not json".to_string(),
+        detail("forecast"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let row = NewDecision {
+            workload_id: r.workload.id,
+            at: t0() + chrono::Duration::seconds(i as i64),
+            policy_id: r.workload.policy_id,
+            policy_version: Some(1),
+            current_replicas: 3,
+            desired_replicas: 8,
+            direction: "up",
+            reason: "Forecast".into(),
+            sentence: format!("decision {i}"),
+            outcome: "applied",
+            error: None,
+            detail: d,
+        };
+        r.store.insert_decision(&row).await.expect("insert");
+    }
+    let by = |rule: &str| ebb::model::decision::DecisionFilter {
+        rule: Some(rule.into()),
+        ..Default::default()
+    };
+    let sentences = |rows: Vec<ebb::model::decision::DecisionRow>| {
+        rows.into_iter().map(|d| d.sentence).collect::<Vec<_>>()
+    };
+    let forecast = r.store.decisions(&by("forecast")).await.expect("filter");
+    assert!(forecast.iter().all(|d| d.names_rule("forecast")));
+    assert_eq!(sentences(forecast), ["decision 3", "decision 0"]);
+    let bounds = r.store.decisions(&by("bounds")).await.expect("filter");
+    assert_eq!(
+        bounds.len(),
+        3,
+        "the malformed detail is skipped, not an error"
+    );
+    assert!(r
+        .store
+        .decisions(&by("cooldown"))
+        .await
+        .expect("filter")
+        .is_empty());
+}

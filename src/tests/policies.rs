@@ -307,6 +307,7 @@ async fn what_if_replays_recorded_demand_for_both_policies() {
             current: 2,
             desired: 2,
             ready: 2,
+            forecast: Default::default(),
         };
         s.insert_sample(&sample, &[]).await.expect("sample");
     }

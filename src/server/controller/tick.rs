@@ -2,8 +2,8 @@
 //! → decide → record the intent → act → record the outcome → publish. Re-reads everything it
 //! needs, so a crash at any step loses nothing and a repeated tick repeats nothing: `scale`
 //! sets an absolute count, and an intent left open by a crash is settled against the next
-//! observation before anything new is decided. (The forecast's recorded totals live in memory
-//! for now: a restart starts its history again.)
+//! observation before anything new is decided. The forecast's totals are stored with each
+//! sample, and a restarted controller refits from them.
 
 use std::time::Duration;
 
@@ -13,7 +13,9 @@ use ebb_engine::{decide, Decision, History};
 use super::convert::{count, direction_name, headline_load, instance_samples};
 use super::Controller;
 use crate::model::live::LiveEvent;
-use crate::server::forecast::{observed_startup, WorkloadForecast, DEFAULT_STARTUP_SECS};
+use crate::server::forecast::{
+    figures, observed_startup, ForecastFigures, WorkloadForecast, DEFAULT_STARTUP_SECS,
+};
 use crate::server::orchestrator::fault::Fault;
 use crate::server::orchestrator::{
     engine_observation, ObservedState, OrchestratorError, WorkloadObservation,
@@ -24,6 +26,10 @@ use crate::server::store::samples::Sample;
 use crate::server::store::status::{ControllerState, StatusUpdate};
 use crate::server::store::workloads::WorkloadRow;
 use crate::server::store::StoreError;
+
+/// Days of stored totals a forecast is refitted from (the profile's 14 and the day it is built
+/// on; the 1-minute roll-ups keep as many).
+const HISTORY_DAYS: i64 = 15;
 
 /// Reason code recorded when the backend cannot be asked.
 pub const BACKEND_ERROR: &str = "BackendError";
@@ -40,41 +46,56 @@ pub fn backend_sentence(fault: Fault, backoff: Duration) -> String {
 }
 
 impl Controller {
-    /// The forecast for `w` at `now` when its policy computes one (state kept per workload,
-    /// dropped when the policy stops forecasting).
-    fn forecast_reading(
+    /// The forecast for `w` at `now` when its policy computes one. The state is kept per
+    /// workload (dropped when the policy stops forecasting) and, on the first evaluation after
+    /// a start, refitted from the store's 1-minute totals of the last 15 days.
+    async fn forecast_reading(
         &self,
         w: &WorkloadRow,
         policy: &ebb_engine::Policy,
         obs: &WorkloadObservation,
         now: DateTime<Utc>,
-    ) -> Option<ebb_engine::ForecastReading> {
-        let mut all = self.forecasts.lock().unwrap_or_else(|e| e.into_inner());
+    ) -> Result<Option<ebb_engine::ForecastReading>, StoreError> {
         if !policy.forecast.as_ref().is_some_and(|f| f.computed()) {
-            all.remove(&w.id);
-            return None;
+            self.forecasts_mut().remove(&w.id);
+            return Ok(None);
         }
-        let interval = u32::try_from(w.interval_secs.max(1)).unwrap_or(15);
-        all.entry(w.id)
-            .or_insert_with(|| {
-                let startup = observed_startup(obs).unwrap_or(DEFAULT_STARTUP_SECS);
-                WorkloadForecast::new(startup, interval)
-            })
-            .reading(policy, now)
+        if !self.forecasts_mut().contains_key(&w.id) {
+            let from = now - chrono::Duration::days(HISTORY_DAYS);
+            let series = self.store.total_series(w.id, from, now).await?;
+            let interval = u32::try_from(w.interval_secs.max(1)).unwrap_or(15);
+            let startup = observed_startup(obs).unwrap_or(DEFAULT_STARTUP_SECS);
+            let mut f = WorkloadForecast::new(startup, interval);
+            f.seed(policy, &series);
+            self.forecasts_mut().entry(w.id).or_insert(f);
+        }
+        Ok(self
+            .forecasts_mut()
+            .get_mut(&w.id)
+            .and_then(|f| f.reading(policy, now)))
     }
 
-    /// Records the forecast metric's total of `decision` for `w`.
+    fn forecasts_mut(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<i64, WorkloadForecast>> {
+        self.forecasts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records the forecast metric's total of `decision` for `w`; returns the figures to store
+    /// with the evaluation's sample.
     fn forecast_record(
         &self,
         w: &WorkloadRow,
         policy: &ebb_engine::Policy,
         decision: &Decision,
         now: DateTime<Utc>,
-    ) {
-        let mut all = self.forecasts.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(f) = all.get_mut(&w.id) {
+    ) -> ForecastFigures {
+        let mut all = self.forecasts_mut();
+        let lead = all.get_mut(&w.id).map(|f| {
             f.record(policy, decision, now);
-        }
+            f.lead_secs(policy)
+        });
+        figures(policy, decision, lead)
     }
 
     /// Evaluates workload `w` once; returns how long to wait before the next evaluation.
@@ -112,9 +133,9 @@ impl Controller {
         .await;
         let mut eobs = engine_observation(&obs);
         eobs.overrides = self.store.active_overrides(w.id, now).await?;
-        eobs.forecast = self.forecast_reading(w, &policy.body, &obs, now);
+        eobs.forecast = self.forecast_reading(w, &policy.body, &obs, now).await?;
         let mut decision = decide(&policy.body, &eobs, &cs.history, now);
-        self.forecast_record(w, &policy.body, &decision, now);
+        let figures = self.forecast_record(w, &policy.body, &decision, now);
         // The last guard: nothing above the installation's cap reaches the backend.
         super::cap::hold_at_cap(&mut decision, self.max_replicas_cap);
         let mut applied = false;
@@ -176,8 +197,15 @@ impl Controller {
             // the backend, so re-read and re-decide promptly instead of backing off.
             Some(e @ OrchestratorError::Conflict(_)) => {
                 tracing::info!("workload {}: {e}; re-reading it", w.name);
-                self.record_observation(w, &obs, Some(&decision), recorded, &mut cs, now)
-                    .await?;
+                self.record_observation(
+                    w,
+                    &obs,
+                    Some((&decision, figures)),
+                    recorded,
+                    &mut cs,
+                    now,
+                )
+                .await?;
                 return Ok(interval.min(Duration::from_secs(1)));
             }
             Some(e) => {
@@ -189,7 +217,7 @@ impl Controller {
         }
         cs.error_count = 0;
         cs.backoff_until = None;
-        self.record_observation(w, &obs, Some(&decision), recorded, &mut cs, now)
+        self.record_observation(w, &obs, Some((&decision, figures)), recorded, &mut cs, now)
             .await?;
         Ok(interval)
     }
@@ -335,16 +363,19 @@ impl Controller {
         Ok(backoff)
     }
 
-    /// Writes status, load sample and instance samples, then tells open pages.
+    /// Writes status, load sample (with the decision's forecast figures) and instance samples,
+    /// then tells open pages.
     async fn record_observation(
         &self,
         w: &WorkloadRow,
         obs: &WorkloadObservation,
-        d: Option<&Decision>,
+        d: Option<(&Decision, ForecastFigures)>,
         recorded: Option<i64>,
         cs: &mut ControllerState,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let forecast = d.map(|(_, f)| f).unwrap_or_default();
+        let d = d.map(|(d, _)| d);
         let (load, target) = d.map(headline_load).unwrap_or((None, None));
         let ready = count(obs, ObservedState::Ready);
         let desired = d.map(|d| d.desired_replicas).unwrap_or(obs.replicas);
@@ -374,6 +405,7 @@ impl Controller {
             current: obs.replicas,
             desired,
             ready,
+            forecast,
         };
         self.store
             .insert_sample(&sample, &instance_samples(obs))

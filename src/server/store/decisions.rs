@@ -129,6 +129,9 @@ impl Store {
                AND (?3 IS NULL OR d.direction = ?3) AND (?4 IS NULL OR d.outcome = ?4)
                AND (?5 IS NULL OR d.reason = ?5) AND (?6 IS NULL OR d.at >= ?6)
                AND (?7 IS NULL OR d.at < ?7) AND (?9 = 0 OR d.outcome <> 'none')
+               AND (?10 IS NULL OR CASE WHEN json_valid(d.detail) THEN EXISTS (
+                    SELECT 1 FROM json_each(d.detail, '$.limits')
+                    WHERE json_extract(value, '$.rule') = ?10) ELSE 0 END)
              ORDER BY d.id DESC LIMIT ?8"
         );
         Ok(sqlx::query_as(&sql)
@@ -141,6 +144,7 @@ impl Store {
             .bind(f.to.as_deref().filter(|s| !s.is_empty()))
             .bind(f.limit.unwrap_or(100).clamp(1, 5000))
             .bind(f.hide_holds)
+            .bind(f.rule.as_deref().filter(|s| !s.is_empty()))
             .fetch_all(self.pool())
             .await?)
     }

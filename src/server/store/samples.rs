@@ -1,16 +1,21 @@
 //! Load samples: one row per workload per evaluation, folded as it is written into 1-minute and
 //! 15-minute roll-ups, and per-instance rows for a recent window. Retention keeps 30 days of
-//! history small; chart queries read the coarsest table that still fills the range.
+//! history small; chart queries read the coarsest table that still fills the range. A sample
+//! also carries the forecast's figures (the metric's workload total, the instances it needs,
+//! the forecast made then): the 1-minute roll-ups of the total are what a restarted controller
+//! refits its forecasts from.
 //!
 //! Retention defaults (see [`Retention`]): raw samples 48 h, per-instance samples 6 h,
-//! 1-minute roll-ups 8 days, 15-minute roll-ups 90 days, decisions 180 days. The audit log is
-//! never pruned.
+//! 1-minute roll-ups 15 days (the forecast's 14-day profile and a day to build it on),
+//! 15-minute roll-ups 90 days, decisions 180 days. The audit log is never pruned.
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::time::ts;
 use super::{Store, StoreError};
 use crate::model::chart::{ChartPoint, Marker};
+use crate::server::forecast::ForecastFigures;
+use ebb_engine::forecast::Series;
 
 /// How long each kind of history is kept.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,7 +32,7 @@ impl Default for Retention {
         Retention {
             samples: Duration::hours(48),
             instances: Duration::hours(6),
-            minute: Duration::days(8),
+            minute: Duration::days(15),
             quarter: Duration::days(90),
             decisions: Duration::days(180),
         }
@@ -45,6 +50,8 @@ pub struct Sample {
     pub current: u32,
     pub desired: u32,
     pub ready: u32,
+    /// The forecast's figures (all `None` when the policy has no metric with a total).
+    pub forecast: ForecastFigures,
 }
 
 /// One instance's load at an evaluation.
@@ -72,8 +79,9 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         sqlx::query(
             "INSERT OR REPLACE INTO load_samples
-                (workload_id, at, load, demand, unserved, current, desired, ready)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (workload_id, at, load, demand, unserved, current, desired, ready, total, need,
+                 forecast_need, forecast_lead)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(s.workload_id)
         .bind(ts(s.at))
@@ -83,6 +91,10 @@ impl Store {
         .bind(s.current)
         .bind(s.desired)
         .bind(s.ready)
+        .bind(s.forecast.total)
+        .bind(s.forecast.need)
+        .bind(s.forecast.forecast_need)
+        .bind(s.forecast.lead_secs)
         .execute(&mut *tx)
         .await?;
         for res in [60, 900] {
@@ -116,13 +128,15 @@ impl Store {
     ) -> Result<Vec<ChartPoint>, StoreError> {
         let span = to - from;
         let sql = if span <= Duration::hours(6) {
-            "SELECT at, load, load AS load_max, demand, unserved, current, desired, ready
+            "SELECT at, load, load AS load_max, demand, unserved, current, desired, ready, need,
+                    forecast_need, forecast_lead
              FROM load_samples WHERE workload_id = ? AND at >= ? AND at < ? ORDER BY at"
         } else {
             "SELECT bucket AS at, CASE WHEN load_n > 0 THEN load_sum / load_n END AS load, load_max,
                     CASE WHEN demand_n > 0 THEN demand_sum / demand_n END AS demand,
                     unserved_sum AS unserved, current_max AS current, desired_max AS desired,
-                    ready_min AS ready
+                    ready_min AS ready, need_max AS need, forecast_need_max AS forecast_need,
+                    forecast_lead_max AS forecast_lead
              FROM load_rollups WHERE workload_id = ? AND resolution = ? AND bucket >= ? AND bucket < ?
              ORDER BY bucket"
         };
@@ -154,6 +168,34 @@ impl Store {
         .await?;
         rows.reverse();
         Ok(rows)
+    }
+
+    /// The forecast metric's workload total of workload `id` from `from` to `to`, 1-minute
+    /// means from the roll-ups (gaps where a minute has no total): what the controller refits
+    /// its forecast from after a restart.
+    pub async fn total_series(
+        &self,
+        id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Series, StoreError> {
+        let rows: Vec<(String, f64)> = sqlx::query_as(
+            "SELECT bucket, total_sum / total_n FROM load_rollups
+             WHERE workload_id = ? AND resolution = 60 AND bucket >= ? AND bucket < ?
+               AND total_n > 0 ORDER BY bucket",
+        )
+        .bind(id)
+        .bind(ts(from))
+        .bind(ts(to))
+        .fetch_all(self.pool())
+        .await?;
+        let mut series = Series::new(bucket_start(from, 60), 60);
+        for (at, total) in rows {
+            if let Some(at) = super::time::parse(&at) {
+                series.set(at, Some(total));
+            }
+        }
+        Ok(series)
     }
 
     /// Deletes history older than the retention; returns the number of rows removed.
@@ -193,9 +235,11 @@ async fn fold_rollup(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO load_rollups (workload_id, resolution, bucket, samples, load_sum, load_n,
-            load_max, demand_sum, demand_n, unserved_sum, current_max, desired_max, ready_min)
+            load_max, demand_sum, demand_n, unserved_sum, current_max, desired_max, ready_min,
+            total_sum, total_n, need_max, forecast_need_max, forecast_lead_max)
          VALUES (?1, ?2, ?3, 1, COALESCE(?4, 0), ?4 IS NOT NULL, ?4, COALESCE(?5, 0),
-                 ?5 IS NOT NULL, COALESCE(?6, 0), ?7, ?8, ?9)
+                 ?5 IS NOT NULL, COALESCE(?6, 0), ?7, ?8, ?9, COALESCE(?10, 0), ?10 IS NOT NULL,
+                 ?11, ?12, ?13)
          ON CONFLICT (workload_id, resolution, bucket) DO UPDATE SET
             samples = samples + 1,
             load_sum = load_sum + COALESCE(?4, 0), load_n = load_n + (?4 IS NOT NULL),
@@ -203,7 +247,13 @@ async fn fold_rollup(
             demand_sum = demand_sum + COALESCE(?5, 0), demand_n = demand_n + (?5 IS NOT NULL),
             unserved_sum = unserved_sum + COALESCE(?6, 0),
             current_max = MAX(current_max, ?7), desired_max = MAX(desired_max, ?8),
-            ready_min = MIN(ready_min, ?9)",
+            ready_min = MIN(ready_min, ?9),
+            total_sum = total_sum + COALESCE(?10, 0), total_n = total_n + (?10 IS NOT NULL),
+            need_max = MAX(COALESCE(need_max, ?11), COALESCE(?11, need_max)),
+            forecast_need_max = MAX(COALESCE(forecast_need_max, ?12),
+                                    COALESCE(?12, forecast_need_max)),
+            forecast_lead_max = MAX(COALESCE(forecast_lead_max, ?13),
+                                    COALESCE(?13, forecast_lead_max))",
     )
     .bind(s.workload_id)
     .bind(res)
@@ -214,6 +264,10 @@ async fn fold_rollup(
     .bind(s.current)
     .bind(s.desired)
     .bind(s.ready)
+    .bind(s.forecast.total)
+    .bind(s.forecast.need)
+    .bind(s.forecast.forecast_need)
+    .bind(s.forecast.lead_secs)
     .execute(conn)
     .await?;
     Ok(())
