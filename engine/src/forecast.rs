@@ -233,6 +233,9 @@ pub struct Forecaster {
     /// Per hour of the day, the same quantiles from that hour's checks (empty where too few).
     hourly: Vec<Vec<f64>>,
     backtest_error: Option<f64>,
+    /// Samples before this absolute index make no backtest check (set while rebuilding from a
+    /// series, whose older checks the backtest would drop again).
+    quiet_before: i64,
 }
 
 /// Checks an hour needs before it gets quantiles of its own (3 days' worth).
@@ -266,6 +269,7 @@ impl Forecaster {
             ratios: Vec::new(),
             hourly: Vec::new(),
             backtest_error: None,
+            quiet_before: i64::MIN,
         }
     }
 
@@ -273,6 +277,12 @@ impl Forecaster {
     /// restart), refreshed.
     pub fn from_series(series: &Series, lead_secs: u32) -> Forecaster {
         let mut f = Forecaster::new(series.step_secs, lead_secs);
+        // Checks older than the backtest keeps would be dropped again: skip making them. (A
+        // day more than it covers: the checks skipped around midnight make its oldest kept
+        // check older than `BACKTEST_DAYS`.)
+        let step = i64::from(f.step_secs);
+        let end = series.end().timestamp().div_euclid(step);
+        f.quiet_before = end - (BACKTEST_DAYS as i64 + 1) * f.slots;
         for (i, v) in series.values.iter().enumerate() {
             let at = series.start + Duration::seconds(i as i64 * i64::from(series.step_secs));
             f.push(at, *v);
@@ -354,6 +364,9 @@ impl Forecaster {
         self.values.push(v);
         self.trim();
         let newest = self.first + self.values.len() as i64 - 1;
+        if newest < self.quiet_before {
+            return;
+        }
         let day = newest.div_euclid(self.slots);
         if self.profile_day != Some(day) {
             self.rebuild_profile(day);
@@ -422,10 +435,20 @@ impl Forecaster {
             return;
         }
         let actual = (j + 1..=newest).filter_map(|k| self.at(k)).reduce(f32::max);
-        let (Some(actual), Some(flat)) = (actual, self.forecast(j, self.lead_steps, false)) else {
+        // One basis for both models: the flat median, and the level where the profile knows it.
+        let (Some(actual), Some(basis)) = (actual, self.basis(j, true)) else {
             return;
         };
-        let daily = self.forecast(j, self.lead_steps, true);
+        let n = self.lead_steps as i64;
+        let flat = self.span(
+            Basis {
+                level: None,
+                ..basis
+            },
+            j,
+            j + n,
+        );
+        let daily = basis.level.map(|_| self.span(basis, j, j + n));
         self.backtest.push_back(Check {
             actual,
             daily: daily.map(|d| d as f32),
@@ -443,11 +466,16 @@ impl Forecaster {
     /// nothing) or flat (the recent median). `None` without a recent sample, or daily without
     /// a profile value in the level window.
     fn forecast(&self, j: i64, n: usize, daily: bool) -> Option<f64> {
-        Some(self.span(self.basis(j, daily)?, j, j + n as i64))
+        let basis = self.basis(j, daily)?;
+        if daily && basis.level.is_none() {
+            return None;
+        }
+        Some(self.span(basis, j, j + n as i64))
     }
 
     /// What the forecasts made at absolute index `j` start from: the recent median, and (for
-    /// the daily model) the level, the median of observed ÷ profile over the level window.
+    /// the daily model) the level, the median of observed ÷ profile over the level window
+    /// (`None` where the profile knows nothing there). `None` without a recent sample.
     fn basis(&self, j: i64, daily: bool) -> Option<Basis> {
         let from = j + 1 - self.level_steps as i64;
         let mut level_values: Vec<f64> = (from..=j)
@@ -465,10 +493,9 @@ impl Forecaster {
                 Some(v / p)
             })
             .collect();
-        let level = median(&mut ratios)?;
         Some(Basis {
             flat,
-            level: Some(level),
+            level: median(&mut ratios),
         })
     }
 
@@ -660,17 +687,20 @@ fn lead_steps(lead_secs: u32, step_secs: u32) -> usize {
     (lead_secs.div_ceil(step_secs.max(1)) as usize).max(1)
 }
 
-/// Median of `v` (sorted in place); `None` when empty.
+/// Median of `v` (reordered in place); `None` when empty.
 fn median(v: &mut [f64]) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    Some(if v.len() % 2 == 1 {
-        v[m]
+    let (m, odd) = (v.len() / 2, v.len() % 2 == 1);
+    let (below, mid, _) = v.select_nth_unstable_by(m, f64::total_cmp);
+    let mid = *mid;
+    Some(if odd {
+        mid
     } else {
-        (v[m - 1] + v[m]) / 2.0
+        // The other middle value is the largest of the lower half.
+        let lower = below.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lower + mid) / 2.0
     })
 }
 

@@ -406,3 +406,22 @@ fn forecast_settings_are_validated_with_what_to_fix() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn rebuilding_from_a_series_forecasts_as_the_incremental_model_does() {
+    // From a series, checks older than the backtest keeps are skipped: the same answer.
+    let s = series(10, |m, d| Some(office(m) * (1.0 + (d % 3) as f64 * 0.1)));
+    let (hist, now) = cut(&s, 9, 8 * 60 + 50);
+    let mut live = Forecaster::new(STEP, 600);
+    for (i, v) in hist.values.iter().enumerate() {
+        live.push(hist.start + Duration::minutes(i as i64), *v);
+    }
+    live.refresh();
+    let rebuilt = Forecaster::from_series(&hist, 600);
+    assert_eq!(live.kind(), rebuilt.kind());
+    assert_eq!(live.backtest_error(), rebuilt.backtest_error());
+    assert_eq!(
+        live.predict(now, 0.9, DAY).expect("live"),
+        rebuilt.predict(now, 0.9, DAY).expect("rebuilt")
+    );
+}
