@@ -6,6 +6,9 @@
 //! shape and times are computed as if it were UTC; [`ZONE_RULES`] says which build this is, and
 //! the lint skips what it cannot know (overlaps of schedules in different zones).
 //!
+//! Which window holds an instant is remembered per thread until the next start, so a replay
+//! over months reads each cron once per occurrence, not once per evaluation.
+//!
 //! Overlap rule: among the active schedules, the largest `min_replicas` and the smallest
 //! `max_replicas` win; each replaces the policy's own bound while set; the effective max is
 //! never below the effective min (capacity wins a conflict).
@@ -102,15 +105,68 @@ pub fn window_at(
     if schedule.duration_secs == 0 {
         return None;
     }
-    let cron = parse_cron(&schedule.cron).ok()?;
-    let tz = parse_timezone(&schedule.timezone).ok()?;
-    let local = now.with_timezone(&tz);
-    let start = cron
-        .find_previous_occurrence(&local, true)
-        .ok()?
-        .with_timezone(&Utc);
+    let start = latest_start(&schedule.cron, &schedule.timezone, now)?;
     let end = start + Duration::seconds(i64::from(schedule.duration_secs));
     (now < end).then_some((start, end))
+}
+
+/// The span of instants that share one latest start: every instant in `[start, next)` has
+/// `start` as its latest start.
+#[derive(Debug, Clone)]
+struct Span {
+    cron: String,
+    zone: String,
+    start: DateTime<Utc>,
+    next: Option<DateTime<Utc>>,
+}
+
+/// Spans kept per thread (a replay or an evaluation asks about instants close together, so
+/// reading a cron in its zone happens once per start rather than once per evaluation).
+const SPANS_KEPT: usize = 64;
+
+std::thread_local! {
+    static SPANS: std::cell::RefCell<Vec<Span>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The latest start of `cron` in `zone` at or before `now` (`None` for an invalid schedule
+/// or one that never started), from the thread's spans when one holds `now`.
+fn latest_start(cron: &str, zone: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let hit = SPANS.with(|spans| {
+        spans
+            .borrow()
+            .iter()
+            .find(|s| {
+                s.cron == cron && s.zone == zone && s.start <= now && s.next.is_none_or(|n| now < n)
+            })
+            .map(|s| s.start)
+    });
+    if hit.is_some() {
+        return hit;
+    }
+    let parsed = parse_cron(cron).ok()?;
+    let tz = parse_timezone(zone).ok()?;
+    let start = parsed
+        .find_previous_occurrence(&now.with_timezone(&tz), true)
+        .ok()?;
+    let next = parsed
+        .find_next_occurrence(&start, false)
+        .ok()
+        .map(|t| t.with_timezone(&Utc));
+    let start = start.with_timezone(&Utc);
+    SPANS.with(|spans| {
+        let mut spans = spans.borrow_mut();
+        spans.retain(|s| !(s.cron == cron && s.zone == zone));
+        if spans.len() >= SPANS_KEPT {
+            spans.remove(0);
+        }
+        spans.push(Span {
+            cron: cron.to_string(),
+            zone: zone.to_string(),
+            start,
+            next,
+        });
+    });
+    Some(start)
 }
 
 /// The next start of `schedule` strictly after `after`, if it has one.

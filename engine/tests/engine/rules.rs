@@ -602,3 +602,44 @@ fn an_operator_pin_is_explained_with_a_readable_utc_time() {
         d.sentence
     );
 }
+
+#[test]
+fn remembered_schedule_windows_match_a_fresh_reading_in_any_order() {
+    use ebb_engine::schedule::{parse_cron, parse_timezone, window_at};
+    // Weekday mornings in Berlin across the spring DST change, and a every-7-minutes cron.
+    let cases = [
+        schedule(
+            "mornings",
+            "0 8 * * 1-5",
+            "Europe/Berlin",
+            3 * 3600,
+            Some(3),
+            None,
+        ),
+        schedule("often", "*/7 * * * *", "UTC", 120, Some(2), None),
+    ];
+    let fresh = |s: &Schedule, now: chrono::DateTime<chrono::Utc>| {
+        let tz = parse_timezone(&s.timezone).expect("zone");
+        let start = parse_cron(&s.cron)
+            .expect("cron")
+            .find_previous_occurrence(&now.with_timezone(&tz), true)
+            .ok()?
+            .with_timezone(&chrono::Utc);
+        let end = start + chrono::Duration::seconds(i64::from(s.duration_secs));
+        (now < end).then_some((start, end))
+    };
+    let base = chrono::DateTime::parse_from_rfc3339("2026-03-25T00:00:00Z")
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    let forward: Vec<_> = (0..10 * 24 * 12)
+        .map(|i| base + chrono::Duration::minutes(5 * i))
+        .collect();
+    // Forward (a replay), backward, and hopping about (two callers interleaved).
+    let mut hops = forward.clone();
+    hops.sort_by_key(|t| (t.timestamp() * 7919).rem_euclid(1_000_003));
+    for s in &cases {
+        for at in forward.iter().chain(forward.iter().rev()).chain(&hops) {
+            assert_eq!(window_at(s, *at), fresh(s, *at), "{} at {at}", s.name);
+        }
+    }
+}
