@@ -1,4 +1,5 @@
-//! The what-if chart: the edited and the current policy's replica curves over the replayed load.
+//! The what-if chart: the replica curves of the edited policy and of those it is compared with
+//! (the current one, HPA's defaults) over the replayed load.
 //! uPlot draws it once the page is live; the server also renders an inline SVG, shown only
 //! while no chart is drawn (JavaScript off).
 
@@ -17,13 +18,21 @@ pub fn WhatIfChart(whatif: WhatIf) -> impl IntoView {
     let t0 = whatif.times.first().copied().unwrap_or(0) as f64;
     let t1 = whatif.times.last().copied().unwrap_or(1) as f64;
     let span = (t1 - t0).max(1.0);
-    let mut series = vec![("edited", whatif.edited.replicas.clone())];
+    // (class name, label, replicas)
+    let mut series = vec![(
+        "edited",
+        "edited".to_string(),
+        whatif.edited.replicas.clone(),
+    )];
     if let Some(c) = &whatif.current {
-        series.push(("current", c.replicas.clone()));
+        series.push(("current", c.label.clone(), c.replicas.clone()));
+    }
+    if let Some(o) = whatif.others.first() {
+        series.push(("other", o.label.clone(), o.replicas.clone()));
     }
     let top = series
         .iter()
-        .flat_map(|(_, v)| v.iter().copied())
+        .flat_map(|(_, _, v)| v.iter().copied())
         .fold(1.0_f64, f64::max)
         .ceil()
         + 1.0;
@@ -32,7 +41,7 @@ pub fn WhatIfChart(whatif: WhatIf) -> impl IntoView {
     let times = whatif.times.clone();
     let lines = series
         .iter()
-        .map(|(name, values)| {
+        .map(|(name, _, values)| {
             let points: Vec<String> =
                 times.iter().zip(values).map(|(t, v)| format!("{:.1},{:.1}", x(*t), y(*v))).collect();
             view! {
@@ -43,7 +52,7 @@ pub fn WhatIfChart(whatif: WhatIf) -> impl IntoView {
         .collect_view();
     let data = serde_json::json!({
         "x": whatif.times,
-        "series": series.iter().map(|(n, v)| serde_json::json!({"label": n, "values": v})).collect::<Vec<_>>(),
+        "series": series.iter().map(|(_, l, v)| serde_json::json!({"label": l, "values": v})).collect::<Vec<_>>(),
     })
     .to_string();
     let at = |secs: f64| {
@@ -56,7 +65,7 @@ pub fn WhatIfChart(whatif: WhatIf) -> impl IntoView {
         "Replicas over time from {start} to {end}: {}",
         series
             .iter()
-            .map(|(n, _)| *n)
+            .map(|(_, l, _)| l.as_str())
             .collect::<Vec<_>>()
             .join(" and ")
     );
@@ -75,6 +84,7 @@ pub fn WhatIfChart(whatif: WhatIf) -> impl IntoView {
             <ul class="legend">
                 <li><span class="swatch series-edited"></span>"edited policy"</li>
                 {whatif.current.as_ref().map(|c| view! { <li><span class="swatch series-current"></span>{c.label.clone()}</li> })}
+                {whatif.others.first().map(|c| view! { <li><span class="swatch series-other"></span>{c.label.clone()}</li> })}
             </ul>
         </div>
     }

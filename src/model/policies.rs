@@ -111,5 +111,9 @@ pub struct WhatIf {
     /// Offered demand at each chart time.
     pub demand: Vec<f64>,
     pub edited: ReplaySummary,
+    /// The first policy compared with (the saved version, or HPA's defaults).
     pub current: Option<ReplaySummary>,
+    /// Further policies compared with (HPA's defaults when both were asked for).
+    #[serde(default)]
+    pub others: Vec<ReplaySummary>,
 }

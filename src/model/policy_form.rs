@@ -46,7 +46,7 @@ pub const WHATIF_WORKLOAD: &str = "whatif[workload]";
 /// What-if: the trace file (a name inside the server's traces folder).
 pub const WHATIF_TRACE: &str = "whatif[trace]";
 /// What-if: what the edited policy is compared with: `current` (the saved version, or the
-/// workload's policy) or `hpa` (the same metrics and bounds with HPA's defaults).
+/// workload's policy), `hpa` (the same metrics and bounds with HPA's defaults) or `both`.
 pub const WHATIF_COMPARE: &str = "whatif[compare]";
 
 /// A posted editor form: field name → text.

@@ -331,6 +331,15 @@ async fn what_if_replays_recorded_demand_for_both_policies() {
     );
     assert!(w.edited.unserved_units > current.unserved_units);
     assert!(w.edited.replica_hours < current.replica_hours);
+    // Three policies at once: the saved version and HPA's defaults on the same metrics.
+    set(&mut form, "whatif[compare]", "both");
+    let Ok(SubmitOutcome::Preview(both)) = submit(&app, &form).await else {
+        panic!("preview of three")
+    };
+    assert_eq!(both.current.expect("current").label, "current v1");
+    let labels: Vec<&str> = both.others.iter().map(|o| o.label.as_str()).collect();
+    assert_eq!(labels, ["HPA defaults"]);
+    assert_eq!(both.others[0].replicas.len(), both.times.len());
 }
 
 #[tokio::test]

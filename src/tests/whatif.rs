@@ -359,11 +359,13 @@ async fn a_draft_is_compared_with_hpa_defaults_on_its_own_metrics() {
     let (res, body) = send(&editor, submit(&form)).await;
     assert_eq!(res.status(), StatusCode::OK, "{body}");
     assert!(body.contains("HPA defaults"), "{body}");
+    // The week trace is replayed whole.
+    assert!(!body.contains("replayed the first"), "{body}");
     set(&mut form, "whatif[compare]", "nope");
     let (res, body) = send(&editor, submit(&form)).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{body}");
     assert!(
-        body.contains("whatif[compare]") && body.contains("is not current or hpa"),
+        body.contains("whatif[compare]") && body.contains("is not current, hpa or both"),
         "{body}"
     );
 }

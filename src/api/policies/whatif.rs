@@ -1,5 +1,6 @@
-//! What-if: the edited policy and the current one (or the same metrics with HPA's defaults)
-//! replayed (see [`crate::server::replay`]) over the same load — a workload's recorded demand of the last 24 h or 7 d, or a trace from
+//! What-if: the edited policy and the current one, the same metrics with HPA's defaults, or
+//! both, replayed (see [`crate::server::replay`]) over the same whole load (as far as the work
+//! limit reaches) — a workload's recorded demand of the last 24 h or 7 d, or a trace from
 //! the traces folder — summarised for the editor: replica curves, replica-hours, unserved.
 
 use std::path::PathBuf;
@@ -19,8 +20,8 @@ use crate::server::replay::sizing::Sizing;
 use crate::server::replay::{budget, ReplayOptions, ReplayReport};
 use crate::server::store::Store;
 
-/// Longest replay the editor runs.
-const MAX_SECS: f64 = 7.0 * 86_400.0;
+/// Longest replay the editor asks for (the work limit may shorten it; see [`budget`]).
+const MAX_SECS: f64 = 400.0 * 86_400.0;
 /// Points per chart curve.
 const CHART_POINTS: usize = 400;
 
@@ -59,17 +60,28 @@ pub async fn run(form: &FormFields) -> Result<WhatIf, ApiError> {
     };
     let store = state.store();
     let (spec, opts, mut source, workload_policy) = load(form, store).await?;
-    let baseline = match form.get(pf::WHATIF_COMPARE) {
-        "hpa" => Some((
+    let hpa = || {
+        (
             "HPA defaults".to_string(),
             crate::model::templates::with_hpa_defaults(&edited),
-        )),
-        "current" | "" => baseline(form, workload_policy, store).await?,
+        )
+    };
+    let baselines: Vec<(String, Policy)> = match form.get(pf::WHATIF_COMPARE) {
+        "hpa" => vec![hpa()],
+        "both" => baseline(form, workload_policy, store)
+            .await?
+            .into_iter()
+            .chain([hpa()])
+            .collect(),
+        "current" | "" => baseline(form, workload_policy, store)
+            .await?
+            .into_iter()
+            .collect(),
         other => {
             return Err(ApiError::invalid(
                 pf::WHATIF_COMPARE,
                 format!(
-                    "'{}' is not current or hpa",
+                    "'{}' is not current, hpa or both",
                     other.chars().take(40).collect::<String>()
                 ),
             ))
@@ -87,9 +99,9 @@ pub async fn run(form: &FormFields) -> Result<WhatIf, ApiError> {
     let job = move || {
         // Held until the work has stopped, so the user's slot frees only then.
         let _slot = slot;
-        budget::replay_pair(&edited, baseline, &spec, &opts, &cancel)
+        budget::replay_all(&edited, baselines, &spec, &opts, &cancel)
     };
-    let (a, b) = tokio::task::spawn_blocking(job)
+    let (a, rest) = tokio::task::spawn_blocking(job)
         .await
         .map_err(|e| ApiError::Internal(format!("replay task: {e}")))?
         .map_err(|e| ApiError::invalid(pf::WHATIF_SOURCE, e.to_string()))?;
@@ -102,7 +114,12 @@ pub async fn run(form: &FormFields) -> Result<WhatIf, ApiError> {
         times,
         demand,
         edited: summary("edited", &a),
-        current: b.map(|(label, r)| summary(&label, &r)),
+        current: rest.first().map(|(label, r)| summary(label, r)),
+        others: rest
+            .iter()
+            .skip(1)
+            .map(|(label, r)| summary(label, r))
+            .collect(),
     })
 }
 
@@ -203,15 +220,7 @@ fn load_trace(name: &str) -> Result<Loaded, ApiError> {
         duration_secs: Some(trace.span_secs().clamp(60.0, MAX_SECS)),
         ..ReplayOptions::default()
     };
-    let label = format!(
-        "trace {name} ({} points{})",
-        trace.len(),
-        if trace.span_secs() > MAX_SECS {
-            ", first 7 d"
-        } else {
-            ""
-        }
-    );
+    let label = format!("trace {name} ({} points)", trace.len());
     Ok((spec, opts, label, None))
 }
 

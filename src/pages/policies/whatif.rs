@@ -54,6 +54,7 @@ pub fn WhatIfPanel(
                 {select(ctx, f, "Compare with", pf::WHATIF_COMPARE.into(), pf::WHATIF_COMPARE.into(), &[
                     ("current", "the saved version"),
                     ("hpa", "HPA defaults, same metrics"),
+                    ("both", "both"),
                 ])}
             </div>
             <button type="submit" name="op" value="preview" formnovalidate class="button" id="preview-policy">"Preview"</button>
@@ -69,6 +70,7 @@ pub fn WhatIfPanel(
 fn result(w: WhatIf) -> AnyView {
     let rows = std::iter::once(&w.edited)
         .chain(w.current.as_ref())
+        .chain(&w.others)
         .map(row)
         .collect_view();
     view! {
