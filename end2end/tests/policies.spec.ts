@@ -82,7 +82,7 @@ test("save, edit with a diff, and roll back make versions 1, 2 and 3", async ({ 
   await page.screenshot({ path: `screenshots/${info.project.name}-policies.png`, fullPage: true });
 });
 
-test("a what-if run shows the edited and the current policy's curves", async ({ page }, info) => {
+test("a what-if run shows the edited, the current and HPA's default policy's curves", async ({ page }, info) => {
   const name = uniqueName("whatif", info.project.name);
   await newPolicy(page, name);
   await page.locator("#save-policy").click();
@@ -91,6 +91,7 @@ test("a what-if run shows the edited and the current policy's curves", async ({ 
   await page.locator("#f-max_replicas").fill("3");
   await page.locator("#f-whatif-source").selectOption("trace");
   await page.locator("#f-whatif-trace").selectOption("aws_elb_requests_8c0756.csv");
+  await page.locator("#f-whatif-compare").selectOption("both");
   await page.locator("#preview-policy").click();
   const result = page.locator("#whatif-result");
   await expect(result).toBeVisible({ timeout: 20_000 });
@@ -99,12 +100,17 @@ test("a what-if run shows the edited and the current policy's curves", async ({ 
     await expect(result.locator(".series-chart canvas")).toBeVisible({ timeout: 10_000 });
     await expect(result.locator(".series-chart .u-legend")).toContainText("edited");
     await expect(result.locator(".series-chart .u-legend")).toContainText("current");
+    await expect(result.locator(".series-chart .u-legend")).toContainText("HPA defaults");
   } else {
     await expect(result.locator('polyline[data-series="edited"]')).toBeVisible();
     await expect(result.locator('polyline[data-series="current"]')).toBeVisible();
+    await expect(result.locator('polyline[data-series="other"]')).toBeVisible();
   }
   await expect(result.locator('tr[data-run="edited"]')).toContainText(/\d/);
   await expect(result.locator('tr[data-run="current v1"]')).toContainText(/\d/);
+  await expect(result.locator('tr[data-run="HPA defaults"]')).toContainText(/\d/);
+  // The whole 14-day trace was replayed.
+  await expect(result).not.toContainText("replayed the first");
   // The form keeps what was typed.
   await expect(page.locator("#f-max_replicas")).toHaveValue("3");
   await result.scrollIntoViewIfNeeded();
