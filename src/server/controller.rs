@@ -202,6 +202,10 @@ impl Controller {
     /// Evaluates every enabled workload whose time has come.
     async fn evaluate_due(&self, workloads: &[WorkloadRow], due: &mut HashMap<i64, Instant>) {
         due.retain(|id, _| workloads.iter().any(|w| w.id == *id && w.enabled));
+        // A removed or disabled workload's forecast goes too (it refits from the store if the
+        // workload comes back).
+        self.forecasts_mut()
+            .retain(|id, _| workloads.iter().any(|w| w.id == *id && w.enabled));
         for w in workloads.iter().filter(|w| w.enabled) {
             let now = Instant::now();
             if due.get(&w.id).is_some_and(|t| *t > now) {

@@ -562,3 +562,50 @@ async fn the_history_filters_by_the_rule_that_limited_a_decision() {
         .expect("filter")
         .is_empty());
 }
+
+#[tokio::test]
+async fn a_disabled_workloads_forecast_is_dropped_by_the_loop() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(&DatabaseUrl::SqliteFile(dir.path().join("f.db")))
+        .await
+        .expect("store");
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
+    let policy = Policy {
+        forecast: Some(ebb_engine::Forecast {
+            mode: ebb_engine::ForecastMode::ForecastOnly,
+            ..ebb_engine::Forecast::default()
+        }),
+        ..cpu_policy(70.0, 20, 300)
+    };
+    let (backend, _, _) = store_sim_web(&store, &policy, 1, "{}", clock.now()).await;
+    let sim = Arc::new(SimulatorBackend::new(clock.clone()));
+    sim.add_workload("web", spike_spec()).expect("sim");
+    let (live, mut rx) = tokio::sync::broadcast::channel(64);
+    let forecasts = Arc::new(ebb::server::forecast::Forecasts::default());
+    let controller =
+        Arc::new(Controller::new(store.clone(), clock, live).with_forecasts(forecasts.clone()));
+    controller.register_backend(backend, sim.clone());
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(controller.run(stop_rx));
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("an evaluation")
+        .expect("event");
+    let held = || forecasts.lock().expect("lock").len();
+    assert_eq!(held(), 1, "the forecasting workload has its model");
+    sqlx::query("UPDATE workloads SET enabled = 0")
+        .execute(store.pool())
+        .await
+        .expect("disable");
+    // The loop re-reads the workload list every 5 s.
+    let began = tokio::time::Instant::now();
+    while held() != 0 {
+        assert!(began.elapsed() < Duration::from_secs(15), "never dropped");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop.send(true).expect("stop");
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("loop stops")
+        .expect("no panic");
+}

@@ -75,7 +75,7 @@ impl Controller {
             .and_then(|f| f.reading(policy, now)))
     }
 
-    fn forecasts_mut(
+    pub(super) fn forecasts_mut(
         &self,
     ) -> std::sync::MutexGuard<'_, std::collections::HashMap<i64, WorkloadForecast>> {
         self.forecasts.lock().unwrap_or_else(|e| e.into_inner())
