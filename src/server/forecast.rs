@@ -168,22 +168,17 @@ impl WorkloadForecast {
         self.add(policy, at, observed.and_then(|p| p.total));
     }
 
-    /// Starts the history from `series` (the store's 1-minute totals, e.g. after a restart);
-    /// samples recorded since are kept on top of it.
-    pub fn seed(&mut self, policy: &Policy, series: &Series) {
-        let lead = self.lead_secs(policy);
-        let mut model = Forecaster::from_series(series, lead);
-        if let Some(own) = &self.model {
-            let s = own.series();
-            for (i, v) in s.values.iter().enumerate() {
-                if v.is_some() {
-                    let at = s.start + Duration::seconds(i as i64 * i64::from(s.step_secs));
-                    model.push(at, *v);
-                }
-            }
-            model.refresh();
-        }
-        self.model = Some(model);
+    /// Forecast state like [`WorkloadForecast::new`] whose history starts with `series` (the
+    /// store's 1-minute totals, e.g. after a restart), fitted for `policy`'s lead.
+    pub fn with_history(
+        startup_secs: u32,
+        interval_secs: u32,
+        policy: &Policy,
+        series: &Series,
+    ) -> WorkloadForecast {
+        let mut f = WorkloadForecast::new(startup_secs, interval_secs);
+        f.model = Some(Forecaster::from_series(series, f.lead_secs(policy)));
+        f
     }
 
     /// The forecast ahead of `now` for `horizon_secs`, in instances at the policy's target

@@ -65,8 +65,7 @@ impl Controller {
             let series = self.store.total_series(w.id, from, now).await?;
             let interval = u32::try_from(w.interval_secs.max(1)).unwrap_or(15);
             let startup = observed_startup(obs).unwrap_or(DEFAULT_STARTUP_SECS);
-            let mut f = WorkloadForecast::new(startup, interval);
-            f.seed(policy, &series);
+            let f = WorkloadForecast::with_history(startup, interval, policy, &series);
             self.forecasts_mut().entry(w.id).or_insert(f);
         }
         Ok(self
