@@ -91,7 +91,8 @@ pub use observation::{
 pub use policy::{
     Activation, Adjustment, Behavior, Cooldown, Fallback, FallbackAction, Forecast, ForecastMode,
     Headroom, MetricSource, MetricSpec, MetricTarget, Pause, PauseDirection, Policy, RatePolicy,
-    RatePolicyKind, ResourceName, ScalingRules, Schedule, SelectPolicy, Step, StepRule, Tolerance,
+    RatePolicyKind, ResourceName, Saturation, ScalingRules, Schedule, SelectPolicy, Step, StepRule,
+    Tolerance, DEFAULT_SATURATION_LIMIT_PERCENT,
 };
 pub use schedule::{active_schedules, effective_bounds, ActiveSchedule};
 pub use validate::{lint, validate, FieldError, Lint};

@@ -52,6 +52,10 @@ pub struct Instance {
     /// The instance's own requests: Kubernetes pod-level `spec.resources.requests` where the
     /// pod sets them, or the per-instance request of a backend that reports no containers.
     pub requests: Resources,
+    /// The instance's own limits, for a backend that reports no containers (Swarm's
+    /// `Resources.Limits`, the simulator's); with containers, theirs are summed. Only the CPU
+    /// limit is read: instances at it report a floor on their load (see `Policy::saturation`).
+    pub limits: Resources,
     /// `"cpu"` (cores used), `"memory"` (bytes used) or Pods metric names; absent = missing.
     /// A resource absent here is summed from the containers' usage.
     pub metrics: BTreeMap<String, f64>,
@@ -119,6 +123,8 @@ pub struct Container {
     pub kind: ContainerKind,
     /// Its requests.
     pub requests: Resources,
+    /// Its limits (Kubernetes `resources.limits`); absent = unlimited.
+    pub limits: Resources,
     /// CPU cores and memory bytes in use; absent = not reported.
     pub usage: Resources,
 }
@@ -145,7 +151,7 @@ impl ContainerKind {
     }
 }
 
-/// Requests (or usage) of an instance or a container.
+/// Requests, limits or usage of an instance or a container.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct Resources {

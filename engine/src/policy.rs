@@ -14,7 +14,7 @@ pub(crate) use behavior::behavior_defaults;
 pub use behavior::{Behavior, RatePolicy, RatePolicyKind, ScalingRules, SelectPolicy};
 pub use extras::{
     Activation, Adjustment, Cooldown, Fallback, FallbackAction, Headroom, Pause, PauseDirection,
-    Schedule, Step, StepRule,
+    Saturation, Schedule, Step, StepRule, DEFAULT_SATURATION_LIMIT_PERCENT,
 };
 pub use forecast::{Forecast, ForecastMode, DEFAULT_MIN_HISTORY_HOURS, DEFAULT_QUANTILE};
 pub use metric::{MetricSource, MetricSpec, MetricTarget, ResourceName};
@@ -61,6 +61,8 @@ pub struct Policy {
     pub fallback: Fallback,
     /// Capacity kept above current demand for bursts.
     pub headroom: Option<Headroom>,
+    /// Scaling harder while instances are throttled at their CPU limit; `None` is off (HPA).
+    pub saturation: Option<Saturation>,
     /// KEDA-style activation threshold for scaling to and from zero.
     pub activation: Option<Activation>,
     /// Pauses written into the policy (operator pauses from the dashboard live in
@@ -86,6 +88,7 @@ impl Default for Policy {
             initial_readiness_delay_secs: INITIAL_READINESS_DELAY_SECS,
             fallback: Fallback::default(),
             headroom: None,
+            saturation: None,
             activation: None,
             pauses: Vec::new(),
             forecast: None,

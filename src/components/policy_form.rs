@@ -153,7 +153,7 @@ fn direction(
 fn extras(ctx: EditorCtx, f: &FormFields) -> AnyView {
     view! {
         <fieldset class="panel policy-fieldset" id="fs-fallback">
-            <legend>"Fallback, headroom and activation"</legend>
+            <legend>"Fallback, headroom, saturation and activation"</legend>
             <div class="field-row">
                 {input(ctx, f, Input::num("Fallback after failures", "fallback[after_failures]", "fallback.after_failures").placeholder("3"))}
                 {select(ctx, f, "Fallback action", "fallback[action]".into(), "fallback.action".into(),
@@ -164,6 +164,11 @@ fn extras(ctx: EditorCtx, f: &FormFields) -> AnyView {
                 {select(ctx, f, "Headroom", "headroom[kind]".into(), "headroom".into(),
                     &[("none", "none"), ("percent", "percent above demand"), ("instances", "instances above demand")])}
                 {input(ctx, f, Input::num("Headroom value", "headroom[value]", "headroom").decimal())}
+            </div>
+            <div class="field-row">
+                {input(ctx, f, Input::num("Saturation factor", "saturation[factor]", "saturation.factor").decimal()
+                    .hint("at the CPU limit, ask this many times what CPU shows; empty = off (HPA)"))}
+                {input(ctx, f, Input::num("Saturated at % of limit", "saturation[limit_percent]", "saturation.limit_percent").decimal().placeholder("95"))}
             </div>
             <div class="field-row">
                 {input(ctx, f, Input::text("Activation metric", "activation[metric]", "activation.metric")

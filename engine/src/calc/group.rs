@@ -90,6 +90,18 @@ pub(super) struct Groups {
     pub counts: Counts,
     /// Assumptions the CPU readiness timing made (bits of `readiness::ASSUMED_*`).
     pub assumed: u8,
+    /// Milli CPU limit summed over the ready instances (read only for a policy with
+    /// saturation), and how many of them have none.
+    pub ready_limit: i128,
+    pub ready_unlimited: u32,
+}
+
+impl Groups {
+    /// Percent of their CPU limit the ready instances use, when every one has a limit.
+    pub fn limit_percent(&self) -> Option<f64> {
+        (self.ready.n > 0 && self.ready_unlimited == 0 && self.ready_limit > 0)
+            .then(|| f(self.ready.value) * 100.0 / f(self.ready_limit))
+    }
 }
 
 impl Groups {
@@ -116,6 +128,7 @@ pub(super) fn group(
         measure,
         warmup: Duration::seconds(i64::from(ctx.policy.warmup_secs)),
         cpu: (src.resource == Some(ResourceName::Cpu)).then(|| CpuTiming::new(ctx.policy, ctx.now)),
+        limits: src.resource == Some(ResourceName::Cpu) && ctx.policy.saturation.is_some(),
         now: ctx.now,
     };
     let mut failure = None;
@@ -143,6 +156,8 @@ struct Rules<'a> {
     measure: Measure,
     warmup: Duration,
     cpu: Option<CpuTiming>,
+    /// Whether to sum the ready instances' CPU limits.
+    limits: bool,
     now: DateTime<Utc>,
 }
 
@@ -190,6 +205,12 @@ impl Rules<'_> {
         }
         g.counts.ready += 1;
         g.ready.add(value, request, 1);
+        if self.limits {
+            match requests::cpu_limit(inst, src.container) {
+                Some(l) => g.ready_limit = g.ready_limit.saturating_add(l),
+                None => g.ready_unlimited += 1,
+            }
+        }
     }
 }
 

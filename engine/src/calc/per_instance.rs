@@ -1,7 +1,8 @@
 //! Proposals from per-instance values (HPA `GetResourceReplicas` and
 //! `calcPlainMetricReplicas`): instances are grouped (see [`super::group`]); missing ones
 //! count as 100 % (of `max(target, request)`) on a scale-down and 0 % on a scale-up, unready
-//! ones as 0 % on a scale-up, and the recomputation may not flip the direction.
+//! ones as 0 % on a scale-up, and the recomputation may not flip the direction. With a
+//! saturation rule, ready instances at their CPU limit propose a multiple of that (ebb).
 
 use super::group::{group, Groups, Measure, Source};
 use super::readiness;
@@ -69,6 +70,17 @@ fn compute(ctx: &Ctx<'_>, p: &mut Proposal, g: &Groups, measure: Measure) {
             .then(|| t / 100.0 * f(ready.request) / 1000.0 / f64::from(ready.n)),
         Measure::Average(m) => Some(f(m) / 1000.0),
     };
+    if let Some(probe) = saturated(ctx, g, ratio) {
+        if probe.0 > current {
+            let mut note = String::with_capacity(128);
+            note.s(" with the ready instances at ")
+                .fixed(probe.1, 0)
+                .s(" % of their CPU limit, so the load may be higher: saturation assumes ")
+                .fixed(probe.2, 1)
+                .s("× that");
+            return settle(p, current, probe.0, Hold::No, &note);
+        }
+    }
     let with_unready = g.counts.unready > 0 && ratio > 1.0;
     if !with_unready && g.counts.missing == 0 {
         let demand = ceil_u32(ratio * f64::from(g.ready.n));
@@ -116,6 +128,23 @@ fn compute(ctx: &Ctx<'_>, p: &mut Proposal, g: &Groups, measure: Measure) {
         Hold::No
     };
     settle(p, current, demand, hold, &note)
+}
+
+/// With a saturation rule, and the ready instances above the target and at their CPU limit:
+/// the replicas `factor` times HPA's ratio asks of the ready instances, the percent of the
+/// limit in use and the factor.
+fn saturated(ctx: &Ctx<'_>, g: &Groups, ratio: f64) -> Option<(u32, f64, f64)> {
+    let s = ctx.policy.saturation?;
+    let used = g.limit_percent()?;
+    if !(ratio > 1.0 && !ctx.policy.tolerance.contains(ratio) && used >= s.limit_percent) {
+        return None;
+    }
+    let factor = s.factor.max(1.0);
+    Some((
+        ceil_u32(ratio * factor * f64::from(g.ready.n)),
+        used,
+        factor,
+    ))
 }
 
 /// Why a proposal keeps the current count.

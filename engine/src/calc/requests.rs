@@ -70,6 +70,25 @@ pub(super) fn request(
     Ok(sum)
 }
 
+/// The milli CPU limit of `inst` (of container `container` when set): that container's own;
+/// else the instance's own (a backend without containers); else the running containers' sum
+/// when every one of them has a limit. `None` when anything that runs is unlimited.
+pub(super) fn cpu_limit(inst: &Instance, container: Option<&str>) -> Option<i128> {
+    let cpu = ResourceName::Cpu;
+    if let Some(name) = container {
+        return find(inst, name).and_then(|c| milli_of(&c.limits, cpu));
+    }
+    if let Some(v) = milli_of(&inst.limits, cpu) {
+        return Some(v);
+    }
+    let mut sum: Option<i128> = None;
+    for c in running(inst) {
+        let v = milli_of(&c.limits, cpu)?;
+        sum = Some(sum.unwrap_or(0).saturating_add(v));
+    }
+    sum
+}
+
 /// Error: the named container is not in the instance.
 pub(super) fn not_found(inst: &Instance, name: &str) -> String {
     format!(

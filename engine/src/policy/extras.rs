@@ -1,5 +1,5 @@
 //! Policy parts beyond HPA: AWS step rules, cron schedules, cooldown, fallback, headroom,
-//! KEDA activation and pauses.
+//! CPU saturation, KEDA activation and pauses.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -148,6 +148,35 @@ pub enum Headroom {
     Percent(f64),
     /// Demand + n.
     Instances(u32),
+}
+
+/// Reading CPU saturation (an ebb rule; HPA has none). Instances throttled at their CPU limit
+/// report the limit, not the load: HPA's ratio `usage ÷ target` is then only a floor, and each
+/// round of scaling (new instances start, their samples come in) can at most multiply the
+/// count by `limit ÷ target`, which makes a large burst take several minutes to catch up.
+/// When the ready instances use at least `limit_percent` of their CPU limit and more than the
+/// target, a CPU metric proposes `factor` times what HPA's ratio asks of the ready instances;
+/// the scale-up rate policies still bound each step. The proposal counts ready instances
+/// only, so it does not grow again until the new ones are ready and measured.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Saturation {
+    /// Multiple of HPA's ratio assumed while saturated (at least 1).
+    pub factor: f64,
+    /// Usage at or above this percent of the CPU limit is saturated (1 to 100).
+    pub limit_percent: f64,
+}
+
+/// Default [`Saturation::limit_percent`]: a 30 s mean within 5 % of the limit.
+pub const DEFAULT_SATURATION_LIMIT_PERCENT: f64 = 95.0;
+
+impl Default for Saturation {
+    fn default() -> Self {
+        Saturation {
+            factor: 2.0,
+            limit_percent: DEFAULT_SATURATION_LIMIT_PERCENT,
+        }
+    }
 }
 
 /// KEDA-style activation: with `min_replicas = 0`, the target sleeps at zero while the

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use super::{finite, too_many, Errors};
 use crate::num::MAX_REPLICAS;
 use crate::policy::{
-    Adjustment, FallbackAction, Headroom, MetricSource, MetricTarget, Policy, ScalingRules,
+    Adjustment, FallbackAction, Headroom, MetricSource, MetricTarget, Policy, ResourceName,
+    ScalingRules,
 };
 use crate::schedule::{parse_cron, parse_timezone};
 
@@ -258,6 +259,43 @@ pub(super) fn extras(p: &Policy, e: &mut Errors) {
             e.push(
                 "headroom",
                 format!("headroom {x}% must be between 0 and 1000"),
+            );
+        }
+    }
+    if let Some(s) = &p.saturation {
+        if !(finite(s.factor) && (1.0..=100.0).contains(&s.factor)) {
+            e.push(
+                "saturation.factor",
+                format!(
+                    "saturation factor {} must be between 1 and 100 (1 adds nothing; leave it empty to turn saturation off)",
+                    s.factor
+                ),
+            );
+        }
+        if !(finite(s.limit_percent) && s.limit_percent > 0.0 && s.limit_percent <= 100.0) {
+            e.push(
+                "saturation.limit_percent",
+                format!(
+                    "saturation limit percent {} must be above 0 and at most 100 (of the CPU limit)",
+                    s.limit_percent
+                ),
+            );
+        }
+        let cpu = p.metrics.iter().any(|m| {
+            matches!(
+                m.source,
+                MetricSource::Resource {
+                    resource: ResourceName::Cpu
+                } | MetricSource::ContainerResource {
+                    resource: ResourceName::Cpu,
+                    ..
+                }
+            )
+        });
+        if !cpu {
+            e.push(
+                "saturation",
+                "saturation reads the CPU limit: add a CPU Resource or ContainerResource metric, or turn saturation off",
             );
         }
     }

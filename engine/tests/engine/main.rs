@@ -11,5 +11,6 @@ mod props;
 mod requests;
 mod resource_scale;
 mod rules;
+mod saturation;
 mod support;
 mod validate;

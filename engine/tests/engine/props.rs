@@ -211,6 +211,11 @@ fn policy() -> impl Strategy<Value = Policy> {
                     },
                 },
                 headroom: hp.map(Headroom::Percent),
+                // Random factors (some below 1, which the engine reads as 1) on half the policies.
+                saturation: (cu % 2 == 1).then(|| Saturation {
+                    factor: f64::from(cd % 30) / 2.0,
+                    limit_percent: f64::from(fixed % 101),
+                }),
                 activation: act.map(|threshold| Activation {
                     metric: "queue".into(),
                     threshold,
@@ -349,6 +354,10 @@ fn containers() -> impl Strategy<Value = Vec<Container>> {
             usage: Resources {
                 cpu: used,
                 memory: used,
+            },
+            limits: Resources {
+                cpu: req.map(|r| r * 2.0),
+                memory: None,
             },
         });
     proptest::collection::vec(one, 0..3)

@@ -151,6 +151,7 @@ pub fn container(name: &str, request: Option<f64>, usage: Option<f64>) -> Contai
             cpu: usage,
             memory: None,
         },
+        limits: Resources::default(),
     }
 }
 

@@ -130,6 +130,10 @@ pub(super) fn emit(p: &Policy) -> FormFields {
             f.set("headroom[value]", n.to_string());
         }
     }
+    if let Some(s) = &p.saturation {
+        f.set("saturation[factor]", num(s.factor));
+        f.set("saturation[limit_percent]", num(s.limit_percent));
+    }
     if let Some(a) = &p.activation {
         f.set("activation[metric]", a.metric.clone());
         f.set("activation[threshold]", num(a.threshold));

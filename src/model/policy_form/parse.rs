@@ -5,7 +5,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use ebb_engine::{
     Activation, Adjustment, Behavior, Cooldown, Fallback, FallbackAction, Forecast, ForecastMode,
     Headroom, MetricSource, MetricSpec, MetricTarget, Pause, PauseDirection, Policy, RatePolicy,
-    RatePolicyKind, ResourceName, ScalingRules, Schedule, SelectPolicy, Step, StepRule, Tolerance,
+    RatePolicyKind, ResourceName, Saturation, ScalingRules, Schedule, SelectPolicy, Step, StepRule,
+    Tolerance, DEFAULT_SATURATION_LIMIT_PERCENT,
 };
 
 use super::{err, FormFields};
@@ -161,6 +162,7 @@ pub(super) fn parse(f: &FormFields) -> Result<Policy, Vec<FieldError>> {
         ),
         fallback: fallback(&mut r),
         headroom: headroom(&mut r),
+        saturation: saturation(&mut r),
         activation: activation(&mut r),
         pauses: f
             .rows("pauses")
@@ -418,6 +420,25 @@ fn headroom(r: &mut Reader) -> Option<Headroom> {
         }
         _ => None,
     }
+}
+
+/// Saturation: on when a factor is entered; the limit percent defaults to 95.
+fn saturation(r: &mut Reader) -> Option<Saturation> {
+    let factor = r.opt_f64("saturation[factor]", "saturation.factor");
+    let limit_percent = r.opt_f64("saturation[limit_percent]", "saturation.limit_percent");
+    let Some(factor) = factor else {
+        if r.f.get("saturation[factor]").is_empty() && limit_percent.is_some() {
+            r.errors.push(err(
+                "saturation.factor",
+                "enter a factor to turn saturation on, or clear the limit percent",
+            ));
+        }
+        return None;
+    };
+    Some(Saturation {
+        factor,
+        limit_percent: limit_percent.unwrap_or(DEFAULT_SATURATION_LIMIT_PERCENT),
+    })
 }
 
 fn activation(r: &mut Reader) -> Option<Activation> {

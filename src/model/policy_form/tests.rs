@@ -79,6 +79,10 @@ fn full_policy() -> Policy {
             action: FallbackAction::Fixed(4),
         },
         headroom: Some(Headroom::Instances(2)),
+        saturation: Some(ebb_engine::Saturation {
+            factor: 6.5,
+            limit_percent: 90.0,
+        }),
         activation: Some(Activation {
             metric: "queue".into(),
             threshold: 0.5,
@@ -127,6 +131,7 @@ fn unreadable_fields_are_errors_at_engine_paths() {
         ("behavior[scale_down][policies][0][period_secs]", "-3"),
         ("pauses[0][until]", "soon"),
         ("headroom[kind]", "lots"),
+        ("saturation[limit_percent]", "90"),
     ]);
     let errors = form.to_policy().expect_err("rejected");
     let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
@@ -136,6 +141,7 @@ fn unreadable_fields_are_errors_at_engine_paths() {
         "behavior.scale_down.policies[0].period_secs",
         "pauses[0].until",
         "headroom",
+        "saturation.factor",
     ] {
         assert!(paths.contains(&p), "{p} missing in {paths:?}");
     }

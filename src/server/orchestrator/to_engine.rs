@@ -1,6 +1,6 @@
 //! From a backend's [`WorkloadObservation`] to the engine's [`Observation`]: states map one to
 //! one, an instance's requests are its pod-level ones when it reports containers and the
-//! workload's per-instance resources otherwise, timing fields pass through, and missing
+//! workload's per-instance resources otherwise (limits likewise), timing fields pass through, and missing
 //! metrics stay missing. Operator overrides are the caller's to add.
 
 use ebb_engine::{Detail, Instance, InstanceState, Observation, Resources};
@@ -12,6 +12,10 @@ pub fn engine_observation(obs: &WorkloadObservation) -> Observation {
     let requests = Resources {
         cpu: obs.resources.cpu_request,
         memory: obs.resources.memory_request,
+    };
+    let limits = Resources {
+        cpu: obs.resources.cpu_limit,
+        memory: obs.resources.memory_limit,
     };
     Observation {
         // The caller adds the policy's forecast (see `server::forecast`).
@@ -32,6 +36,13 @@ pub fn engine_observation(obs: &WorkloadObservation) -> Observation {
                     (Some(r), _) => *r,
                     (None, true) => requests,
                     (None, false) => Resources::default(),
+                },
+                // Without containers the workload's per-instance limits are the instance's;
+                // with them, the engine sums the containers' own.
+                limits: if i.containers.is_empty() {
+                    limits
+                } else {
+                    Resources::default()
                 },
                 metrics: i.metrics.clone(),
                 detail: detail(i),
@@ -92,8 +103,9 @@ mod tests {
         }
     }
 
-    /// The workload's per-instance request reaches instances without containers only: with
-    /// containers the engine reads an instance's own requests as pod-level ones.
+    /// The workload's per-instance request and limit reach instances without containers only:
+    /// with containers the engine reads an instance's own requests as pod-level ones, and sums
+    /// the containers' limits.
     #[test]
     fn workload_requests_go_to_instances_without_containers() {
         let obs = WorkloadObservation {
@@ -102,6 +114,7 @@ mod tests {
             token: "1".into(),
             resources: ResourceSpec {
                 cpu_request: Some(0.5),
+                cpu_limit: Some(1.0),
                 ..Default::default()
             },
             instances: vec![
@@ -116,6 +129,8 @@ mod tests {
         let e = engine_observation(&obs);
         assert_eq!(e.instances[0].requests.cpu, Some(0.5));
         assert_eq!(e.instances[1].requests, Resources::default());
+        assert_eq!(e.instances[0].limits.cpu, Some(1.0));
+        assert_eq!(e.instances[1].limits, Resources::default());
         assert_eq!(e.instances[0].state, InstanceState::Terminating);
         let d = e.instances[0].detail.as_deref().expect("detail");
         assert_eq!(d.sample_window_secs, Some(15.0));

@@ -1,13 +1,14 @@
 //! Pods as ebb observes them: a pod and its PodMetrics (`metrics.k8s.io`) become an
 //! [`ObservedInstance`] with HPA's pod semantics — phase, the Ready condition and when it last
-//! changed, start time, restarts, deletion, each container's kind, requests and usage, pod
-//! requests and overhead. A pod without metrics has no `cpu`/`memory`: missing, never zero.
+//! changed, start time, restarts, deletion, each container's kind, requests, limits and usage,
+//! pod requests and overhead. A pod without metrics has no `cpu`/`memory`: missing, never zero.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use ebb_engine::{Container, ContainerKind, Resources};
 use k8s_openapi::api::core::v1::{Pod, ResourceRequirements};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use serde_json::Value;
 
 use super::quantity;
@@ -96,11 +97,15 @@ pub fn duration_secs(text: &str) -> Option<f64> {
 }
 
 fn requests_of(r: Option<&ResourceRequirements>) -> Resources {
-    let get = |k: &str| {
-        r.and_then(|r| r.requests.as_ref())
-            .and_then(|m| m.get(k))
-            .and_then(|q| quantity::parse(&q.0))
-    };
+    quantities_in(r.and_then(|r| r.requests.as_ref()))
+}
+
+fn limits_of(r: Option<&ResourceRequirements>) -> Resources {
+    quantities_in(r.and_then(|r| r.limits.as_ref()))
+}
+
+fn quantities_in(m: Option<&BTreeMap<String, Quantity>>) -> Resources {
+    let get = |k: &str| m.and_then(|m| m.get(k)).and_then(|q| quantity::parse(&q.0));
     Resources {
         cpu: get("cpu"),
         memory: get("memory"),
@@ -152,6 +157,7 @@ pub fn instance(pod: &Pod, sample: Option<&PodSample>) -> ObservedInstance {
             name: c.name.clone(),
             kind: ContainerKind::Regular,
             requests: requests_of(c.resources.as_ref()),
+            limits: limits_of(c.resources.as_ref()),
             usage: usage_of(&c.name),
         });
     }
@@ -168,6 +174,7 @@ pub fn instance(pod: &Pod, sample: Option<&PodSample>) -> ObservedInstance {
                 ContainerKind::Init
             },
             requests: requests_of(c.resources.as_ref()),
+            limits: limits_of(c.resources.as_ref()),
             usage: usage_of(&c.name),
         });
     }
@@ -235,7 +242,7 @@ mod tests {
         let pod: Pod = serde_json::from_value(serde_json::json!({
             "metadata": { "name": "web-1" },
             "spec": { "containers": [
-                { "name": "app", "image": "x", "resources": { "requests": { "cpu": "250m", "memory": "128Mi" } } }
+                { "name": "app", "image": "x", "resources": { "requests": { "cpu": "250m", "memory": "128Mi" }, "limits": { "cpu": "500m" } } }
             ], "initContainers": [
                 { "name": "proxy", "image": "y", "restartPolicy": "Always",
                   "resources": { "requests": { "cpu": "50m" } } }
@@ -260,6 +267,8 @@ mod tests {
         assert_eq!(i.containers.len(), 2);
         assert_eq!(i.containers[1].kind, ContainerKind::Sidecar);
         assert_eq!(i.containers[0].requests.cpu, Some(0.25));
+        assert_eq!(i.containers[0].limits.cpu, Some(0.5));
+        assert_eq!(i.containers[1].limits.cpu, None, "no limit: unlimited");
         assert!(i.ready_since.is_some() && i.ready_changed_at == i.ready_since);
         let bare = instance(&pod, None);
         assert!(bare.metrics.is_empty(), "no sample: missing, not zero");
