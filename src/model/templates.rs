@@ -4,7 +4,7 @@
 
 use ebb_engine::{
     Behavior, Cooldown, Forecast, ForecastMode, MetricSource, MetricSpec, MetricTarget, Policy,
-    RatePolicy, RatePolicyKind, ResourceName, ScalingRules,
+    RatePolicy, RatePolicyKind, ResourceName, Saturation, ScalingRules,
 };
 use serde::Serialize;
 
@@ -53,11 +53,20 @@ pub fn with_hpa_defaults(policy: &Policy) -> Policy {
 /// that HPA's 70 % keeps for its reaction time.
 pub const RECOMMENDED_TARGET_PERCENT: f64 = 80.0;
 
+/// Saturation factor of the recommended policy: at the CPU limit, ask 12 times what CPU
+/// shows of the ready instances (the scale-up rate still bounds each step to ×4 per 15 s).
+pub const RECOMMENDED_SATURATION_FACTOR: f64 = 12.0;
+
+/// Forecast quantile of the recommended policy: saturation catches the bursts a forecast
+/// cannot see, so the forecast covers the regular load at p75 rather than the default p90.
+pub const RECOMMENDED_QUANTILE: f64 = 0.75;
+
 /// The recommended policy, replayed unchanged on every trace by `ebb bench-traces`: CPU
-/// utilization 80 %, a p90 forecast of the total CPU that scales ahead, a scale-up rate of
-/// 300 % (or 4 instances) per 15 s so a forecast rise is reached within its lead, and a 60 s
-/// scale-down window while forecast and observed load agree the load has fallen (HPA's 300 s
-/// otherwise).
+/// utilization 80 %, a p75 forecast of the total CPU that scales ahead, saturation ×12 (at the
+/// CPU limit the load is unknown, so it scales as if it were 12 times what CPU shows), a
+/// scale-up rate of 300 % (or 4 instances) per 15 s so a forecast rise is reached within its
+/// lead, and a 60 s scale-down window while forecast and observed load agree the load has
+/// fallen (HPA's 300 s otherwise).
 pub fn recommended_policy(max_replicas: u32) -> Policy {
     let hpa = hpa_default_policy(max_replicas);
     Policy {
@@ -83,8 +92,13 @@ pub fn recommended_policy(max_replicas: u32) -> Policy {
             },
             ..Behavior::default()
         }),
+        saturation: Some(Saturation {
+            factor: RECOMMENDED_SATURATION_FACTOR,
+            ..Saturation::default()
+        }),
         forecast: Some(Forecast {
             mode: ForecastMode::ForecastAndScale,
+            quantile: RECOMMENDED_QUANTILE,
             scale_down_window_secs: Some(60),
             ..Forecast::default()
         }),
@@ -112,7 +126,7 @@ pub fn templates() -> Vec<Template> {
         },
         Template {
             label: "Recommended: predictive",
-            hint: "CPU 80 % with a p90 load forecast that scales ahead, and a faster scale-up",
+            hint: "CPU 80 % with a p75 load forecast that scales ahead, saturation ×12 and a faster scale-up",
             href: editor_url(&recommended_policy(10)),
         },
     ]

@@ -339,7 +339,8 @@ fn bench_traces_compares_hpa_with_the_recommended_policy_and_refuses_bad_setting
     for part in [
         "## HPA defaults",
         "## recommended policy",
-        "Forecast: `forecast_and_scale`, p90",
+        "Forecast: `forecast_and_scale`, p75",
+        "Saturation: while the ready instances use at least 95 % of their CPU limit",
         "## recommended policy against HPA defaults",
         "| nightly |",
         "| **total** |",

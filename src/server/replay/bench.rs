@@ -270,6 +270,15 @@ fn section(name: &str, policy: &Policy) -> String {
                 .map_or_else(|| "unchanged".to_string(), |w| format!("{w} s")),
         );
     }
+    if let Some(sat) = &policy.saturation {
+        let _ = writeln!(
+            s,
+            "Saturation: while the ready instances use at least {:.0} % of their CPU limit (1 core, 200 % of the \
+             request) and more than the target, the CPU metric asks {}× what HPA's ratio asks of the ready \
+             instances; the scale-up rate policies bound each step.\n",
+            sat.limit_percent, sat.factor
+        );
+    }
     let _ = writeln!(s, "| trace | points | capacity/inst | max | replica-hours | unserved % | SLO min | under cap. min | scale actions (up/down) | θ_U | θ_O | τ_U | τ_O | inst. | rises | median rise→capacity | p95 | wall ms |");
     let _ = writeln!(
         s,
