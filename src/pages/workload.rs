@@ -74,13 +74,20 @@ fn WorkloadLive(detail: WorkloadDetail, chart: ChartData, children: Children) ->
     let chart = RwSignal::new(chart);
     // Live: replace the summary, prepend new decisions, extend the chart.
     Effect::new(move |_| {
-        let Some(LiveEvent::Evaluated { workload, decision }) = live.last.get() else {
+        let Some(LiveEvent::Evaluated {
+            workload,
+            decision,
+            point,
+        }) = live.last.get()
+        else {
             return;
         };
         if workload.id != id {
             return;
         }
-        let point = ChartPoint {
+        // The point the evaluation stored, forecast figures and all; from the summary when
+        // the event carries none.
+        let point = point.map(|p| *p).unwrap_or_else(|| ChartPoint {
             at: workload.observed_at.clone().unwrap_or_default(),
             load: workload.load,
             load_max: workload.load,
@@ -89,11 +96,10 @@ fn WorkloadLive(detail: WorkloadDetail, chart: ChartData, children: Children) ->
             current: workload.current_replicas.unwrap_or(0),
             desired: workload.desired_replicas.unwrap_or(0),
             ready: workload.ready_replicas.unwrap_or(0),
-            // The forecast's figures arrive with the next full chart read.
             need: None,
             forecast_need: None,
             forecast_lead: None,
-        };
+        });
         // Holds (nothing changed) would bury the actions: the list and the markers skip them.
         let decision = decision.filter(|d| d.outcome != "none");
         if let Some(d) = &decision {

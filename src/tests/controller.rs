@@ -490,7 +490,7 @@ async fn the_forecast_history_is_stored_and_a_restarted_controller_refits_from_i
     assert!(minutes >= 65, "{minutes} minutes of totals");
     // A new controller (a restart) on the same store: the forecast is computed on its first
     // evaluation, refitted from the stored minutes, instead of waiting for an hour again.
-    let (live, _) = tokio::sync::broadcast::channel(16);
+    let (live, mut pages) = tokio::sync::broadcast::channel(16);
     let restarted = Controller::new(r.store.clone(), r.clock.clone(), live);
     restarted.register_backend(r.workload.backend_id, r.sim.clone());
     r.clock.set(t0() + chrono::Duration::seconds(65 * 60 + 15));
@@ -503,6 +503,11 @@ async fn the_forecast_history_is_stored_and_a_restarted_controller_refits_from_i
             .expect("sample");
     assert!(fresh.is_some(), "the restarted controller forecast at once");
     assert!(need.is_some_and(|n| n > 0.0));
+    // Open pages get the stored point, forecast figures and all, so a live chart draws them.
+    let ebb::model::live::LiveEvent::Evaluated { point, .. } = pages.try_recv().expect("event");
+    let point = point.expect("the evaluation's chart point");
+    assert_eq!((point.forecast_need, point.need), (fresh, need));
+    assert!(point.forecast_lead.is_some_and(|l| l > 0));
 }
 
 #[tokio::test]

@@ -270,7 +270,7 @@ impl Controller {
             .record_fault_report(&row, &cs.faults, now)
             .await?;
         tracing::warn!("workload {}: {}", w.name, row.sentence);
-        self.publish(w.id, Some(id)).await
+        self.publish(w.id, Some(id), None).await
     }
 
     fn new_decision(
@@ -353,7 +353,7 @@ impl Controller {
             ..Default::default()
         };
         self.store.save_status(w.id, &status, &cs, now).await?;
-        self.publish(w.id, recorded).await?;
+        self.publish(w.id, recorded, None).await?;
         tracing::warn!(
             "workload {}: {e}; retrying in {} s",
             w.name,
@@ -412,11 +412,17 @@ impl Controller {
         if let Some(d) = obs.demand {
             self.telemetry.demand(w.id, d.offered, d.unserved);
         }
-        self.publish(w.id, recorded).await
+        self.publish(w.id, recorded, Some(&sample)).await
     }
 
-    /// Sends the workload's fresh summary (and decision `decision_id`) to live subscribers.
-    async fn publish(&self, workload_id: i64, decision_id: Option<i64>) -> Result<(), StoreError> {
+    /// Sends the workload's fresh summary (and decision `decision_id`, and the chart point of
+    /// `sample`) to live subscribers.
+    async fn publish(
+        &self,
+        workload_id: i64,
+        decision_id: Option<i64>,
+        sample: Option<&Sample>,
+    ) -> Result<(), StoreError> {
         if self.live.receiver_count() == 0 {
             return Ok(());
         }
@@ -430,6 +436,7 @@ impl Controller {
         let _ = self.live.send(LiveEvent::Evaluated {
             workload: Box::new(summary),
             decision,
+            point: sample.map(|s| Box::new(s.chart_point())),
         });
         Ok(())
     }

@@ -54,6 +54,26 @@ pub struct Sample {
     pub forecast: ForecastFigures,
 }
 
+impl Sample {
+    /// The chart point this sample is read back as (the same as [`Store::chart`] returns for
+    /// spans of up to 6 hours).
+    pub fn chart_point(&self) -> ChartPoint {
+        ChartPoint {
+            at: ts(self.at),
+            load: self.load,
+            load_max: self.load,
+            demand: self.demand,
+            unserved: self.unserved,
+            current: i64::from(self.current),
+            desired: i64::from(self.desired),
+            ready: i64::from(self.ready),
+            need: self.forecast.need,
+            forecast_need: self.forecast.forecast_need,
+            forecast_lead: self.forecast.lead_secs.map(i64::from),
+        }
+    }
+}
+
 /// One instance's load at an evaluation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InstanceSample {
