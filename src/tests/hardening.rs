@@ -209,6 +209,40 @@ async fn a_live_stream_ends_when_its_session_or_token_does() {
 use tower::ServiceExt;
 
 #[tokio::test]
+async fn a_page_too_slow_for_the_live_stream_is_told_it_missed_updates() {
+    let (state, _dir) = state().await;
+    let sid = session_for(&state, "alice", Role::Viewer).await;
+    let app = as_browser(router(&state), Some(sid));
+    let res = app
+        .oneshot(Request::get("/api/live").body(Body::empty()).expect("req"))
+        .await
+        .expect("live");
+    let mut stream = res.into_body().into_data_stream();
+    read_until(&mut stream, "event: hello").await;
+    let summary: ebb::model::workload::WorkloadSummary =
+        serde_json::from_value(serde_json::json!({
+            "id": 1, "name": "w", "backend": "sim", "backend_kind": "simulator", "enabled": true,
+            "interval_secs": 15, "failed_instances": 0, "metrics_ok": true
+        }))
+        .expect("summary");
+    // More than the channel holds (256) before the stream reads any: the oldest are dropped.
+    for _ in 0..300 {
+        let _ = state
+            .inner
+            .live
+            .send(ebb::model::live::LiveEvent::Evaluated {
+                workload: Box::new(summary.clone()),
+                decision: None,
+                point: None,
+            });
+    }
+    let text = read_until(&mut stream, "event: lagged").await;
+    assert!(text.contains("event: lagged\ndata: 44"), "{text:?}");
+    // The stream goes on with the events it still holds.
+    read_until(&mut stream, "event: evaluated").await;
+}
+
+#[tokio::test]
 async fn api_tokens_expire_and_their_last_use_is_shown() {
     let (state, _dir) = state().await;
     let sid = session_for(&state, "alice", Role::Viewer).await;
