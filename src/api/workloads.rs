@@ -69,11 +69,7 @@ pub async fn get_chart(id: i64, range: String) -> Result<crate::model::chart::Ch
             Some(f) => f.outlook(&p.body, chrono::Utc::now(), horizon),
             // Computed, but the controller has not evaluated it since it started.
             None => p.body.forecast.as_ref().filter(|f| f.computed()).map(|f| {
-                crate::model::chart::Outlook {
-                    quantile: f.quantile,
-                    points: Vec::new(),
-                    waiting: Some("not evaluated since ebb started".into()),
-                }
+                crate::model::chart::Outlook::waiting(f.quantile, "not evaluated since ebb started")
             }),
         }
     });

@@ -68,6 +68,17 @@ pub struct Outlook {
     pub waiting: Option<String>,
 }
 
+impl Outlook {
+    /// Nothing ahead to draw at `quantile`, and why.
+    pub fn waiting(quantile: f64, why: impl Into<String>) -> Outlook {
+        Outlook {
+            quantile,
+            points: Vec::new(),
+            waiting: Some(why.into()),
+        }
+    }
+}
+
 /// A decision drawn on the chart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]

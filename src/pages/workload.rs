@@ -21,7 +21,7 @@ use crate::components::chart::TimeChart;
 use crate::components::live::{use_live, LiveBadge};
 use crate::components::time::Time;
 use crate::components::workload_table::StateBadges;
-use crate::model::chart::{ChartData, ChartPoint, RANGES};
+use crate::model::chart::{ChartData, RANGES};
 use crate::model::live::LiveEvent;
 use crate::model::workload::WorkloadDetail;
 use crate::model::ApiError;
@@ -85,21 +85,6 @@ fn WorkloadLive(detail: WorkloadDetail, chart: ChartData, children: Children) ->
         if workload.id != id {
             return;
         }
-        // The point the evaluation stored, forecast figures and all; from the summary when
-        // the event carries none.
-        let point = point.map(|p| *p).unwrap_or_else(|| ChartPoint {
-            at: workload.observed_at.clone().unwrap_or_default(),
-            load: workload.load,
-            load_max: workload.load,
-            demand: None,
-            unserved: None,
-            current: workload.current_replicas.unwrap_or(0),
-            desired: workload.desired_replicas.unwrap_or(0),
-            ready: workload.ready_replicas.unwrap_or(0),
-            need: None,
-            forecast_need: None,
-            forecast_lead: None,
-        });
         // Holds (nothing changed) would bury the actions: the list and the markers skip them.
         let decision = decision.filter(|d| d.outcome != "none");
         if let Some(d) = &decision {
@@ -113,11 +98,15 @@ fn WorkloadLive(detail: WorkloadDetail, chart: ChartData, children: Children) ->
                 })
             });
         }
-        chart.update(|c| {
-            if c.points.last().is_none_or(|p| p.at != point.at) {
-                c.points.push(point);
-            }
-        });
+        // The point the evaluation stored, forecast figures and all (an evaluation that
+        // stored none, a backend error, adds none: the chart shows what the store holds).
+        if let Some(point) = point {
+            chart.update(|c| {
+                if c.points.last().is_none_or(|p| p.at != point.at) {
+                    c.points.push(*point);
+                }
+            });
+        }
         state.update(|s| {
             s.summary = *workload;
             if let Some(d) = decision {

@@ -190,11 +190,7 @@ impl WorkloadForecast {
         horizon_secs: i64,
     ) -> Option<Outlook> {
         let fc = policy.forecast.as_ref().filter(|f| f.computed())?;
-        let waiting = |why: String| Outlook {
-            quantile: fc.quantile,
-            points: Vec::new(),
-            waiting: Some(why),
-        };
+        let waiting = |why: String| Outlook::waiting(fc.quantile, why);
         let Some(model) = &self.model else {
             return Some(waiting("no load recorded yet".into()));
         };

@@ -102,9 +102,7 @@ impl Groups {
         (self.ready.n > 0 && self.ready_unlimited == 0 && self.ready_limit > 0)
             .then(|| f(self.ready.value) * 100.0 / f(self.ready_limit))
     }
-}
 
-impl Groups {
     fn unready(&mut self, request: i128) {
         self.counts.unready += 1;
         self.unready_zero.add(0, request, 1);

@@ -38,18 +38,6 @@ pub fn evaluation_units(policy: &Policy, instances: u32) -> f64 {
         }
 }
 
-/// Replays `edited` and, when given, `baseline` over the same span (see [`replay_all`]).
-pub fn replay_pair(
-    edited: &Policy,
-    baseline: Option<(String, Policy)>,
-    spec: &SimWorkloadSpec,
-    opts: &ReplayOptions,
-    cancel: &AtomicBool,
-) -> Result<(ReplayReport, Option<(String, ReplayReport)>), ReplayError> {
-    let (a, mut rest) = replay_all(edited, baseline.into_iter().collect(), spec, opts, cancel)?;
-    Ok((a, rest.pop()))
-}
-
 /// Replays `edited` and each of `baselines` over the same span within [`WHATIF_WORK`] each:
 /// the span is the requested one, or as much of its beginning as the costliest policy fits.
 /// Stops with [`ReplayError::Cancelled`] once `cancel` turns true.

@@ -164,8 +164,7 @@ fn worst_case_cost() {
         };
         let began = Instant::now();
         let cancel = AtomicBool::new(false);
-        let r =
-            budget::replay_pair(&a, Some(("b".into(), b)), &spec, &opts, &cancel).expect("pair");
+        let r = budget::replay_all(&a, vec![("b".into(), b)], &spec, &opts, &cancel).expect("pair");
         let note = budget::shortened_note(&r.0, days as f64 * 86_400.0);
         eprintln!(
             "{name}: {:?} ({} evaluations; {note:?})",
