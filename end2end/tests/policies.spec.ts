@@ -116,3 +116,21 @@ test("a what-if run shows the edited, the current and HPA's default policy's cur
   await result.scrollIntoViewIfNeeded();
   await page.screenshot({ path: `screenshots/${info.project.name}-policy-whatif.png`, fullPage: true });
 });
+
+test("a long what-if runs in the background with its progress and can be cancelled", async ({ page }, info) => {
+  const name = uniqueName("longwhatif", info.project.name);
+  await newPolicy(page, name);
+  // The 215-day taxi trace, three policies: far longer than a request waits.
+  await page.locator("#f-whatif-source").selectOption("trace");
+  await page.locator("#f-whatif-trace").selectOption("nyc_taxi_passengers_30min.csv");
+  await page.locator("#f-whatif-compare").selectOption("both");
+  await page.locator("#preview-policy").click();
+  const progress = page.locator("#whatif-progress");
+  await expect(progress).toBeVisible({ timeout: 20_000 });
+  await expect(progress).toContainText("replaying");
+  await expect(progress.locator("progress")).toBeVisible();
+  await page.screenshot({ path: `screenshots/${info.project.name}-policy-whatif-progress.png`, fullPage: true });
+  await page.locator("#cancel-whatif").click();
+  await expect(page.locator("#whatif-stopped")).toContainText("Cancelled: you stopped it.", { timeout: 20_000 });
+  await expect(progress).toHaveCount(0);
+});

@@ -15,7 +15,7 @@ mod whatif;
 
 use leptos::prelude::*;
 
-use crate::model::policies::{EditorData, PolicyRow, SubmitOutcome};
+use crate::model::policies::{EditorData, PolicyRow, SubmitOutcome, WhatIfState};
 use crate::model::policy_form::FormFields;
 use crate::model::ApiError;
 
@@ -27,15 +27,28 @@ pub async fn list_policies() -> Result<Vec<PolicyRow>, ApiError> {
 }
 
 /// What the editor shows for policy `id` (`None`: a new policy), or for a form sent back in
-/// `draft` (JSON written by [`submit_policy`] for browsers without JavaScript).
+/// `draft` (JSON written by [`submit_policy`] for browsers without JavaScript), with what-if
+/// job `whatif`'s progress or result.
 #[server(endpoint = "policy_editor")]
-pub async fn load_editor(id: Option<i64>, draft: Option<String>) -> Result<EditorData, ApiError> {
+pub async fn load_editor(
+    id: Option<i64>,
+    draft: Option<String>,
+    whatif: Option<String>,
+) -> Result<EditorData, ApiError> {
     crate::api::require(crate::model::auth::Role::Viewer)?;
-    draft::editor_data(id, draft.as_deref()).await
+    draft::editor_data(id, draft.as_deref(), whatif.as_deref()).await
+}
+
+/// Where the signed-in editor's what-if job `job` stands: its progress, its result, or why it
+/// has none (the editor polls this while a preview runs).
+#[server(endpoint = "whatif_status")]
+pub async fn whatif_status(job: String) -> Result<WhatIfState, ApiError> {
+    crate::api::require(crate::model::auth::Role::Editor)?;
+    Ok(whatif::state_of(&job))
 }
 
 /// Handles a posted editor form according to its `op`: `save` stores a new version, `preview`
-/// runs the what-if replay, `add:…`/`remove:…` change rows, `test_query:N` runs metric row N's
+/// starts the what-if replay (`cancel_whatif` stops it), `add:…`/`remove:…` change rows, `test_query:N` runs metric row N's
 /// Prometheus query now, anything else checks the form.
 #[server(endpoint = "policy_submit")]
 pub async fn submit_policy(#[server(flatten)] form: FormFields) -> Result<SubmitOutcome, ApiError> {

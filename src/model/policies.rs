@@ -63,8 +63,9 @@ pub struct EditorData {
     pub workloads: Vec<WorkloadRef>,
     /// Trace files available for what-if.
     pub traces: Vec<String>,
-    /// The what-if result for a draft that asked for one (JavaScript off).
-    pub whatif: Option<Result<WhatIf, String>>,
+    /// The what-if job the address names (`?whatif=`): how far it got, or its result (how a
+    /// browser without JavaScript follows a preview).
+    pub whatif: Option<WhatIfState>,
     /// Every IANA zone name the server knows: the browser's engine has no zone tables and
     /// checks schedule zones against this list.
     #[serde(default)]
@@ -80,8 +81,8 @@ pub enum SubmitOutcome {
     Unchanged { id: i64, version: i64 },
     /// The form was checked (or a row added/removed) and sent back.
     Draft(FormFields),
-    /// The what-if replay ran.
-    Preview(Box<WhatIf>),
+    /// A what-if job was started (or cancelled): its state when the answer was sent.
+    Preview(Box<WhatIfState>),
 }
 
 /// One policy's replay over the chosen load.
@@ -98,6 +99,43 @@ pub struct ReplaySummary {
     pub scale_downs: u32,
     /// Replicas at each chart time (aligned with [`WhatIf::times`]).
     pub replicas: Vec<f64>,
+}
+
+/// Where a what-if job stands. A preview runs in the background: the answer to Preview is its
+/// result when it finished within a moment, else its progress, which the editor then follows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum WhatIfState {
+    /// Waiting for a replay slot, or replaying.
+    Running(WhatIfProgress),
+    /// Finished.
+    Done(Box<WhatIf>),
+    /// Ended without a result: why (failed, cancelled, replaced, or no longer kept).
+    Stopped(String),
+}
+
+/// A running what-if job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WhatIfProgress {
+    /// The job's id: only its owner can follow or cancel it.
+    pub job: String,
+    /// The load, as in [`WhatIf::source`].
+    pub source: String,
+    /// What it is doing, e.g. "replaying HPA defaults (3 of 3): 120 d of 215 d".
+    pub stage: String,
+    /// Share done, 0 to 1.
+    pub fraction: f64,
+    /// Seconds since it was started.
+    pub elapsed_secs: u64,
+}
+
+impl WhatIfState {
+    /// The running job's id.
+    pub fn running_job(&self) -> Option<&str> {
+        match self {
+            WhatIfState::Running(p) => Some(&p.job),
+            _ => None,
+        }
+    }
 }
 
 /// A what-if run: the edited policy and (when there is one) the current policy over the same

@@ -37,7 +37,8 @@ pub const BASE_VERSION: &str = "base_version";
 pub const NAME: &str = "name";
 /// Why this version is saved (required on save).
 pub const COMMENT: &str = "comment";
-/// The submit button pressed: `save`, `check`, `preview`, `add:<list>` or `remove:<list>:<i>`.
+/// The submit button pressed: `save`, `check`, `preview`, `cancel_whatif`, `add:<list>` or
+/// `remove:<list>:<i>`.
 pub const OP: &str = "op";
 /// What-if: `24h`, `7d` or `trace`.
 pub const WHATIF_SOURCE: &str = "whatif[source]";
@@ -48,6 +49,8 @@ pub const WHATIF_TRACE: &str = "whatif[trace]";
 /// What-if: what the edited policy is compared with: `current` (the saved version, or the
 /// workload's policy), `hpa` (the same metrics and bounds with HPA's defaults) or `both`.
 pub const WHATIF_COMPARE: &str = "whatif[compare]";
+/// What-if: the running job the Cancel button stops.
+pub const WHATIF_JOB: &str = "whatif[job]";
 
 /// A posted editor form: field name → text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,9 +169,11 @@ impl FormFields {
             .collect()
     }
 
-    /// The same fields without the submit button and comment, for a form shown again.
+    /// The same fields without the submit button and the what-if job it acted on, for a form
+    /// shown again.
     pub fn without_op(mut self) -> Self {
         self.0.remove(OP);
+        self.0.remove(WHATIF_JOB);
         self
     }
 }

@@ -85,9 +85,6 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(api_error_status))
         .layer(axum::middleware::from_fn(limit_policy_form))
-        .layer(axum::middleware::from_fn(
-            crate::server::replay::gate::mark_request_end,
-        ))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

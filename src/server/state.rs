@@ -40,6 +40,8 @@ pub struct Inner {
     pub max_replicas_cap: u32,
     /// Admission of what-if replays (one per user, a few in all).
     pub replays: Arc<ReplayGate>,
+    /// What-if jobs: progress, cancel and results of previews running in the background.
+    pub whatifs: Arc<crate::server::replay::jobs::WhatIfJobs>,
     /// ebb's own metrics (`/metrics`), shared with the controller.
     pub telemetry: Arc<crate::server::telemetry::Telemetry>,
     /// Clients of the Prometheus servers policies query, shared with the controller.
@@ -69,6 +71,7 @@ impl AppState {
                 stopping: tokio::sync::watch::channel(false).0,
                 max_replicas_cap,
                 replays: ReplayGate::for_this_machine(),
+                whatifs: Arc::default(),
                 telemetry: Arc::new(crate::server::telemetry::Telemetry::new()),
                 prometheus: Arc::default(),
                 forecasts: Arc::default(),
@@ -95,9 +98,12 @@ impl AppState {
         &self.inner.backends
     }
 
-    /// Begins shutdown: everything watching [`AppState::stopping`] winds down.
+    /// Begins shutdown: everything watching [`AppState::stopping`] winds down, and what-if jobs
+    /// are cancelled.
     pub fn stop(&self) {
         self.inner.stopping.send_replace(true);
+        // A replay thread would otherwise keep the runtime (and the process) alive.
+        self.inner.whatifs.cancel_all("the server is shutting down");
     }
 
     /// Watches for shutdown; the value turns true once [`AppState::stop`] is called.

@@ -13,7 +13,7 @@ use ebb::server::store::samples::Sample;
 use ebb::server::store::Store;
 use tower::ServiceExt;
 
-use super::support::{app, get};
+use super::support::{app, get, whatif_done, whatif_end};
 
 /// A valid policy form: cpu at 70 %, 1..5 replicas.
 pub(super) fn valid(name: &str) -> Vec<(String, String)> {
@@ -320,6 +320,7 @@ async fn what_if_replays_recorded_demand_for_both_policies() {
     let Ok(SubmitOutcome::Preview(w)) = submit(&app, &form).await else {
         panic!("preview")
     };
+    let w = whatif_done(whatif_end(&app, *w).await);
     let current = w.current.expect("current policy replayed");
     assert_eq!(current.label, "current v1");
     assert!(!w.times.is_empty() && w.edited.replicas.len() == w.times.len());
@@ -336,6 +337,7 @@ async fn what_if_replays_recorded_demand_for_both_policies() {
     let Ok(SubmitOutcome::Preview(both)) = submit(&app, &form).await else {
         panic!("preview of three")
     };
+    let both = whatif_done(whatif_end(&app, *both).await);
     assert_eq!(both.current.expect("current").label, "current v1");
     let labels: Vec<&str> = both.others.iter().map(|o| o.label.as_str()).collect();
     assert_eq!(labels, ["HPA defaults"]);

@@ -375,3 +375,34 @@ pub fn controller_on(state: &AppState) -> std::sync::Arc<ebb::server::controller
         .with_prometheus(state.inner.prometheus.clone()),
     )
 }
+
+/// Follows what-if `state` (the answer to a preview) through `/api/whatif_status` until it is
+/// no longer running, as the editor does in the browser; its end state.
+pub async fn whatif_end(
+    app: &Router,
+    state: ebb::model::policies::WhatIfState,
+) -> ebb::model::policies::WhatIfState {
+    use ebb::model::policies::WhatIfState;
+    let began = std::time::Instant::now();
+    let mut state = state;
+    while let Some(job) = state.running_job().map(str::to_string) {
+        assert!(
+            began.elapsed() < Duration::from_secs(120),
+            "the what-if never finished: {state:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let (res, body) = send(app, api_post("/api/whatif_status", format!("job={job}"))).await;
+        assert!(res.status().is_success(), "{} {body}", res.status());
+        state = serde_json::from_str::<WhatIfState>(&body)
+            .unwrap_or_else(|e| panic!("status {body}: {e}"));
+    }
+    state
+}
+
+/// The result a finished what-if answer holds (panics with the state otherwise).
+pub fn whatif_done(state: ebb::model::policies::WhatIfState) -> ebb::model::policies::WhatIf {
+    match state {
+        ebb::model::policies::WhatIfState::Done(w) => *w,
+        other => panic!("no what-if result: {other:?}"),
+    }
+}

@@ -1,7 +1,9 @@
-//! What-if replays as a bounded service: only editors start them (server function and
-//! `?draft=` link alike), one per user at a time, a replay whose request ends stops within a
-//! fraction of a second, oversized drafts and policies with too many rows are refused, and
-//! the replay's work is bounded (the worst case is timed by hand, see `cost::worst_case_cost`).
+//! What-if replays as a bounded background service: only editors start them and only the one
+//! who started a job follows or stops it, jobs wait for a replay slot, a user's newer preview
+//! replaces the older, cancel and shutdown stop a replay within a fraction of a second, the
+//! page follows a job without JavaScript, oversized drafts and policies with too many rows are
+//! refused, and the replay's work is bounded (the worst case is timed by hand, see
+//! `cost::worst_case_cost`).
 
 mod cost;
 
@@ -13,9 +15,11 @@ use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use ebb::model::auth::Role;
 use ebb::server::state::AppState;
-use tower::ServiceExt;
 
-use super::support::{api_post, get, send, signed_in, state_with};
+use ebb::model::policies::{SubmitOutcome, WhatIf, WhatIfState};
+use ebb::server::replay::gate::ReplaySlot;
+
+use super::support::{api_post, get, send, signed_in, state_with, whatif_done, whatif_end};
 
 fn t0() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2024-03-01T00:00:00Z")
@@ -131,78 +135,162 @@ fn draft_link(pairs: &[(String, String)]) -> String {
     format!("/policies/new?draft={}", encode(&draft.to_string()))
 }
 
-#[tokio::test]
-async fn a_viewer_draft_link_replays_nothing_and_an_editor_gets_the_preview() {
-    let rig = rig().await;
-    let link = draft_link(&preview(1, 20));
-    let viewer = rig.as_user("vera", Role::Viewer).await;
-    let (res, page) = get(&viewer, &link).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert!(page.contains("Nothing was replayed"), "the viewer is told");
-    assert!(page.contains("editor role"), "and why");
-    assert!(
-        !page.contains(r#"id="whatif-result""#),
-        "no result for a viewer"
-    );
-    assert_eq!(rig.gate().started(), 0, "no replay started for a viewer");
-
-    let editor = rig.as_user("eddie", Role::Editor).await;
-    let (res, page) = get(&editor, &link).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert!(
-        page.contains(r#"id="whatif-result""#),
-        "the editor gets the preview"
-    );
-    assert_eq!(rig.gate().started(), 1);
-    // The browser's own preview (server function) needs the editor role too.
-    let (res, _) = send(&viewer, submit(&preview(1, 20))).await;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(rig.gate().started(), 1);
-}
-
-#[tokio::test]
-async fn a_second_replay_of_the_same_user_is_refused_and_a_dropped_one_frees_its_slot() {
-    let rig = rig().await;
-    let editor = rig.as_user("eddie", Role::Editor).await;
-    let slow = tokio::spawn(editor.clone().oneshot(submit(&preview(1000, 1000))));
-    rig.until_running(1).await;
-
-    let (res, body) = send(&editor, submit(&preview(1, 20))).await;
-    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{body}");
-    assert!(
-        body.contains("a what-if of yours is still running"),
-        "{body}"
-    );
-
-    // The client goes away mid-replay: the replay stops and the slot frees at once.
-    slow.abort();
-    let freed = rig.until_running(0).await;
-    eprintln!("slot freed {freed:?} after the request was dropped");
-    assert!(
-        freed < StdDuration::from_millis(500),
-        "freed after {freed:?}"
-    );
-
-    let (res, body) = send(&editor, submit(&preview(1, 20))).await;
+/// The answer to a preview (JSON, as the browser's server function gets it).
+async fn start(app: &Router, pairs: &[(String, String)]) -> WhatIfState {
+    let (res, body) = send(app, submit(pairs)).await;
     assert_eq!(res.status(), StatusCode::OK, "{body}");
-    assert!(body.contains("Preview"), "{body}");
+    match serde_json::from_str(&body) {
+        Ok(SubmitOutcome::Preview(state)) => *state,
+        other => panic!("not a preview: {other:?} {body}"),
+    }
+}
+
+/// The result of a preview, followed to its end.
+async fn result(app: &Router, pairs: &[(String, String)]) -> WhatIf {
+    let state = start(app, pairs).await;
+    whatif_done(whatif_end(app, state).await)
+}
+
+/// Takes every replay slot, so jobs started meanwhile wait in the queue.
+fn hold_every_slot(rig: &Rig) -> Vec<ReplaySlot> {
+    (0..rig.gate().limit())
+        .map(|i| {
+            rig.state
+                .inner
+                .replays
+                .try_start(&format!("holder{i}"))
+                .expect("a free slot")
+        })
+        .collect()
+}
+
+fn job_of(state: &WhatIfState) -> String {
+    state
+        .running_job()
+        .unwrap_or_else(|| panic!("not running: {state:?}"))
+        .to_string()
+}
+
+fn stopped(state: &WhatIfState) -> &str {
+    match state {
+        WhatIfState::Stopped(why) => why,
+        other => panic!("not stopped: {other:?}"),
+    }
 }
 
 #[tokio::test]
-async fn a_dropped_page_request_stops_its_replay() {
-    // Pages load their data in tasks of their own, which a dropped request does not drop.
+async fn only_the_editor_who_started_a_job_follows_it() {
+    let rig = rig().await;
+    let viewer = rig.as_user("vera", Role::Viewer).await;
+    let (res, _) = send(&viewer, submit(&preview(1, 20))).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "viewers start nothing");
+    // A draft link from before previews were jobs replays nothing, for anyone.
+    let editor = rig.as_user("eddie", Role::Editor).await;
+    let (res, page) = get(&editor, &draft_link(&preview(1, 20))).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(!page.contains(r#"id="whatif-result""#));
+    assert_eq!(rig.gate().started(), 0, "no replay started by a page");
+
+    let _slots = hold_every_slot(&rig);
+    let job = job_of(&start(&editor, &preview(1, 20)).await);
+    let link = format!("/policies/new?whatif={job}");
+    let (_, page) = get(&editor, &link).await;
+    assert!(
+        page.contains(r#"id="whatif-progress""#),
+        "the owner follows it"
+    );
+    let (_, page) = get(&viewer, &link).await;
+    assert!(page.contains("Nothing to show") && page.contains("editor role"));
+    assert!(!page.contains(r#"id="whatif-progress""#));
+    let other = rig.as_user("olga", Role::Editor).await;
+    let (_, page) = get(&other, &link).await;
+    assert!(page.contains("not kept"), "another editor sees nothing");
+    let cancel = |j: &str| {
+        let mut f = preview(1, 20);
+        set(&mut f, "op", "cancel_whatif");
+        set(&mut f, "whatif[job]", j);
+        f
+    };
+    let (_, body) = send(&other, submit(&cancel(&job))).await;
+    assert!(body.contains("not kept"), "nor stops it: {body}");
+    let (res, _) = send(
+        &viewer,
+        api_post("/api/whatif_status", format!("job={job}")),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (_, page) = get(&editor, &link).await;
+    assert!(page.contains(r#"id="whatif-progress""#), "still running");
+}
+
+#[tokio::test]
+async fn a_queued_job_waits_for_a_slot_and_a_newer_preview_replaces_it() {
     let rig = rig().await;
     let editor = rig.as_user("eddie", Role::Editor).await;
-    let link = draft_link(&preview(1000, 1000));
-    let page = tokio::spawn(async move { get(&editor, &link).await });
-    rig.until_running(1).await;
-    page.abort();
-    let freed = rig.until_running(0).await;
-    eprintln!("page replay stopped {freed:?} after the request was dropped");
+    let slots = hold_every_slot(&rig);
+    let first = start(&editor, &preview(1, 20)).await;
+    match &first {
+        WhatIfState::Running(p) => assert!(p.stage.starts_with("waiting"), "{p:?}"),
+        other => panic!("{other:?}"),
+    }
+    let second = start(&editor, &preview(1, 30)).await;
+    let old = whatif_end(&editor, first).await;
     assert!(
-        freed < StdDuration::from_millis(500),
-        "freed after {freed:?}"
+        stopped(&old).contains("replaced by a newer preview"),
+        "{old:?}"
     );
+    assert_eq!(
+        rig.gate().started(),
+        rig.gate().limit() as u64,
+        "neither replayed yet"
+    );
+    drop(slots);
+    let w = whatif_done(whatif_end(&editor, second).await);
+    assert!(w.edited.replicas.iter().all(|r| *r <= 30.0));
+    assert_eq!(rig.gate().running(), 0, "its slot is free again");
+}
+
+#[tokio::test]
+async fn cancel_and_shutdown_stop_a_replay_within_a_moment() {
+    let rig = rig().await;
+    let editor = rig.as_user("eddie", Role::Editor).await;
+    for how in ["cancel", "shutdown"] {
+        let slow = {
+            let editor = editor.clone();
+            tokio::spawn(async move { start(&editor, &preview(1000, 1000)).await })
+        };
+        rig.until_running(1).await;
+        let (began, ended) = if how == "cancel" {
+            // The answer comes while the job still replays (it runs for seconds).
+            let job = job_of(&slow.await.expect("answer"));
+            let mut form = preview(1000, 1000);
+            set(&mut form, "op", "cancel_whatif");
+            set(&mut form, "whatif[job]", &job);
+            let began = Instant::now();
+            (began, start(&editor, &form).await)
+        } else {
+            let began = Instant::now();
+            rig.state.stop();
+            (
+                began,
+                whatif_end(&editor, slow.await.expect("answer")).await,
+            )
+        };
+        rig.until_running(0).await;
+        let freed = began.elapsed();
+        eprintln!("{how}: the replay stopped {freed:?} after it was asked to");
+        assert!(freed < StdDuration::from_millis(500), "{how}: {freed:?}");
+        let why = stopped(&ended);
+        let want = if how == "cancel" {
+            "you stopped it"
+        } else {
+            "shutting down"
+        };
+        assert!(
+            why.starts_with("Cancelled") && why.contains(want),
+            "{how}: {why}"
+        );
+    }
 }
 
 /// `form` with `n` external metrics.
@@ -300,9 +388,9 @@ async fn oversized_drafts_and_too_many_rows_are_refused_with_field_errors() {
         "{}",
         &page[..page.len().min(2000)]
     );
-    // ... and a draft with too many rows shows the field error instead of a replay.
-    let (_, page) = get(&editor, &draft_link(&with_metrics(preview(1, 20), 11))).await;
-    assert!(page.contains("at most 10 metrics"), "row limit shown");
+    // ... and a page never replays, whatever its draft asks.
+    let (res, _) = get(&editor, &draft_link(&with_metrics(preview(1, 20), 11))).await;
+    assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(rig.gate().started(), 0, "nothing replayed");
 }
 
@@ -310,44 +398,93 @@ async fn oversized_drafts_and_too_many_rows_are_refused_with_field_errors() {
 async fn a_costly_preview_replays_a_shorter_span_and_says_so() {
     let rig = rig().await;
     let editor = rig.as_user("eddie", Role::Editor).await;
-    let (res, body) = send(&editor, submit(&preview(1000, 1000))).await;
-    assert_eq!(res.status(), StatusCode::OK, "{body}");
+    let w = result(&editor, &preview(1000, 1000)).await;
+    assert!(w.source.contains("replayed the first"), "{}", w.source);
+    assert!(w.source.contains("of 7 d"), "{}", w.source);
+    let w = result(&editor, &preview(1, 20)).await;
     assert!(
-        body.contains("replayed the first"),
-        "{}",
-        &body[..body.len().min(600)]
-    );
-    assert!(body.contains("of 7 d"), "{}", &body[..body.len().min(600)]);
-    let (_, body) = send(&editor, submit(&preview(1, 20))).await;
-    assert!(
-        !body.contains("replayed the first"),
+        !w.source.contains("replayed the first"),
         "a plain policy replays all 7 days"
     );
 }
 
 #[tokio::test]
-async fn without_javascript_a_preview_is_replayed_once_by_the_page() {
+async fn without_javascript_the_page_follows_the_job_and_can_cancel_it() {
     let rig = rig().await;
     let editor = rig.as_user("eddie", Role::Editor).await;
-    let mut req = submit(&preview(1, 20));
-    req.headers_mut().insert(
-        header::ACCEPT,
-        header::HeaderValue::from_static("text/html"),
-    );
-    let (res, _) = send(&editor, req).await;
-    assert!(res.status().is_redirection(), "{}", res.status());
-    let location = res.headers()[header::LOCATION]
-        .to_str()
-        .expect("location")
-        .to_string();
-    assert!(location.contains("draft="), "{location}");
-    assert_eq!(rig.gate().started(), 0, "the post itself replays nothing");
-    let (_, page) = get(&editor, &location).await;
+    let plain = |form: &[(String, String)]| {
+        let mut req = submit(form);
+        req.headers_mut().insert(
+            header::ACCEPT,
+            header::HeaderValue::from_static("text/html"),
+        );
+        req
+    };
+    let location = |res: &axum::http::Response<Body>| {
+        assert!(res.status().is_redirection(), "{}", res.status());
+        res.headers()[header::LOCATION]
+            .to_str()
+            .expect("location")
+            .to_string()
+    };
+    let slots = hold_every_slot(&rig);
+    let (res, _) = send(&editor, plain(&preview(1, 20))).await;
+    let follow = location(&res);
     assert!(
-        page.contains(r#"id="whatif-result""#),
-        "the page shows the preview"
+        follow.contains("draft=") && follow.contains("&whatif="),
+        "{follow}"
     );
-    assert_eq!(rig.gate().started(), 1, "replayed once");
+    let (_, page) = get(&editor, &follow).await;
+    assert!(page.contains(r#"id="whatif-progress""#), "progress shown");
+    assert!(
+        page.contains(r#"<noscript><meta http-equiv="refresh" content="2"/></noscript>"#)
+            || page.contains(r#"<noscript><meta http-equiv="refresh" content="2"></noscript>"#),
+        "the page reloads itself while the job runs"
+    );
+    assert!(
+        page.contains(r#"id="cancel-whatif""#),
+        "with a Cancel button"
+    );
+    drop(slots);
+    let began = Instant::now();
+    let page = loop {
+        let (_, page) = get(&editor, &follow).await;
+        if page.contains(r#"id="whatif-result""#) {
+            break page;
+        }
+        assert!(
+            began.elapsed() < StdDuration::from_secs(60),
+            "never finished"
+        );
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    };
+    assert!(!page.contains("http-equiv"), "no reload once it is done");
+    assert_eq!(
+        rig.gate().started(),
+        1 + rig.gate().limit() as u64,
+        "replayed once (and the held slots)"
+    );
+
+    // Cancel, without JavaScript: the form's Cancel button posts the job back.
+    let _slots = hold_every_slot(&rig);
+    let (res, _) = send(&editor, plain(&preview(1, 20))).await;
+    let follow = location(&res);
+    let job = follow.rsplit("whatif=").next().expect("job").to_string();
+    let mut form = preview(1, 20);
+    set(&mut form, "op", "cancel_whatif");
+    set(&mut form, "whatif[job]", &job);
+    let (res, _) = send(&editor, plain(&form)).await;
+    let back = location(&res);
+    assert!(back.ends_with(&format!("whatif={job}")), "{back}");
+    assert!(
+        !back.contains("cancel_whatif"),
+        "the draft forgets the button: {back}"
+    );
+    let (_, page) = get(&editor, &back).await;
+    assert!(
+        page.contains("Cancelled: you stopped it."),
+        "the page says so"
+    );
 }
 
 #[tokio::test]
@@ -356,11 +493,13 @@ async fn a_draft_is_compared_with_hpa_defaults_on_its_own_metrics() {
     let editor = rig.as_user("eddie", Role::Editor).await;
     let mut form = preview(1, 20);
     form.push(("whatif[compare]".into(), "hpa".into()));
-    let (res, body) = send(&editor, submit(&form)).await;
-    assert_eq!(res.status(), StatusCode::OK, "{body}");
-    assert!(body.contains("HPA defaults"), "{body}");
+    let w = result(&editor, &form).await;
+    assert_eq!(
+        w.current.as_ref().map(|c| c.label.as_str()),
+        Some("HPA defaults")
+    );
     // The week trace is replayed whole.
-    assert!(!body.contains("replayed the first"), "{body}");
+    assert!(!w.source.contains("replayed the first"), "{}", w.source);
     set(&mut form, "whatif[compare]", "nope");
     let (res, body) = send(&editor, submit(&form)).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{body}");

@@ -29,7 +29,11 @@ pub fn editor_url(draft: &Draft) -> String {
     format!("/policies/{}?draft={}", encode(&page), encode(&json))
 }
 
-pub async fn editor_data(id: Option<i64>, draft: Option<&str>) -> Result<EditorData, ApiError> {
+pub async fn editor_data(
+    id: Option<i64>,
+    draft: Option<&str>,
+    job: Option<&str>,
+) -> Result<EditorData, ApiError> {
     let state = crate::api::state()?;
     let store = state.store();
     let mut data = EditorData {
@@ -91,13 +95,10 @@ pub async fn editor_data(id: Option<i64>, draft: Option<&str>) -> Result<EditorD
     default_whatif(&mut data);
     if let Some(text) = draft.filter(|t| !t.is_empty()) {
         let d = read_draft(text)?;
-        data.fields = d.fields;
+        data.fields = d.fields.without_op();
         data.errors = d.errors;
-        if data.fields.get(pf::OP) == "preview" {
-            data.whatif = Some(preview(&data.fields).await);
-        }
-        data.fields = data.fields.without_op();
     }
+    data.whatif = job.filter(|j| !j.is_empty()).map(whatif::state_of);
     data.lints = data.fields.check().lints;
     Ok(data)
 }
@@ -121,23 +122,6 @@ fn read_draft(text: &str) -> Result<Draft, ApiError> {
         return Err(ApiError::Invalid(too_big));
     }
     Ok(d)
-}
-
-/// The what-if a draft link asks for: run for editors (as the preview server function is);
-/// anyone else sees the editor with a message and nothing is replayed.
-async fn preview(fields: &FormFields) -> Result<crate::model::policies::WhatIf, String> {
-    use crate::model::auth::Role;
-    match crate::api::signed_in() {
-        Some(u) if u.role.allows(Role::Editor) => {
-            whatif::run(fields).await.map_err(|e| e.to_string())
-        }
-        Some(u) => Err(format!(
-            "Nothing was replayed: what-if previews need the editor role, and {} has the {} role.",
-            u.username,
-            u.role.name()
-        )),
-        None => Err("Nothing was replayed: sign in as an editor to preview.".into()),
-    }
 }
 
 /// Preselects the what-if load: the last 24 h of the first workload using the policy (or of

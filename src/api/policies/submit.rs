@@ -18,12 +18,20 @@ pub async fn submit(mut form: FormFields) -> Result<SubmitOutcome, ApiError> {
         return Err(oversized(&form, too_big));
     }
     let op = form.get(pf::OP).to_string();
+    // The what-if job the answer is about (a browser without JavaScript is sent to follow it).
+    let mut job = None;
     let outcome = match op.as_str() {
         "save" => save(&form).await,
-        "preview" if plain_form_post() => preview_later(&form),
-        "preview" => whatif::run(&form)
-            .await
-            .map(|w| SubmitOutcome::Preview(Box::new(w))),
+        "preview" => whatif::start(&form).await.map(|(id, state)| {
+            job = Some(id);
+            SubmitOutcome::Preview(Box::new(state))
+        }),
+        "cancel_whatif" => {
+            let id = form.get(pf::WHATIF_JOB).to_string();
+            let state = whatif::cancel(&id).await;
+            job = Some(id);
+            state.map(|s| SubmitOutcome::Preview(Box::new(s)))
+        }
         test if test.starts_with("test_query:") => {
             if let Ok(row) = test["test_query:".len()..].parse::<usize>() {
                 super::test_query::run(&mut form, row).await;
@@ -54,10 +62,13 @@ pub async fn submit(mut form: FormFields) -> Result<SubmitOutcome, ApiError> {
                     errors,
                 }))
             }
-            Ok(SubmitOutcome::Preview(_)) => Some(editor_url(&Draft {
-                fields: form.clone(),
-                errors: Vec::new(),
-            })),
+            Ok(SubmitOutcome::Preview(_)) => {
+                let url = editor_url(&Draft {
+                    fields: form.clone().without_op(),
+                    errors: Vec::new(),
+                });
+                Some(with_job(url, job.as_deref()))
+            }
             Err(ApiError::Invalid(errors)) => Some(editor_url(&Draft {
                 fields: form.clone().without_op(),
                 errors: errors.clone(),
@@ -71,16 +82,14 @@ pub async fn submit(mut form: FormFields) -> Result<SubmitOutcome, ApiError> {
     outcome
 }
 
-/// A preview posted without JavaScript: checked here, replayed by the editor page it is sent
-/// back to (replaying here as well would do the work twice).
-fn preview_later(form: &FormFields) -> Result<SubmitOutcome, ApiError> {
-    let errors = form
-        .check_within(crate::api::state()?.inner.max_replicas_cap)
-        .errors;
-    if errors.is_empty() {
-        Ok(SubmitOutcome::Draft(form.clone()))
-    } else {
-        Err(ApiError::Invalid(errors))
+/// `url` (an editor address) naming what-if job `job`, whose progress or result the page shows.
+fn with_job(url: String, job: Option<&str>) -> String {
+    match job {
+        Some(id) => format!(
+            "{url}&whatif={}",
+            crate::model::templates::percent_encode(id)
+        ),
+        None => url,
     }
 }
 

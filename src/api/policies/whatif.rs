@@ -2,20 +2,22 @@
 //! both, replayed (see [`crate::server::replay`]) over the same whole load (as far as the work
 //! limit reaches) — a workload's recorded demand of the last 24 h or 7 d, or a trace from
 //! the traces folder — summarised for the editor: replica curves, replica-hours, unserved.
+//! Each preview is a background job ([`crate::server::replay::jobs`]) the editor follows.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration as StdDuration;
 
 use chrono::{Duration, Utc};
 use ebb_engine::Policy;
 
-use crate::model::policies::{ReplaySummary, WhatIf};
+use crate::model::policies::{ReplaySummary, WhatIf, WhatIfState};
 use crate::model::policy_form::{self as pf, FormFields};
 use crate::model::ApiError;
 use crate::server::orchestrator::simulator::{DemandSpec, FaultSpec, SimWorkloadSpec, TraceData};
 use crate::server::replay::cli::trace_spec;
-use crate::server::replay::gate::{CancelOnDrop, RequestEnded};
+use crate::server::replay::gate::ReplayGate;
+use crate::server::replay::jobs::Job;
 use crate::server::replay::sizing::Sizing;
 use crate::server::replay::{budget, ReplayOptions, ReplayReport};
 use crate::server::store::Store;
@@ -46,11 +48,18 @@ pub fn trace_names() -> Vec<String> {
     names
 }
 
-/// Runs the what-if described by `form`, for an editor, one at a time per user; the replays
-/// stop when the request ends (timeout or client gone), and their work is bounded (a costly
-/// policy is replayed over the beginning of the load only, and the label says so; see
-/// [`budget`]).
-pub async fn run(form: &FormFields) -> Result<WhatIf, ApiError> {
+/// How long a preview request waits for its job: a replay done by then is answered at once,
+/// a longer one is followed through its progress.
+const ANSWER_WITHIN: StdDuration = StdDuration::from_secs(2);
+/// How often a queued job asks the gate for a slot.
+const QUEUE_POLL: StdDuration = StdDuration::from_millis(50);
+
+/// Starts the what-if described by `form` as a background job of the signed-in editor (which
+/// replaces a running one of theirs) and answers with its result if it finished within
+/// [`ANSWER_WITHIN`], else with its progress; and the job's id. The form is checked and its load read first, so
+/// bad input is a field error and starts nothing. The replay's work is bounded (a costly policy
+/// is replayed over the beginning of the load only, and the label says so; see [`budget`]).
+pub async fn start(form: &FormFields) -> Result<(String, WhatIfState), ApiError> {
     let user = crate::api::require(crate::model::auth::Role::Editor)?;
     let state = crate::api::state()?;
     let check = form.check_within(state.inner.max_replicas_cap);
@@ -59,7 +68,7 @@ pub async fn run(form: &FormFields) -> Result<WhatIf, ApiError> {
         _ => return Err(ApiError::Invalid(check.errors)),
     };
     let store = state.store();
-    let (spec, opts, mut source, workload_policy) = load(form, store).await?;
+    let (spec, opts, source, workload_policy) = load(form, store).await?;
     let hpa = || {
         (
             "HPA defaults".to_string(),
@@ -87,47 +96,122 @@ pub async fn run(form: &FormFields) -> Result<WhatIf, ApiError> {
             ))
         }
     };
-    let slot = state
+    let runs = std::iter::once("the edited policy".to_string())
+        .chain(baselines.iter().map(|(label, _)| label.clone()))
+        .collect();
+    let job = state
         .inner
-        .replays
-        .try_start(&user.username)
-        .map_err(|e| ApiError::Busy(e.to_string()))?;
-    // Raised when the request ends (see `mark_request_end`) or this future is dropped.
-    let cancel = request_ended();
-    let _stop = CancelOnDrop(cancel.clone());
-    let wanted = opts.duration_secs.unwrap_or_default();
-    let job = move || {
-        // Held until the work has stopped, so the user's slot frees only then.
-        let _slot = slot;
-        budget::replay_all(&edited, baselines, &spec, &opts, &cancel)
-    };
-    let (a, rest) = tokio::task::spawn_blocking(job)
-        .await
-        .map_err(|e| ApiError::Internal(format!("replay task: {e}")))?
-        .map_err(|e| ApiError::invalid(pf::WHATIF_SOURCE, e.to_string()))?;
-    if let Some(note) = budget::shortened_note(&a, wanted) {
-        source = format!("{source}; {note}");
-    }
-    let (times, demand) = axis(&a);
-    Ok(WhatIf {
+        .whatifs
+        .start(&user.username, source.clone(), runs);
+    let task = Replay {
+        job: job.clone(),
+        gate: state.inner.replays.clone(),
+        edited,
+        baselines,
+        spec,
+        opts,
         source,
-        times,
-        demand,
-        edited: summary("edited", &a),
-        current: rest.first().map(|(label, r)| summary(label, r)),
-        others: rest
-            .iter()
-            .skip(1)
-            .map(|(label, r)| summary(label, r))
-            .collect(),
-    })
+    };
+    tokio::spawn(task.run());
+    Ok((job.id().to_string(), job.wait(ANSWER_WITHIN).await))
 }
 
-/// The flag raised when this request ends (a fresh one outside a request).
-fn request_ended() -> Arc<AtomicBool> {
-    leptos::prelude::use_context::<axum::http::request::Parts>()
-        .and_then(|p| p.extensions.get::<RequestEnded>().map(|r| r.0.clone()))
-        .unwrap_or_default()
+/// Cancels the signed-in editor's job `id`; where it then stands.
+pub async fn cancel(id: &str) -> Result<WhatIfState, ApiError> {
+    let user = crate::api::require(crate::model::auth::Role::Editor)?;
+    let jobs = &crate::api::state()?.inner.whatifs;
+    if let Some(job) = jobs.get(&user.username, id) {
+        job.cancel("you stopped it");
+        // The replay stops within one evaluation: answer with the outcome, not "stopping".
+        return Ok(job.wait(ANSWER_WITHIN).await);
+    }
+    Ok(jobs.state(&user.username, id))
+}
+
+/// Where the signed-in user's job `id` stands (only editors start jobs, so only they see one).
+pub fn state_of(id: &str) -> WhatIfState {
+    use crate::model::auth::Role;
+    match crate::api::signed_in() {
+        Some(u) if u.role.allows(Role::Editor) => match crate::api::state() {
+            Ok(s) => s.inner.whatifs.state(&u.username, id),
+            Err(e) => WhatIfState::Stopped(e.to_string()),
+        },
+        Some(u) => WhatIfState::Stopped(format!(
+            "Nothing to show: what-if previews need the editor role, and {} has the {} role.",
+            u.username,
+            u.role.name()
+        )),
+        None => WhatIfState::Stopped("Nothing to show: sign in as an editor to preview.".into()),
+    }
+}
+
+/// A job's work: wait for a replay slot, replay every policy on a blocking thread, and record
+/// the summary (or why there is none).
+struct Replay {
+    job: Arc<Job>,
+    gate: Arc<ReplayGate>,
+    edited: Policy,
+    baselines: Vec<(String, Policy)>,
+    spec: SimWorkloadSpec,
+    opts: ReplayOptions,
+    source: String,
+}
+
+impl Replay {
+    async fn run(self) {
+        let job = self.job.clone();
+        let outcome = self.replay().await;
+        job.finish(outcome);
+    }
+
+    async fn replay(self) -> WhatIfState {
+        let slot = loop {
+            if self.job.cancelled() {
+                return WhatIfState::Stopped("cancelled before it started".into());
+            }
+            match self.gate.try_start(self.job.owner()) {
+                Ok(slot) => break slot,
+                Err(_) => tokio::time::sleep(QUEUE_POLL).await,
+            }
+        };
+        self.job.replaying();
+        let control = self.job.control();
+        let Replay {
+            edited,
+            baselines,
+            spec,
+            opts,
+            mut source,
+            ..
+        } = self;
+        let wanted = opts.duration_secs.unwrap_or_default();
+        let work = move || {
+            // Held until the work has stopped, so the user's slot frees only then.
+            let _slot = slot;
+            budget::replay_all(&edited, baselines, &spec, &opts, &control)
+        };
+        let (a, rest) = match tokio::task::spawn_blocking(work).await {
+            Ok(Ok(reports)) => reports,
+            Ok(Err(e)) => return WhatIfState::Stopped(e.to_string()),
+            Err(e) => return WhatIfState::Stopped(format!("the replay failed: {e}")),
+        };
+        if let Some(note) = budget::shortened_note(&a, wanted) {
+            source = format!("{source}; {note}");
+        }
+        let (times, demand) = axis(&a);
+        WhatIfState::Done(Box::new(WhatIf {
+            source,
+            times,
+            demand,
+            edited: summary("edited", &a),
+            current: rest.first().map(|(label, r)| summary(label, r)),
+            others: rest
+                .iter()
+                .skip(1)
+                .map(|(label, r)| summary(label, r))
+                .collect(),
+        }))
+    }
 }
 
 type Loaded = (SimWorkloadSpec, ReplayOptions, String, Option<i64>);

@@ -31,9 +31,17 @@ pub fn PolicyEditor() -> impl IntoView {
     let query = use_query_map();
     let key = move || {
         let id = params.with(|p| p.get("id")).unwrap_or_default();
-        query.with(|q| (id, q.get("draft"), q.get("saved"), q.get("unchanged")))
+        query.with(|q| {
+            (
+                id,
+                q.get("draft"),
+                q.get("whatif"),
+                q.get("saved"),
+                q.get("unchanged"),
+            )
+        })
     };
-    let data = Resource::new(key, |(id, draft, _, _)| async move {
+    let data = Resource::new(key, |(id, draft, whatif, _, _)| async move {
         let id = match id.as_str() {
             "new" | "" => None,
             other => Some(
@@ -42,7 +50,7 @@ pub fn PolicyEditor() -> impl IntoView {
                     .map_err(|_| ApiError::NotFound(format!("there is no policy '{other}'")))?,
             ),
         };
-        load_editor(id, draft).await
+        load_editor(id, draft, whatif).await
     });
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading the policy…"</p> }>
@@ -57,8 +65,13 @@ pub fn PolicyEditor() -> impl IntoView {
                 let mut d = d;
                 let list = std::mem::take(&mut d.versions);
                 let versions = d.id.map(|id| view! { <Versions id versions=list/> });
+                // Without JavaScript the page follows a running what-if by reloading itself.
+                let follow = d.whatif.as_ref().and_then(|w| w.running_job()).is_some().then(|| view! {
+                    <noscript><meta http-equiv="refresh" content="2"/></noscript>
+                });
                 Ok::<_, ApiError>(view! {
                     <Title text=title/>
+                    {follow}
                     <EditorForm data=d saved unchanged can_edit/>
                     {versions}
                 })

@@ -1,14 +1,23 @@
 //! The editor's what-if panel: choose the load (a workload's last 24 h or 7 d, or a trace),
 //! press Preview, and compare the edited policy's replica curve, cost and unserved demand with
-//! the current policy's or with HPA's defaults on the same metrics. Part of the editor form, so Preview replays exactly what is typed.
+//! the current policy's or with HPA's defaults on the same metrics. Part of the editor form, so
+//! Preview replays exactly what is typed. A long replay runs as a background job: the panel
+//! shows its progress and a Cancel button, and follows it — by polling with JavaScript, by the
+//! page reloading itself without (see the editor page).
 
 use leptos::prelude::*;
 
 use crate::api::policies::SubmitPolicy;
 use crate::components::policy_chart::WhatIfChart;
 use crate::components::policy_fields::{select, EditorCtx};
-use crate::model::policies::{EditorData, ReplaySummary, SubmitOutcome, WhatIf};
+use crate::model::policies::{
+    EditorData, ReplaySummary, SubmitOutcome, WhatIf, WhatIfProgress, WhatIfState,
+};
 use crate::model::policy_form as pf;
+
+/// How often the browser asks how a running what-if is doing.
+#[cfg(feature = "hydrate")]
+const POLL: std::time::Duration = std::time::Duration::from_millis(700);
 
 /// Choices, button and result.
 #[component]
@@ -16,14 +25,16 @@ pub fn WhatIfPanel(
     ctx: EditorCtx,
     data: EditorData,
     submit: ServerAction<SubmitPolicy>,
-    initial: Option<Result<WhatIf, String>>,
+    initial: Option<WhatIfState>,
 ) -> impl IntoView {
     let latest = RwSignal::new(initial);
     Effect::new(move |_| {
         if let Some(Ok(SubmitOutcome::Preview(w))) = submit.value().get() {
-            latest.set(Some(Ok(*w)));
+            latest.set(Some(*w));
         }
     });
+    #[cfg(feature = "hydrate")]
+    follow(latest);
     let f = &data.fields;
     let workloads: Vec<(String, String)> = data
         .workloads
@@ -60,11 +71,63 @@ pub fn WhatIfPanel(
             <button type="submit" name="op" value="preview" formnovalidate class="button" id="preview-policy">"Preview"</button>
             {move || submit.pending().get().then(|| view! { <span class="muted">" replaying…"</span> })}
             {move || latest.get().map(|r| match r {
-                Ok(w) => result(w),
-                Err(e) => view! { <p class="inline-error" role="alert">{e}</p> }.into_any(),
+                WhatIfState::Done(w) => result(*w),
+                WhatIfState::Running(p) => progress(p),
+                WhatIfState::Stopped(why) => view! { <p class="notice" role="status" id="whatif-stopped">{why}</p> }.into_any(),
             })}
         </section>
     }
+}
+
+/// Asks the server how the running job in `latest` is doing, every [`POLL`], until it is no
+/// longer running (one request at a time; a newer preview's answer is not overwritten).
+#[cfg(feature = "hydrate")]
+fn follow(latest: RwSignal<Option<WhatIfState>>) {
+    let asking = StoredValue::new(false);
+    let running = move || {
+        latest.with_untracked(|s| s.as_ref().and_then(|s| s.running_job().map(str::to_string)))
+    };
+    let tick = move || {
+        let Some(job) = running() else { return };
+        if asking.get_value() {
+            return;
+        }
+        asking.set_value(true);
+        leptos::task::spawn_local(async move {
+            let next = crate::api::policies::whatif_status(job.clone()).await;
+            asking.set_value(false);
+            if running().as_deref() != Some(job.as_str()) {
+                return;
+            }
+            latest.set(Some(next.unwrap_or_else(|e| {
+                WhatIfState::Stopped(format!(
+                    "Lost track of the what-if ({e}); press Preview to replay."
+                ))
+            })));
+        });
+    };
+    if let Ok(h) = set_interval_with_handle(tick, POLL) {
+        on_cleanup(move || h.clear());
+    }
+}
+
+/// A running job: what it is doing, how far, and Cancel (a form button, so it works without
+/// JavaScript too).
+fn progress(p: WhatIfProgress) -> AnyView {
+    let percent = (p.fraction * 100.0).round().clamp(0.0, 100.0);
+    view! {
+        <div class="whatif-progress" id="whatif-progress" role="status" data-job=p.job.clone()>
+            <input type="hidden" name=pf::WHATIF_JOB value=p.job.clone()/>
+            <p class="muted">"Load: "{p.source.clone()}</p>
+            <label for="whatif-bar">{format!("{} — {} s so far", p.stage, p.elapsed_secs)}</label>
+            <div class="progress-row">
+                <progress id="whatif-bar" max="100" value=percent.to_string()>{format!("{percent} %")}</progress>
+                <span class="num">{format!("{percent} %")}</span>
+                <button type="submit" name="op" value="cancel_whatif" formnovalidate class="button" id="cancel-whatif">"Cancel"</button>
+            </div>
+        </div>
+    }
+    .into_any()
 }
 
 fn result(w: WhatIf) -> AnyView {

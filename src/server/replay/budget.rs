@@ -10,19 +10,21 @@
 //! stops there and reports the shorter span; [`replay_all`] replays several policies over the
 //! same span.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
 
 use ebb_engine::Policy;
 
-use super::run::{run_replay_until, ReplayError, ReplayOptions};
+use super::run::{run_replay_until, Control, ReplayError, ReplayOptions};
 use super::ReplayReport;
 use crate::server::orchestrator::simulator::SimWorkloadSpec;
 
-/// Work one what-if replay may do (about 5 s here; a what-if runs at most three, so it answers
-/// within 15 s). Enough for a plain policy over the whole of every shared trace but the
-/// 215-day taxi one. The units are measured in a release build; an unoptimised (test) build
-/// is about ten times slower per unit, so it gets a tenth, the same time.
-pub const WHATIF_WORK: f64 = if cfg!(debug_assertions) { 5e5 } else { 5e6 };
+/// Work one what-if replay may do: about 30 s here, so the three policies of a what-if run a
+/// minute and a half at most, as a background job with progress (see
+/// [`crate::server::replay::jobs`]). Enough for a plain or forecasting policy over the whole of
+/// every shared trace, the 215-day taxi one included; a policy near a thousand instances covers
+/// a few weeks. The units are measured in a release build; an unoptimised (test) build is
+/// about ten times slower per unit and gets a sixtieth, so tests stay quick.
+pub const WHATIF_WORK: f64 = if cfg!(debug_assertions) { 5e5 } else { 3e7 };
 
 /// Work units of one evaluation of `policy` with `instances` instances.
 pub fn evaluation_units(policy: &Policy, instances: u32) -> f64 {
@@ -40,28 +42,32 @@ pub fn evaluation_units(policy: &Policy, instances: u32) -> f64 {
 
 /// Replays `edited` and each of `baselines` over the same span within [`WHATIF_WORK`] each:
 /// the span is the requested one, or as much of its beginning as the costliest policy fits.
-/// Stops with [`ReplayError::Cancelled`] once `cancel` turns true.
+/// Reports which run is under way (0 = `edited`, then each baseline; a rerun over a shorter
+/// span counts as the last) and stops with [`ReplayError::Cancelled`] once `control` is
+/// cancelled.
 pub fn replay_all(
     edited: &Policy,
     baselines: Vec<(String, Policy)>,
     spec: &SimWorkloadSpec,
     opts: &ReplayOptions,
-    cancel: &AtomicBool,
+    control: &Control,
 ) -> Result<(ReplayReport, Vec<(String, ReplayReport)>), ReplayError> {
     let mut opts = ReplayOptions {
         work_limit: Some(WHATIF_WORK),
         ..opts.clone()
     };
-    let mut a = run_replay_until(edited, spec, &opts, cancel)?;
+    control.run.store(0, Ordering::Relaxed);
+    let mut a = run_replay_until(edited, spec, &opts, control)?;
     let mut rest: Vec<(String, ReplayReport)> = Vec::with_capacity(baselines.len());
-    for (label, policy) in &baselines {
+    for (i, (label, policy)) in baselines.iter().enumerate() {
+        control.run.store(i + 1, Ordering::Relaxed);
         // No further than the shortest span so far: nothing beyond it is compared.
         let so_far = rest
             .iter()
             .map(|(_, r)| span_secs(r))
             .fold(span_secs(&a), f64::min);
         opts.duration_secs = Some(so_far);
-        let b = run_replay_until(policy, spec, &opts, cancel)?;
+        let b = run_replay_until(policy, spec, &opts, control)?;
         rest.push((label.clone(), b));
     }
     // A costlier baseline covered less: replay the others over its shorter span (which costs
@@ -70,11 +76,11 @@ pub fn replay_all(
     opts.duration_secs = Some((shortest - a.start).num_milliseconds() as f64 / 1000.0);
     opts.work_limit = None;
     if a.end > shortest {
-        a = run_replay_until(edited, spec, &opts, cancel)?;
+        a = run_replay_until(edited, spec, &opts, control)?;
     }
     for ((_, policy), (_, report)) in baselines.iter().zip(rest.iter_mut()) {
         if report.end > shortest {
-            *report = run_replay_until(policy, spec, &opts, cancel)?;
+            *report = run_replay_until(policy, spec, &opts, control)?;
         }
     }
     Ok((a, rest))
@@ -99,7 +105,7 @@ pub fn shortened_note(r: &ReplayReport, wanted: f64) -> Option<String> {
 }
 
 /// "2 d 3 h", "5 h 10 min", "40 min".
-fn human(secs: f64) -> String {
+pub(crate) fn human(secs: f64) -> String {
     let mins = (secs / 60.0).round() as u64;
     let (d, h, m) = (mins / 1440, mins / 60 % 24, mins % 60);
     match (d, h, m) {

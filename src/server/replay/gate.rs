@@ -1,9 +1,8 @@
 //! Admission of the dashboard's what-if replays: one running replay per user, a few in all
-//! (half the cores, at least one); and the flag that stops a replay whose request went away
-//! (timeout or client gone), so its CPU is freed within one evaluation.
+//! (half the cores, at least one). What-if jobs wait here for a slot.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Why a replay was not started.
@@ -94,48 +93,6 @@ impl Drop for ReplaySlot {
     }
 }
 
-/// Raises a stop flag when dropped: kept in a request's future (dropped by the request
-/// timeout) and in its response body (dropped when the client goes away).
-#[derive(Debug)]
-pub struct CancelOnDrop(pub Arc<AtomicBool>);
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-}
-
-/// Request extension on requests that may start a replay: raised when the request ends.
-#[derive(Debug, Clone)]
-pub struct RequestEnded(pub Arc<AtomicBool>);
-
-/// Middleware: gives requests that may replay (editor posts, editor pages with a `draft`) a
-/// [`RequestEnded`] flag, raised when the request's future is dropped (the request timeout)
-/// or its response body is (finished, or the client went away). Pages render their data in
-/// tasks of their own, which outlive a dropped request: this flag is how they learn of it.
-pub async fn mark_request_end(
-    mut req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use futures::StreamExt;
-    let path = req.uri().path();
-    let replays = path == "/api/policy_submit"
-        || (path.starts_with("/policies/")
-            && req.uri().query().is_some_and(|q| q.contains("draft=")));
-    if !replays {
-        return next.run(req).await;
-    }
-    let flag = Arc::new(AtomicBool::new(false));
-    req.extensions_mut().insert(RequestEnded(flag.clone()));
-    let guard = CancelOnDrop(flag);
-    let (parts, body) = next.run(req).await.into_parts();
-    let chunks = body.into_data_stream().map(move |chunk| {
-        let _alive = &guard;
-        chunk
-    });
-    axum::response::Response::from_parts(parts, axum::body::Body::from_stream(chunks))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,14 +111,5 @@ mod tests {
         assert_eq!((gate.running(), gate.started()), (2, 3));
         drop((b, again));
         assert_eq!(gate.running(), 0);
-    }
-
-    #[test]
-    fn dropping_the_guard_raises_the_flag() {
-        let flag = Arc::new(AtomicBool::new(false));
-        let guard = CancelOnDrop(flag.clone());
-        assert!(!flag.load(Ordering::Relaxed));
-        drop(guard);
-        assert!(flag.load(Ordering::Relaxed));
     }
 }

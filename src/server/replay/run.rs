@@ -2,7 +2,7 @@
 //! (`decide` with the policy's forecast, then `History::record`), scale calls applied at once. No tokio, no clock: time
 //! is a loop variable, so a two-week trace replays in well under a second.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -71,6 +71,41 @@ fn list(errors: &[FieldError]) -> String {
         .collect()
 }
 
+/// The outside's hold on a running replay: a flag that stops it, and how far it has got (read
+/// by the what-if job's progress; written with relaxed stores, one per evaluation).
+#[derive(Debug, Default)]
+pub struct Control {
+    /// Raised from outside: the replay stops at its next evaluation.
+    pub cancel: AtomicBool,
+    /// Which run of a series is under way (set by [`super::budget::replay_all`]; 0 = first).
+    pub run: AtomicUsize,
+    /// Simulated seconds the current run covers, in milliseconds.
+    pub span_ms: AtomicU64,
+    /// Simulated milliseconds the current run has replayed so far.
+    pub reached_ms: AtomicU64,
+}
+
+impl Control {
+    /// Stops the replay at its next evaluation.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// True once [`Control::cancel`] was called.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// The share of the current run done, 0 to 1.
+    pub fn run_fraction(&self) -> f64 {
+        let span = self.span_ms.load(Ordering::Relaxed);
+        if span == 0 {
+            return 0.0;
+        }
+        (self.reached_ms.load(Ordering::Relaxed) as f64 / span as f64).clamp(0.0, 1.0)
+    }
+}
+
 /// Replays `policy` against a simulated workload described by `spec` (demand from a pattern,
 /// a trace file or an in-memory [`crate::server::orchestrator::simulator::DemandSpec::Series`]).
 pub fn run_replay(
@@ -78,16 +113,17 @@ pub fn run_replay(
     spec: &SimWorkloadSpec,
     opts: &ReplayOptions,
 ) -> Result<ReplayReport, ReplayError> {
-    run_replay_until(policy, spec, opts, &AtomicBool::new(false))
+    run_replay_until(policy, spec, opts, &Control::default())
 }
 
-/// [`run_replay`] that stops with [`ReplayError::Cancelled`] at the first evaluation after
-/// `cancel` turns true (checked every evaluation, so within milliseconds).
+/// [`run_replay`] that reports its progress to `control` and stops with
+/// [`ReplayError::Cancelled`] at the first evaluation after it is cancelled (checked every
+/// evaluation, so within milliseconds).
 pub fn run_replay_until(
     policy: &Policy,
     spec: &SimWorkloadSpec,
     opts: &ReplayOptions,
-    cancel: &AtomicBool,
+    control: &Control,
 ) -> Result<ReplayReport, ReplayError> {
     let errors = validate(policy);
     if !errors.is_empty() {
@@ -126,7 +162,7 @@ pub fn run_replay_until(
         &mut forecaster,
         &mut run,
         opts.work_limit,
-        cancel,
+        control,
     )?;
     cluster.advance_to(run.end);
     let stats = cluster
@@ -175,17 +211,25 @@ fn evaluate_all(
     forecaster: &mut WorkloadForecast,
     run: &mut RunCounters,
     work_limit: Option<f64>,
-    cancel: &AtomicBool,
+    control: &Control,
 ) -> Result<Vec<TimelineRow>, ReplayError> {
     let mut history = History::default();
     let mut timeline = Vec::new();
     let step = Duration::seconds(i64::from(run.interval_secs));
     let mut t = run.start;
     let mut work = 0.0;
+    let millis = |d: Duration| u64::try_from(d.num_milliseconds()).unwrap_or(0);
+    control.reached_ms.store(0, Ordering::Relaxed);
+    control
+        .span_ms
+        .store(millis(run.end - run.start), Ordering::Relaxed);
     while t <= run.end {
-        if cancel.load(Ordering::Relaxed) {
+        if control.cancelled() {
             return Err(ReplayError::Cancelled(timeline.len() as u64));
         }
+        control
+            .reached_ms
+            .store(millis(t - run.start), Ordering::Relaxed);
         let row = match cluster.observe(NAME, t) {
             Ok(obs) => evaluate(policy, cluster, forecaster, &mut history, &obs, run),
             Err(e) => unreachable_row(cluster, t, &e, run),

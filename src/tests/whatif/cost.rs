@@ -1,13 +1,12 @@
 //! The replay loop under load: a cancelled replay stops within one evaluation, and the cost
 //! of the largest policies the editor accepts, measured by hand in a release build.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::Duration;
 use ebb::server::orchestrator::simulator::{DemandSpec, SimWorkloadSpec};
-use ebb::server::replay::{budget, run_replay_until, ReplayError, ReplayOptions};
+use ebb::server::replay::{budget, run_replay_until, Control, ReplayError, ReplayOptions};
 use ebb_engine::Policy;
 
 use super::t0;
@@ -51,11 +50,11 @@ fn a_cancelled_replay_stops_promptly() {
         interval_secs: 1,
         ..ReplayOptions::default()
     };
-    let cancel = Arc::new(AtomicBool::new(false));
+    let cancel = Arc::new(Control::default());
     let flag = cancel.clone();
     let setter = std::thread::spawn(move || {
         std::thread::sleep(StdDuration::from_millis(300));
-        flag.store(true, Ordering::Relaxed);
+        flag.cancel();
         Instant::now()
     });
     let began = Instant::now();
@@ -124,7 +123,7 @@ fn worst_case_cost() {
             ..ReplayOptions::default()
         };
         let began = Instant::now();
-        let r = run_replay_until(&policy, &spec, &opts, &AtomicBool::new(false));
+        let r = run_replay_until(&policy, &spec, &opts, &Control::default());
         let n = r.map(|r| r.timeline.len()).map_err(|e| e.to_string());
         eprintln!("{name}: {n:?} evaluations in {:?}", began.elapsed());
     }
@@ -163,7 +162,7 @@ fn worst_case_cost() {
             ..ReplayOptions::default()
         };
         let began = Instant::now();
-        let cancel = AtomicBool::new(false);
+        let cancel = Control::default();
         let r = budget::replay_all(&a, vec![("b".into(), b)], &spec, &opts, &cancel).expect("pair");
         let note = budget::shortened_note(&r.0, days as f64 * 86_400.0);
         eprintln!(
