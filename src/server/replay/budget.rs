@@ -18,9 +18,8 @@ use super::run::{run_replay_until, Control, ReplayError, ReplayOptions};
 use super::ReplayReport;
 use crate::server::orchestrator::simulator::SimWorkloadSpec;
 
-/// Work one what-if replay may do: about 30 s here, so the three policies of a what-if run a
-/// minute and a half at most, as a background job with progress (see
-/// [`crate::server::replay::jobs`]). Enough for a plain or forecasting policy over the whole of
+/// Work one what-if replay may do: about 30–40 s here (two policies pinned at 1,000 instances
+/// took 75 s), as a background job with progress (see [`crate::server::replay::jobs`]). Enough for a plain or forecasting policy over the whole of
 /// every shared trace, the 215-day taxi one included; a policy near a thousand instances covers
 /// a few weeks. The units are measured in a release build; an unoptimised (test) build is
 /// about ten times slower per unit and gets a sixtieth, so tests stay quick.
