@@ -73,6 +73,14 @@ const WIND_DOWN: Duration = Duration::from_millis(750);
 /// Runs the server and the controller until a shutdown signal arrives.
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let started = Instant::now();
+    // Held until the process ends: one server per SQLite file.
+    let mut lock = match &config.database_url {
+        crate::server::config::DatabaseUrl::SqliteFile(path) => Some(
+            crate::server::store::serve_lock::ServeLock::acquire(path, config.bind)
+                .context("--database-url")?,
+        ),
+        crate::server::config::DatabaseUrl::SqliteMemory => None,
+    };
     let state = build_state(&config).await?;
     let store = state.store().clone();
     crate::server::auth::users::ensure_first_admin(&store).await?;
@@ -97,6 +105,10 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("--bind: cannot listen on {}", config.bind))?;
+    if let Some(lock) = &mut lock {
+        lock.listening(listener.local_addr()?)
+            .context("writing the serve lock file")?;
+    }
     tracing::info!(
         "ebb listening on http://{} (ready in {} ms)",
         listener.local_addr()?,

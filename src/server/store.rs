@@ -13,6 +13,7 @@ pub mod policies;
 pub mod prometheus;
 pub mod resources;
 pub mod samples;
+pub mod serve_lock;
 pub mod sign_ins;
 pub mod status;
 pub mod time;

@@ -1,7 +1,7 @@
-//! Shutdown of the real process: the built `ebb` binary on a temporary database, signed in over
-//! real HTTP, exits with status 0 within 5 s of SIGTERM or SIGINT although live streams, a
-//! request in flight and a half-sent request head are open; and the controller starts no
-//! backend call once shutdown has begun.
+//! Lifecycle of the real process: the built `ebb` binary on a temporary database, signed in
+//! over real HTTP, exits with status 0 within 5 s of SIGTERM or SIGINT although live streams, a
+//! request in flight and a half-sent request head are open; the controller starts no backend
+//! call once shutdown has begun; and a second server on the same SQLite file is refused.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -193,6 +193,67 @@ async fn the_process_exits_promptly_on_a_signal_with_streams_and_requests_open()
             assert!(closed_within(live, Duration::from_millis(100)).await);
         }
     }
+}
+
+/// Runs `cmd` to its end, at most `budget` (killed and reported otherwise): exit code, stdout,
+/// stderr.
+fn run_within(cmd: &mut Command, budget: Duration) -> (i32, String, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ebb");
+    let began = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if began.elapsed() > budget {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "still running after {budget:?}: {}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("output");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_second_server_on_one_sqlite_file_is_refused_while_one_shot_commands_work() {
+    let site = Site::new();
+    let mut first = Process::start(&site, &[]);
+    let mut second = ebb(&site.dir);
+    second.args(["--bind", "127.0.0.1:0", "--traces-dir", "no-traces"]);
+    let (code, _, err) = run_within(&mut second, Duration::from_secs(30));
+    assert_eq!(code, 1, "refused: {err}");
+    assert!(
+        err.contains("another `ebb serve` is using the database"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("process {}", first.child.id())),
+        "names the holder: {err}"
+    );
+    assert!(
+        err.contains(&format!("listening on {}", first.addr)),
+        "{err}"
+    );
+    // One-shot commands share the file with the running server.
+    let mut add = ebb(&site.dir);
+    add.args(["user", "add", "second", "--role", "viewer"]);
+    let (code, out, err) = run_within(&mut add, Duration::from_secs(30));
+    assert_eq!(code, 0, "user add while serving: {out} {err}");
+    assert!(out.contains("one-time password"), "{out}");
+    // The kernel drops the lock of a killed server: a new one starts at once.
+    let killed = first.stop(libc::SIGKILL, EXIT_BUDGET).await;
+    assert!(killed.is_some(), "killed");
+    let again = Process::start(&site, &[]);
+    assert_ne!(again.addr, SocketAddr::from(([0, 0, 0, 0], 0)));
 }
 
 #[tokio::test]
