@@ -32,7 +32,7 @@ pub async fn seed_demo(
     traces: &Path,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let done: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+    let done: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
         .bind(MARKER)
         .fetch_optional(store.pool())
         .await?;
@@ -72,7 +72,7 @@ pub async fn seed_demo(
             .insert_workload(backend, name, Some(policy_id), 10, &spec, now)
             .await?;
     }
-    sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?)")
+    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
         .bind(MARKER)
         .bind(crate::server::store::time::ts(now))
         .execute(store.pool())
@@ -81,10 +81,12 @@ pub async fn seed_demo(
 }
 
 async fn policy_id(store: &Store, name: &str) -> Result<Option<i64>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT id FROM policies WHERE name = ?")
-        .bind(name)
-        .fetch_optional(store.pool())
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT id FROM policies WHERE name = $1")
+            .bind(name)
+            .fetch_optional(store.pool())
+            .await?,
+    )
 }
 
 fn cpu(target: f64) -> MetricSpec {

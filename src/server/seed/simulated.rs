@@ -57,7 +57,7 @@ pub async fn seed_simulated(
                 .await?
         }
     };
-    let policy = match sqlx::query_scalar::<_, i64>("SELECT id FROM policies WHERE name = ?")
+    let policy = match sqlx::query_scalar::<_, i64>("SELECT id FROM policies WHERE name = $1")
         .bind(POLICY)
         .fetch_optional(store.pool())
         .await
@@ -89,7 +89,7 @@ pub async fn seed_simulated(
             .map_err(|e| SeedError::Invalid(format!("simulated spec: {e}")))?;
         sqlx::query(
             "INSERT INTO workloads (backend_id, name, policy_id, interval_secs, spec, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(backend)
         .bind(name)

@@ -54,7 +54,7 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, role, password_hash, must_change_password, created_at)
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(username)
         .bind(role.name())
@@ -98,21 +98,21 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool().begin().await?;
         let before: Option<(String, String, bool)> =
-            sqlx::query_as("SELECT username, role, disabled FROM users WHERE id = ?")
+            sqlx::query_as("SELECT username, role, disabled FROM users WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
         let Some((username, old_role, old_disabled)) = before else {
             return Ok(false);
         };
-        sqlx::query("UPDATE users SET role = ?, disabled = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET role = $1, disabled = $2 WHERE id = $3")
             .bind(role.name())
             .bind(disabled)
             .bind(id)
             .execute(&mut *tx)
             .await?;
         if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -147,13 +147,13 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         let name: String = sqlx::query_scalar(
-            "UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ? RETURNING username",
+            "UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2 RETURNING username",
         )
         .bind(hash)
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id_hash <> COALESCE(?, '')")
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> COALESCE($2, '')")
             .bind(id)
             .bind(keep_session)
             .execute(&mut *tx)
@@ -180,7 +180,7 @@ impl Store {
     ) -> Result<Option<(CurrentUser, String)>, StoreError> {
         let row: Option<(i64, String, String, bool, String)> = sqlx::query_as(
             "SELECT id, username, role, must_change_password, password_hash FROM users
-             WHERE username = ? AND disabled = 0",
+             WHERE username = $1 AND disabled = 0",
         )
         .bind(username)
         .fetch_optional(self.pool())
@@ -199,7 +199,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         sqlx::query(
-            "INSERT INTO login_attempts (at, username, address, success) VALUES (?, ?, ?, ?)",
+            "INSERT INTO login_attempts (at, username, address, success) VALUES ($1, $2, $3, $4)",
         )
         .bind(ts(now))
         .bind(username)
@@ -247,7 +247,7 @@ impl Store {
         now: DateTime<Utc>,
         absolute: Duration,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, last_seen, expires_at, address) VALUES (?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, last_seen, expires_at, address) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id_hash)
             .bind(user)
             .bind(ts(now))
@@ -270,7 +270,7 @@ impl Store {
         let row: Option<(i64, String, String, bool, String, String)> = sqlx::query_as(
             "SELECT u.id, u.username, u.role, u.must_change_password, s.last_seen, s.expires_at
              FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.id_hash = ? AND u.disabled = 0",
+             WHERE s.id_hash = $1 AND u.disabled = 0",
         )
         .bind(id_hash)
         .fetch_optional(self.pool())
@@ -281,14 +281,14 @@ impl Store {
         let alive = parse(&last_seen).is_some_and(|t| now - t < idle)
             && parse(&expires).is_some_and(|t| now < t);
         if !alive {
-            sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
                 .bind(id_hash)
                 .execute(self.pool())
                 .await?;
             return Ok(None);
         }
         if parse(&last_seen).is_some_and(|t| now - t > Duration::seconds(60)) {
-            sqlx::query("UPDATE sessions SET last_seen = ? WHERE id_hash = ?")
+            sqlx::query("UPDATE sessions SET last_seen = $1 WHERE id_hash = $2")
                 .bind(ts(now))
                 .bind(id_hash)
                 .execute(self.pool())
@@ -307,7 +307,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let row: Option<(String, String)> = sqlx::query_as(
             "SELECT s.last_seen, s.expires_at FROM sessions s
-             JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND u.disabled = 0",
+             JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND u.disabled = 0",
         )
         .bind(id_hash)
         .fetch_optional(self.pool())
@@ -321,9 +321,9 @@ impl Store {
     /// Ends one session, or every session of its user when `everywhere`.
     pub async fn end_session(&self, id_hash: &str, everywhere: bool) -> Result<(), StoreError> {
         let sql = if everywhere {
-            "DELETE FROM sessions WHERE user_id = (SELECT user_id FROM sessions WHERE id_hash = ?1)"
+            "DELETE FROM sessions WHERE user_id = (SELECT user_id FROM sessions WHERE id_hash = $1)"
         } else {
-            "DELETE FROM sessions WHERE id_hash = ?1"
+            "DELETE FROM sessions WHERE id_hash = $1"
         };
         sqlx::query(sql).bind(id_hash).execute(self.pool()).await?;
         self.access_changed();
@@ -356,7 +356,7 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(user.id)
         .bind(name)
@@ -383,7 +383,7 @@ impl Store {
     pub async fn tokens(&self, user_id: i64) -> Result<Vec<TokenRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, name, created_at, last_used, revoked_at, expires_at FROM api_tokens
-             WHERE user_id = ? ORDER BY id DESC",
+             WHERE user_id = $1 ORDER BY id DESC",
         )
         .bind(user_id)
         .fetch_all(self.pool())
@@ -398,7 +398,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let n = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL")
+        let n = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
             .bind(ts(now))
             .bind(id)
             .bind(user.id)
@@ -433,7 +433,7 @@ impl Store {
         let row: Option<(i64, String, String, bool, Option<String>)> = sqlx::query_as(
             "SELECT u.id, u.username, u.role, u.must_change_password, t.last_used
              FROM api_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ?
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2
                AND u.disabled = 0",
         )
         .bind(token_hash)
@@ -448,7 +448,7 @@ impl Store {
             .and_then(parse)
             .is_none_or(|t| now - t > Duration::seconds(60));
         if stale {
-            sqlx::query("UPDATE api_tokens SET last_used = ? WHERE token_hash = ?")
+            sqlx::query("UPDATE api_tokens SET last_used = $1 WHERE token_hash = $2")
                 .bind(ts(now))
                 .bind(token_hash)
                 .execute(self.pool())
@@ -465,7 +465,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM api_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ?
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2
                AND u.disabled = 0",
         )
         .bind(token_hash)

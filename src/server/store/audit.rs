@@ -37,7 +37,7 @@ pub async fn append(
 ) -> Result<i64, StoreError> {
     let id = sqlx::query_scalar(
         "INSERT INTO audit_log (at, actor, action, target_kind, target_id, before, after, comment, address)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(ts(at))
     .bind(entry.actor)
@@ -71,16 +71,16 @@ impl Store {
                     END AS target_name,
                     a.before, a.after, a.comment, a.address
                 FROM audit_log a
-                WHERE a.id < ?1
-                  AND (?2 IS NULL OR a.actor = ?2 COLLATE NOCASE)
-                  AND (?3 IS NULL OR a.action = ?3 OR a.action LIKE ?3 || '.%')
-                  AND (?4 IS NULL OR a.target_kind = ?4)
-                  AND (?6 IS NULL OR a.at >= ?6) AND (?7 IS NULL OR a.at < ?7)
-                  AND (?8 OR a.action NOT LIKE 'login.%')
+                WHERE a.id < $1
+                  AND ($2 IS NULL OR a.actor = $2 COLLATE NOCASE)
+                  AND ($3 IS NULL OR a.action = $3 OR a.action LIKE $3 || '.%')
+                  AND ($4 IS NULL OR a.target_kind = $4)
+                  AND ($6 IS NULL OR a.at >= $6) AND ($7 IS NULL OR a.at < $7)
+                  AND ($8 OR a.action NOT LIKE 'login.%')
                 ORDER BY a.id DESC)
-             WHERE ?5 IS NULL OR instr(lower(target_id), lower(?5)) > 0
-                OR instr(lower(COALESCE(target_name, '')), lower(?5)) > 0
-             LIMIT ?9",
+             WHERE $5 IS NULL OR instr(lower(target_id), lower($5)) > 0
+                OR instr(lower(COALESCE(target_name, '')), lower($5)) > 0
+             LIMIT $9",
         )
         .bind(f.before_id.unwrap_or(i64::MAX))
         .bind(f.actor.as_deref())

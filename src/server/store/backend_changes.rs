@@ -48,7 +48,7 @@ impl Store {
         let Some(before) = backend_row(&mut tx, id).await? else {
             return Ok(None);
         };
-        sqlx::query("UPDATE backends SET name = ?, settings = ? WHERE id = ?")
+        sqlx::query("UPDATE backends SET name = $1, settings = $2 WHERE id = $3")
             .bind(name)
             .bind(settings)
             .bind(id)
@@ -90,7 +90,7 @@ impl Store {
             return Ok(Removal::NotFound);
         };
         let workloads: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
-            "SELECT id, name, policy_id FROM workloads WHERE backend_id = ? ORDER BY name",
+            "SELECT id, name, policy_id FROM workloads WHERE backend_id = $1 ORDER BY name",
         )
         .bind(id)
         .fetch_all(&mut *tx)
@@ -101,7 +101,7 @@ impl Store {
         }
         let decisions: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM decisions
-             WHERE workload_id IN (SELECT id FROM workloads WHERE backend_id = ?)",
+             WHERE workload_id IN (SELECT id FROM workloads WHERE backend_id = $1)",
         )
         .bind(id)
         .fetch_one(&mut *tx)
@@ -109,17 +109,17 @@ impl Store {
         for table in WORKLOAD_TABLES {
             sqlx::query(&format!(
                 "DELETE FROM {table}
-                 WHERE workload_id IN (SELECT id FROM workloads WHERE backend_id = ?)"
+                 WHERE workload_id IN (SELECT id FROM workloads WHERE backend_id = $1)"
             ))
             .bind(id)
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query("DELETE FROM workloads WHERE backend_id = ?")
+        sqlx::query("DELETE FROM workloads WHERE backend_id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM backends WHERE id = ?")
+        sqlx::query("DELETE FROM backends WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -157,7 +157,7 @@ async fn backend_row(
     id: i64,
 ) -> Result<Option<BackendRow>, StoreError> {
     Ok(
-        sqlx::query_as("SELECT id, name, kind, settings FROM backends WHERE id = ?")
+        sqlx::query_as("SELECT id, name, kind, settings FROM backends WHERE id = $1")
             .bind(id)
             .fetch_optional(conn)
             .await?,

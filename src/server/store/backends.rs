@@ -21,7 +21,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO backends (name, kind, settings, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+            "INSERT INTO backends (name, kind, settings, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(name)
         .bind(kind)
@@ -51,7 +51,7 @@ impl Store {
     /// Backend `id`, if it exists.
     pub async fn backend(&self, id: i64) -> Result<Option<BackendRow>, StoreError> {
         Ok(
-            sqlx::query_as("SELECT id, name, kind, settings FROM backends WHERE id = ?")
+            sqlx::query_as("SELECT id, name, kind, settings FROM backends WHERE id = $1")
                 .bind(id)
                 .fetch_optional(self.pool())
                 .await?,
@@ -65,7 +65,7 @@ impl Store {
     ) -> Result<Vec<(i64, String, Option<String>)>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT w.id, w.name, p.name FROM workloads w LEFT JOIN policies p ON p.id = w.policy_id
-             WHERE w.backend_id = ? ORDER BY w.name",
+             WHERE w.backend_id = $1 ORDER BY w.name",
         )
         .bind(id)
         .fetch_all(self.pool())
@@ -85,7 +85,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool().begin().await?;
         let existing: Option<(i64, Option<i64>, i64)> = sqlx::query_as(
-            "SELECT id, policy_id, interval_secs FROM workloads WHERE backend_id = ? AND name = ?",
+            "SELECT id, policy_id, interval_secs FROM workloads WHERE backend_id = $1 AND name = $2",
         )
         .bind(backend_id)
         .bind(name)
@@ -93,19 +93,21 @@ impl Store {
         .await?;
         let (id, action, before) = match existing {
             Some((id, old_policy, old_interval)) => {
-                sqlx::query("UPDATE workloads SET policy_id = ?, interval_secs = ? WHERE id = ?")
-                    .bind(policy_id)
-                    .bind(interval_secs)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE workloads SET policy_id = $1, interval_secs = $2 WHERE id = $3",
+                )
+                .bind(policy_id)
+                .bind(interval_secs)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
                 if old_policy != Some(policy_id) {
                     // A new attachment is a new HPA: its first evaluation seeds the
                     // recommendations afresh (scale events stay, for cooldowns and rates).
                     sqlx::query(
                         "UPDATE workload_status SET history = json_set(history,
                             '$.first_evaluation', json('true'), '$.recommendations', json('[]'))
-                         WHERE workload_id = ?",
+                         WHERE workload_id = $1",
                     )
                     .bind(id)
                     .execute(&mut *tx)
@@ -118,7 +120,7 @@ impl Store {
             None => {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO workloads (backend_id, name, policy_id, interval_secs, spec, created_at)
-                     VALUES (?, ?, ?, ?, '{}', ?) RETURNING id",
+                     VALUES ($1, $2, $3, $4, '{}', $5) RETURNING id",
                 )
                 .bind(backend_id)
                 .bind(name)

@@ -45,7 +45,7 @@ pub async fn insert_decision(
     Ok(sqlx::query_scalar(
         "INSERT INTO decisions (workload_id, at, policy_id, policy_version, current_replicas,
             desired_replicas, direction, reason, sentence, outcome, error, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(d.workload_id)
     .bind(ts(d.at))
@@ -78,7 +78,7 @@ impl Store {
         error: Option<&str>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE decisions SET outcome = ?, error = ? WHERE id = ? AND outcome = 'intent'",
+            "UPDATE decisions SET outcome = $1, error = $2 WHERE id = $3 AND outcome = 'intent'",
         )
         .bind(outcome)
         .bind(error)
@@ -92,7 +92,7 @@ impl Store {
     pub async fn open_intents(&self, workload_id: i64) -> Result<Vec<OpenIntent>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, at, current_replicas, desired_replicas FROM decisions
-             WHERE workload_id = ? AND outcome = 'intent' ORDER BY id",
+             WHERE workload_id = $1 AND outcome = 'intent' ORDER BY id",
         )
         .bind(workload_id)
         .fetch_all(self.pool())
@@ -101,7 +101,7 @@ impl Store {
 
     /// One decision by id.
     pub async fn decision(&self, id: i64) -> Result<Option<DecisionRow>, StoreError> {
-        let sql = format!("{SELECT} WHERE d.id = ?");
+        let sql = format!("{SELECT} WHERE d.id = $1");
         Ok(sqlx::query_as(&sql)
             .bind(id)
             .fetch_optional(self.pool())
@@ -113,7 +113,7 @@ impl Store {
     pub async fn recent_actions(&self, limit: u32) -> Result<Vec<DecisionRow>, StoreError> {
         let sql = format!(
             "{SELECT} WHERE d.id IN (SELECT id FROM decisions WHERE direction IN ('up', 'down')
-             AND outcome IN ('applied', 'failed', 'intent') ORDER BY id DESC LIMIT ?)
+             AND outcome IN ('applied', 'failed', 'intent') ORDER BY id DESC LIMIT $1)
              ORDER BY d.id DESC"
         );
         Ok(sqlx::query_as(&sql)
@@ -125,14 +125,14 @@ impl Store {
     /// Decisions matching `f`, newest first; at most `f.limit` (default 100, at most 5000).
     pub async fn decisions(&self, f: &DecisionFilter) -> Result<Vec<DecisionRow>, StoreError> {
         let sql = format!(
-            "{SELECT} WHERE d.id < ?1 AND (?2 IS NULL OR d.workload_id = ?2)
-               AND (?3 IS NULL OR d.direction = ?3) AND (?4 IS NULL OR d.outcome = ?4)
-               AND (?5 IS NULL OR d.reason = ?5) AND (?6 IS NULL OR d.at >= ?6)
-               AND (?7 IS NULL OR d.at < ?7) AND (?9 = 0 OR d.outcome <> 'none')
-               AND (?10 IS NULL OR CASE WHEN json_valid(d.detail) THEN EXISTS (
+            "{SELECT} WHERE d.id < $1 AND ($2 IS NULL OR d.workload_id = $2)
+               AND ($3 IS NULL OR d.direction = $3) AND ($4 IS NULL OR d.outcome = $4)
+               AND ($5 IS NULL OR d.reason = $5) AND ($6 IS NULL OR d.at >= $6)
+               AND ($7 IS NULL OR d.at < $7) AND ($9 = 0 OR d.outcome <> 'none')
+               AND ($10 IS NULL OR CASE WHEN json_valid(d.detail) THEN EXISTS (
                     SELECT 1 FROM json_each(d.detail, '$.limits')
-                    WHERE json_extract(value, '$.rule') = ?10) ELSE 0 END)
-             ORDER BY d.id DESC LIMIT ?8"
+                    WHERE json_extract(value, '$.rule') = $10) ELSE 0 END)
+             ORDER BY d.id DESC LIMIT $8"
         );
         Ok(sqlx::query_as(&sql)
             .bind(f.before_id.unwrap_or(i64::MAX))

@@ -67,7 +67,7 @@ pub async fn migrate(pool: &SqlitePool, migrator: &Migrator) -> Result<usize, Mi
             .await
             .map_err(failed)?;
         sqlx::query(
-            "INSERT INTO schema_migrations (version, description, checksum) VALUES (?, ?, ?)",
+            "INSERT INTO schema_migrations (version, description, checksum) VALUES ($1, $2, $3)",
         )
         .bind(m.version)
         .bind(m.description.as_ref())

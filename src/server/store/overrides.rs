@@ -33,7 +33,7 @@ impl Store {
     ) -> Result<Vec<Override>, StoreError> {
         let rows: Vec<(String, Option<i64>, String, String)> = sqlx::query_as(
             "SELECT kind, replicas, until, reason FROM overrides
-             WHERE workload_id = ? AND until > ? AND ended_at IS NULL ORDER BY id",
+             WHERE workload_id = $1 AND until > $2 AND ended_at IS NULL ORDER BY id",
         )
         .bind(id)
         .bind(ts(now))
@@ -68,8 +68,8 @@ impl Store {
         let now = ts(Utc::now());
         Ok(sqlx::query_as(
             "SELECT id, kind, replicas, until, reason, actor, created_at, ended_at FROM (
-                SELECT *, (ended_at IS NULL AND until > ?2) AS active FROM overrides
-                WHERE workload_id = ?1)
+                SELECT *, (ended_at IS NULL AND until > $2) AS active FROM overrides
+                WHERE workload_id = $1)
              ORDER BY active DESC, id DESC LIMIT 20",
         )
         .bind(id)
@@ -109,7 +109,7 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO overrides (workload_id, kind, replicas, until, reason, actor, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(o.workload_id)
         .bind(o.kind)
@@ -149,8 +149,8 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool().begin().await?;
         let done = sqlx::query(
-            "UPDATE overrides SET ended_at = ?1
-             WHERE id = ?2 AND workload_id = ?3 AND ended_at IS NULL AND until > ?1",
+            "UPDATE overrides SET ended_at = $1
+             WHERE id = $2 AND workload_id = $3 AND ended_at IS NULL AND until > $1",
         )
         .bind(ts(now))
         .bind(id)

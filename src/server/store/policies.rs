@@ -58,7 +58,7 @@ impl Store {
         let mut conn = self.pool().acquire().await?;
         let mut tx = conn.begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO policies (name, current_version, created_at) VALUES (?, 1, ?) RETURNING id",
+            "INSERT INTO policies (name, current_version, created_at) VALUES ($1, 1, $2) RETURNING id",
         )
         .bind(name)
         .bind(ts(who.at))
@@ -84,7 +84,7 @@ impl Store {
         let row: Option<(i64, String)> = sqlx::query_as(
             "SELECT v.version, v.body FROM policies p
              JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.current_version
-             WHERE p.id = ?",
+             WHERE p.id = $1",
         )
         .bind(id)
         .fetch_optional(self.pool())
@@ -155,7 +155,7 @@ impl Store {
         let row: Option<(String, i64, String)> = sqlx::query_as(
             "SELECT p.name, p.current_version, v.body FROM policies p
              JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.current_version
-             WHERE p.id = ?",
+             WHERE p.id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *tx)
@@ -171,7 +171,7 @@ impl Store {
         }
         let next = current + 1;
         insert_version(&mut tx, id, next, &json, &who).await?;
-        sqlx::query("UPDATE policies SET current_version = ? WHERE id = ?")
+        sqlx::query("UPDATE policies SET current_version = $1 WHERE id = $2")
             .bind(next)
             .bind(id)
             .execute(&mut *tx)
@@ -206,7 +206,7 @@ async fn insert_version(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO policy_versions (policy_id, version, body, author, comment, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(policy_id)
     .bind(version)

@@ -83,7 +83,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO prometheus_servers (name, settings, created_at) VALUES (?, ?, ?) RETURNING id",
+            "INSERT INTO prometheus_servers (name, settings, created_at) VALUES ($1, $2, $3) RETURNING id",
         )
         .bind(name)
         .bind(settings)
@@ -120,7 +120,7 @@ impl Store {
     ) -> Result<PromUpdate, StoreError> {
         let mut tx = self.pool().begin().await?;
         let row: Option<PromRow> =
-            sqlx::query_as("SELECT id, name, settings FROM prometheus_servers WHERE id = ?")
+            sqlx::query_as("SELECT id, name, settings FROM prometheus_servers WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -128,12 +128,13 @@ impl Store {
             return Ok(PromUpdate::NotFound);
         };
         if row.name != name {
-            let taken: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM prometheus_servers WHERE name = ? AND id <> ?")
-                    .bind(name)
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let taken: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM prometheus_servers WHERE name = $1 AND id <> $2",
+            )
+            .bind(name)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
             if taken.is_some() {
                 return Ok(PromUpdate::NameTaken);
             }
@@ -142,7 +143,7 @@ impl Store {
                 return Ok(PromUpdate::InUse(users));
             }
         }
-        sqlx::query("UPDATE prometheus_servers SET name = ?, settings = ? WHERE id = ?")
+        sqlx::query("UPDATE prometheus_servers SET name = $1, settings = $2 WHERE id = $3")
             .bind(name)
             .bind(settings)
             .bind(id)
@@ -177,7 +178,7 @@ impl Store {
     ) -> Result<PromRemoval, StoreError> {
         let mut tx = self.pool().begin().await?;
         let row: Option<PromRow> =
-            sqlx::query_as("SELECT id, name, settings FROM prometheus_servers WHERE id = ?")
+            sqlx::query_as("SELECT id, name, settings FROM prometheus_servers WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -188,7 +189,7 @@ impl Store {
         if !users.is_empty() {
             return Ok(PromRemoval::InUse(users));
         }
-        sqlx::query("DELETE FROM prometheus_servers WHERE id = ?")
+        sqlx::query("DELETE FROM prometheus_servers WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;

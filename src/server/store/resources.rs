@@ -28,7 +28,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool().begin().await?;
         if let Some(spec) = &change.spec {
-            sqlx::query("UPDATE workloads SET spec = ? WHERE id = ?")
+            sqlx::query("UPDATE workloads SET spec = $1 WHERE id = $2")
                 .bind(spec)
                 .bind(change.workload_id)
                 .execute(&mut *tx)

@@ -101,7 +101,7 @@ impl Store {
             "INSERT OR REPLACE INTO load_samples
                 (workload_id, at, load, demand, unserved, current, desired, ready, total, need,
                  forecast_need, forecast_lead)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(s.workload_id)
         .bind(ts(s.at))
@@ -124,7 +124,7 @@ impl Store {
             sqlx::query(
                 "INSERT OR REPLACE INTO instance_samples
                     (workload_id, at, instance, state, load, restarts)
-                 VALUES (?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(s.workload_id)
             .bind(ts(s.at))
@@ -150,14 +150,14 @@ impl Store {
         let sql = if span <= Duration::hours(6) {
             "SELECT at, load, load AS load_max, demand, unserved, current, desired, ready, need,
                     forecast_need, forecast_lead
-             FROM load_samples WHERE workload_id = ? AND at >= ? AND at < ? ORDER BY at"
+             FROM load_samples WHERE workload_id = $1 AND at >= $2 AND at < $3 ORDER BY at"
         } else {
             "SELECT bucket AS at, CASE WHEN load_n > 0 THEN load_sum / load_n END AS load, load_max,
                     CASE WHEN demand_n > 0 THEN demand_sum / demand_n END AS demand,
                     unserved_sum AS unserved, current_max AS current, desired_max AS desired,
                     ready_min AS ready, need_max AS need, forecast_need_max AS forecast_need,
                     forecast_lead_max AS forecast_lead
-             FROM load_rollups WHERE workload_id = ? AND resolution = ? AND bucket >= ? AND bucket < ?
+             FROM load_rollups WHERE workload_id = $1 AND resolution = $2 AND bucket >= $3 AND bucket < $4
              ORDER BY bucket"
         };
         let mut q = sqlx::query_as(sql).bind(id);
@@ -178,7 +178,7 @@ impl Store {
     ) -> Result<Vec<Marker>, StoreError> {
         let mut rows: Vec<Marker> = sqlx::query_as(
             "SELECT id, at, direction, outcome, sentence FROM decisions
-             WHERE workload_id = ? AND at >= ? AND at < ? AND outcome <> 'none'
+             WHERE workload_id = $1 AND at >= $2 AND at < $3 AND outcome <> 'none'
              ORDER BY at DESC LIMIT 2000",
         )
         .bind(id)
@@ -201,7 +201,7 @@ impl Store {
     ) -> Result<Series, StoreError> {
         let rows: Vec<(String, f64)> = sqlx::query_as(
             "SELECT bucket, total_sum / total_n FROM load_rollups
-             WHERE workload_id = ? AND resolution = 60 AND bucket >= ? AND bucket < ?
+             WHERE workload_id = $1 AND resolution = 60 AND bucket >= $2 AND bucket < $3
                AND total_n > 0 ORDER BY bucket",
         )
         .bind(id)
@@ -222,18 +222,18 @@ impl Store {
     pub async fn prune(&self, r: &Retention, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let mut removed = 0;
         let steps: [(&str, Duration); 5] = [
-            ("DELETE FROM load_samples WHERE at < ?", r.samples),
-            ("DELETE FROM instance_samples WHERE at < ?", r.instances),
+            ("DELETE FROM load_samples WHERE at < $1", r.samples),
+            ("DELETE FROM instance_samples WHERE at < $1", r.instances),
             (
-                "DELETE FROM load_rollups WHERE resolution = 60 AND bucket < ?",
+                "DELETE FROM load_rollups WHERE resolution = 60 AND bucket < $1",
                 r.minute,
             ),
             (
-                "DELETE FROM load_rollups WHERE resolution = 900 AND bucket < ?",
+                "DELETE FROM load_rollups WHERE resolution = 900 AND bucket < $1",
                 r.quarter,
             ),
             (
-                "DELETE FROM decisions WHERE at < ? AND outcome <> 'intent'",
+                "DELETE FROM decisions WHERE at < $1 AND outcome <> 'intent'",
                 r.decisions,
             ),
         ];
@@ -257,23 +257,23 @@ async fn fold_rollup(
         "INSERT INTO load_rollups (workload_id, resolution, bucket, samples, load_sum, load_n,
             load_max, demand_sum, demand_n, unserved_sum, current_max, desired_max, ready_min,
             total_sum, total_n, need_max, forecast_need_max, forecast_lead_max)
-         VALUES (?1, ?2, ?3, 1, COALESCE(?4, 0), ?4 IS NOT NULL, ?4, COALESCE(?5, 0),
-                 ?5 IS NOT NULL, COALESCE(?6, 0), ?7, ?8, ?9, COALESCE(?10, 0), ?10 IS NOT NULL,
-                 ?11, ?12, ?13)
+         VALUES ($1, $2, $3, 1, COALESCE($4, 0), $4 IS NOT NULL, $4, COALESCE($5, 0),
+                 $5 IS NOT NULL, COALESCE($6, 0), $7, $8, $9, COALESCE($10, 0), $10 IS NOT NULL,
+                 $11, $12, $13)
          ON CONFLICT (workload_id, resolution, bucket) DO UPDATE SET
             samples = samples + 1,
-            load_sum = load_sum + COALESCE(?4, 0), load_n = load_n + (?4 IS NOT NULL),
-            load_max = MAX(COALESCE(load_max, ?4), COALESCE(?4, load_max)),
-            demand_sum = demand_sum + COALESCE(?5, 0), demand_n = demand_n + (?5 IS NOT NULL),
-            unserved_sum = unserved_sum + COALESCE(?6, 0),
-            current_max = MAX(current_max, ?7), desired_max = MAX(desired_max, ?8),
-            ready_min = MIN(ready_min, ?9),
-            total_sum = total_sum + COALESCE(?10, 0), total_n = total_n + (?10 IS NOT NULL),
-            need_max = MAX(COALESCE(need_max, ?11), COALESCE(?11, need_max)),
-            forecast_need_max = MAX(COALESCE(forecast_need_max, ?12),
-                                    COALESCE(?12, forecast_need_max)),
-            forecast_lead_max = MAX(COALESCE(forecast_lead_max, ?13),
-                                    COALESCE(?13, forecast_lead_max))",
+            load_sum = load_sum + COALESCE($4, 0), load_n = load_n + ($4 IS NOT NULL),
+            load_max = MAX(COALESCE(load_max, $4), COALESCE($4, load_max)),
+            demand_sum = demand_sum + COALESCE($5, 0), demand_n = demand_n + ($5 IS NOT NULL),
+            unserved_sum = unserved_sum + COALESCE($6, 0),
+            current_max = MAX(current_max, $7), desired_max = MAX(desired_max, $8),
+            ready_min = MIN(ready_min, $9),
+            total_sum = total_sum + COALESCE($10, 0), total_n = total_n + ($10 IS NOT NULL),
+            need_max = MAX(COALESCE(need_max, $11), COALESCE($11, need_max)),
+            forecast_need_max = MAX(COALESCE(forecast_need_max, $12),
+                                    COALESCE($12, forecast_need_max)),
+            forecast_lead_max = MAX(COALESCE(forecast_lead_max, $13),
+                                    COALESCE($13, forecast_lead_max))",
     )
     .bind(s.workload_id)
     .bind(res)

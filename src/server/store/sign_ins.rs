@@ -24,12 +24,12 @@ pub struct History {
     pub known_address: bool,
 }
 
-/// Which attempts one key counts (`?1` the name, `?2` the address), and whether a success
+/// Which attempts one key counts (`$1` the name, `$2` the address), and whether a success
 /// of the same key clears the count.
 const KEYS: [(&str, bool); 3] = [
-    ("username = ?1", true),
-    ("username = ?1 AND address = ?2", true),
-    ("address = ?2", false),
+    ("username = $1", true),
+    ("username = $1 AND address = $2", true),
+    ("address = $2", false),
 ];
 
 impl Store {
@@ -55,7 +55,7 @@ impl Store {
             };
             let sql = format!(
                 "SELECT COUNT(*), MAX(at) FROM login_attempts \
-                 WHERE {filter} AND success = 0 AND at >= ?3{after_success}"
+                 WHERE {filter} AND success = 0 AND at >= $3{after_success}"
             );
             let (failures, last): (i64, Option<String>) = sqlx::query_as(&sql)
                 .bind(username)
@@ -70,7 +70,7 @@ impl Store {
         }
         let known_address: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM login_attempts \
-             WHERE username = ? AND address = ? AND success = 1 AND at >= ?)",
+             WHERE username = $1 AND address = $2 AND success = 1 AND at >= $3)",
         )
         .bind(username)
         .bind(address)

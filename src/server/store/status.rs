@@ -62,7 +62,7 @@ impl Store {
         );
         let row: Option<Row> = sqlx::query_as(
             "SELECT history, error_count, backoff_until, last_reason, last_decision_id, faults
-             FROM workload_status WHERE workload_id = ?",
+             FROM workload_status WHERE workload_id = $1",
         )
         .bind(id)
         .fetch_optional(self.pool())
@@ -105,7 +105,7 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let id = super::decisions::insert_decision(&mut tx, event).await?;
         sqlx::query(
-            "INSERT INTO workload_status (workload_id, faults, updated_at) VALUES (?, ?, ?)
+            "INSERT INTO workload_status (workload_id, faults, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (workload_id) DO UPDATE SET faults = excluded.faults",
         )
         .bind(event.workload_id)
@@ -137,7 +137,7 @@ impl Store {
             "INSERT INTO workload_status (workload_id, observed_at, current_replicas, desired_replicas,
                 ready_replicas, failed_instances, load, target, metrics_ok, last_error, error_count,
                 backoff_until, last_decision_id, last_reason, history, next_action, faults, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
              ON CONFLICT (workload_id) DO UPDATE SET
                 observed_at = COALESCE(excluded.observed_at, observed_at),
                 current_replicas = COALESCE(excluded.current_replicas, current_replicas),

@@ -30,7 +30,7 @@ pub struct BackendRow {
     pub settings: String,
 }
 
-/// Overview rows; `?1` is now (the store's time format), for the override in force.
+/// Overview rows; `$1` is now (the store's time format), for the override in force.
 const SUMMARY_SQL: &str = "
     SELECT w.id, w.name, b.name AS backend, b.kind AS backend_kind, w.policy_id,
            p.name AS policy_name, p.current_version AS policy_version,
@@ -50,7 +50,7 @@ const SUMMARY_SQL: &str = "
     LEFT JOIN decisions d ON d.id = s.last_decision_id
     LEFT JOIN overrides o ON o.id = (
         SELECT MAX(id) FROM overrides
-        WHERE workload_id = w.id AND ended_at IS NULL AND until > ?1)";
+        WHERE workload_id = w.id AND ended_at IS NULL AND until > $1)";
 
 /// Each row with its state, classified at `now`.
 fn classified(mut rows: Vec<WorkloadSummary>, now: DateTime<Utc>) -> Vec<WorkloadSummary> {
@@ -70,7 +70,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
-            "INSERT INTO backends (name, kind, settings, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+            "INSERT INTO backends (name, kind, settings, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(name)
         .bind(kind)
@@ -101,7 +101,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
             "INSERT INTO workloads (backend_id, name, policy_id, interval_secs, spec, created_at)
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(backend_id)
         .bind(name)
@@ -131,7 +131,7 @@ impl Store {
             "SELECT w.id, w.backend_id, b.kind AS backend_kind, b.name AS backend_name, w.name,
                     w.policy_id, w.enabled,
                     w.interval_secs, w.spec
-             FROM workloads w JOIN backends b ON b.id = w.backend_id WHERE w.id = ?",
+             FROM workloads w JOIN backends b ON b.id = w.backend_id WHERE w.id = $1",
         )
         .bind(id)
         .fetch_optional(self.pool())
@@ -152,7 +152,7 @@ impl Store {
     /// The overview row of one workload, with its state.
     pub async fn workload_summary(&self, id: i64) -> Result<Option<WorkloadSummary>, StoreError> {
         let now = Utc::now();
-        let sql = format!("{SUMMARY_SQL} WHERE w.id = ?2");
+        let sql = format!("{SUMMARY_SQL} WHERE w.id = $2");
         let rows = sqlx::query_as(&sql)
             .bind(ts(now))
             .bind(id)
@@ -168,7 +168,7 @@ impl Store {
     ) -> Result<Vec<(i64, Vec<crate::model::workload::SparkPoint>)>, StoreError> {
         let rows: Vec<(i64, Option<f64>, i64)> = sqlx::query_as(
             "SELECT workload_id, CASE WHEN load_n > 0 THEN load_sum / load_n END, current_max
-             FROM load_rollups WHERE resolution = 60 AND bucket >= ?
+             FROM load_rollups WHERE resolution = 60 AND bucket >= $1
              ORDER BY workload_id, bucket",
         )
         .bind(ts(now - chrono::Duration::hours(1)))
@@ -198,15 +198,15 @@ impl Store {
             return Ok(None);
         };
         let next: Option<Option<String>> =
-            sqlx::query_scalar("SELECT next_action FROM workload_status WHERE workload_id = ?")
+            sqlx::query_scalar("SELECT next_action FROM workload_status WHERE workload_id = $1")
                 .bind(id)
                 .fetch_optional(self.pool())
                 .await?;
         let next_action = next.flatten().and_then(|j| serde_json::from_str(&j).ok());
         let instances: Vec<InstanceRow> = sqlx::query_as(
             "SELECT instance, state, load, at, restarts FROM instance_samples
-             WHERE workload_id = ?1
-               AND at = (SELECT MAX(at) FROM instance_samples WHERE workload_id = ?1)
+             WHERE workload_id = $1
+               AND at = (SELECT MAX(at) FROM instance_samples WHERE workload_id = $1)
              ORDER BY instance",
         )
         .bind(id)

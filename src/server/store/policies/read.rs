@@ -95,7 +95,7 @@ impl Store {
     /// Name and current version of policy `id`.
     pub async fn policy_head(&self, id: i64) -> Result<Option<(String, i64)>, StoreError> {
         Ok(
-            sqlx::query_as("SELECT name, current_version FROM policies WHERE id = ?")
+            sqlx::query_as("SELECT name, current_version FROM policies WHERE id = $1")
                 .bind(id)
                 .fetch_optional(self.pool())
                 .await?,
@@ -106,7 +106,7 @@ impl Store {
     pub async fn policy_versions(&self, id: i64) -> Result<Vec<StoredVersion>, StoreError> {
         let rows: Vec<VersionTuple> = sqlx::query_as(
             "SELECT version, author, comment, created_at, body FROM policy_versions
-             WHERE policy_id = ? ORDER BY version",
+             WHERE policy_id = $1 ORDER BY version",
         )
         .bind(id)
         .fetch_all(self.pool())
@@ -122,7 +122,7 @@ impl Store {
     ) -> Result<Option<StoredVersion>, StoreError> {
         let row: Option<VersionTuple> = sqlx::query_as(
             "SELECT version, author, comment, created_at, body FROM policy_versions
-             WHERE policy_id = ? AND version = ?",
+             WHERE policy_id = $1 AND version = $2",
         )
         .bind(id)
         .bind(version)
@@ -133,9 +133,11 @@ impl Store {
 
     /// The id of the policy named `name`.
     pub async fn policy_id_by_name(&self, name: &str) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT id FROM policies WHERE name = ?")
-            .bind(name)
-            .fetch_optional(self.pool())
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT id FROM policies WHERE name = $1")
+                .bind(name)
+                .fetch_optional(self.pool())
+                .await?,
+        )
     }
 }
