@@ -23,6 +23,7 @@ pub async fn get_status() -> Result<SystemStatus, ApiError> {
             .await?;
     Ok(SystemStatus {
         version: env!("CARGO_PKG_VERSION").to_string(),
+        commit: env!("EBB_GIT_COMMIT").to_string(),
         started_at: state.inner.started_at,
         database_created_at: created,
         schema_version,

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 pub struct SystemStatus {
     /// ebb version (crate version).
     pub version: String,
+    /// The git commit it was built from ("unknown" outside a checkout).
+    #[serde(default)]
+    pub commit: String,
     /// When this server process started.
     pub started_at: DateTime<Utc>,
     /// When this database was created.

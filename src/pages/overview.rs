@@ -71,7 +71,7 @@ fn InstallationStatus(initial: SystemStatus) -> impl IntoView {
                 let s = status.get();
                 view! {
                     <dl class="facts" id="status" data-checks=checks.get().to_string()>
-                        <dt>"Version"</dt><dd>{s.version}</dd>
+                        <dt>"Version"</dt><dd>{s.version}" (commit "<code id="commit">{s.commit}</code>")"</dd>
                         <dt>"Schema"</dt><dd>{format!("migration {}", s.schema_version)}</dd>
                         <dt>"Database created"</dt>
                         <dd>{s.database_created_at.map(|t| view! { <Time iso=t/> })}</dd>

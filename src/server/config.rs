@@ -10,9 +10,17 @@ use clap::{Args, Parser, Subcommand};
 use crate::server::auth::origin::PublicUrl;
 use crate::server::auth::proxies::TrustedProxies;
 
+/// `ebb --version`: the crate version and the git commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("EBB_GIT_COMMIT"),
+    ")"
+);
+
 /// Top-level command line of the `ebb` binary.
 #[derive(Debug, Parser)]
-#[command(name = "ebb", version, about = "Self-hosted scaling control plane")]
+#[command(name = "ebb", version = VERSION, about = "Self-hosted scaling control plane")]
 pub struct Cli {
     #[command(flatten)]
     pub serve: ServeConfig,

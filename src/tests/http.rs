@@ -47,6 +47,12 @@ async fn overview_shows_status_without_javascript() {
         "version missing: {body}"
     );
     assert!(body.contains("migration "), "schema version missing");
+    let commit = env!("EBB_GIT_COMMIT");
+    assert!(
+        body.contains(&format!(r#"<code id="commit">{commit}</code>"#)),
+        "commit missing"
+    );
+    assert!(commit.len() == 12 || commit == "unknown", "{commit}");
 }
 
 #[tokio::test]
