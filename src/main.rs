@@ -16,6 +16,10 @@ async fn main() {
         Command::BenchTraces(args) => ebb::server::replay::bench::bench_command(&args),
         Command::User(cmd) => ebb::server::run::user_command(&cli.serve, cmd).await,
         Command::Seed(args) => ebb::server::run::seed_command(&cli.serve, &args).await,
+        Command::Backup { file } => ebb::server::run::backup_command(&cli.serve, &file).await,
+        Command::Restore { file, force } => {
+            ebb::server::run::restore_command(&cli.serve, &file, force).await
+        }
     };
     if let Err(e) = result {
         eprintln!("ebb: {e:#}");

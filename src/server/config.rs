@@ -42,6 +42,19 @@ pub enum Command {
     User(UserCommand),
     /// Add simulated workloads to the database (benchmarks, trials at scale).
     Seed(SeedArgs),
+    /// Copy the database to a new file, consistently, while `ebb serve` runs.
+    Backup {
+        /// The backup file to write (must not exist).
+        file: PathBuf,
+    },
+    /// Make the database (--database-url) a copy of a backup, then bring its schema up to date.
+    Restore {
+        /// The backup file to read.
+        file: PathBuf,
+        /// Replace an existing database (it is moved aside to `<database>.before-restore-…`).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// `ebb seed …`.

@@ -76,8 +76,13 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     // Held until the process ends: one server per SQLite file.
     let mut lock = match &config.database_url {
         crate::server::config::DatabaseUrl::SqliteFile(path) => Some(
-            crate::server::store::serve_lock::ServeLock::acquire(path, config.bind)
-                .context("--database-url")?,
+            crate::server::store::serve_lock::ServeLock::acquire(
+                path,
+                crate::server::store::serve_lock::Holding::Serving(config.bind),
+            )
+            .context(
+                "--database-url: one ebb serve per SQLite file (two would each scale every workload)",
+            )?,
         ),
         crate::server::config::DatabaseUrl::SqliteMemory => None,
     };
@@ -253,6 +258,53 @@ pub async fn seed_command(
         args.simulated, args.interval
     );
     Ok(())
+}
+
+/// `ebb backup FILE`: a consistent copy of the SQLite database, taken while it is in use.
+pub async fn backup_command(config: &ServeConfig, file: &std::path::Path) -> anyhow::Result<()> {
+    let db = sqlite_file(config, "back up")?;
+    let contents = crate::server::store::backup::backup(&db, file)
+        .await
+        .context("backup")?;
+    println!(
+        "backed up {} to {} ({contents})",
+        db.display(),
+        file.display()
+    );
+    Ok(())
+}
+
+/// `ebb restore FILE [--force]`: the database becomes a copy of the backup.
+pub async fn restore_command(
+    config: &ServeConfig,
+    file: &std::path::Path,
+    force: bool,
+) -> anyhow::Result<()> {
+    let db = sqlite_file(config, "restore")?;
+    let done = crate::server::store::backup::restore(file, &db, force)
+        .await
+        .context("restore")?;
+    if let Some(aside) = &done.moved_aside {
+        println!("moved the previous database aside to {}", aside.display());
+    }
+    println!(
+        "restored {} from {} ({}; {} migrations applied to reach this version's schema)",
+        db.display(),
+        file.display(),
+        done.contents,
+        done.migrated
+    );
+    Ok(())
+}
+
+/// The database file of `--database-url` (backup and restore work on SQLite files only).
+fn sqlite_file(config: &ServeConfig, what: &str) -> anyhow::Result<std::path::PathBuf> {
+    match &config.database_url {
+        crate::server::config::DatabaseUrl::SqliteFile(path) => Ok(path.clone()),
+        crate::server::config::DatabaseUrl::SqliteMemory => anyhow::bail!(
+            "--database-url: an in-memory database has nothing to {what}; name a database file"
+        ),
+    }
 }
 
 pub async fn user_command(

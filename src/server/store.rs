@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod backend_changes;
 pub mod backends;
+pub mod backup;
 pub mod decisions;
 mod migrate;
 pub mod overrides;

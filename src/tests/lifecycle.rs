@@ -1,7 +1,8 @@
 //! Lifecycle of the real process: the built `ebb` binary on a temporary database, signed in
 //! over real HTTP, exits with status 0 within 5 s of SIGTERM or SIGINT although live streams, a
 //! request in flight and a half-sent request head are open; the controller starts no backend
-//! call once shutdown has begun; and a second server on the same SQLite file is refused.
+//! call once shutdown has begun; a second server on the same SQLite file is refused; and a
+//! backup taken while it serves restores, with its audit, into a new database.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -231,10 +232,7 @@ async fn a_second_server_on_one_sqlite_file_is_refused_while_one_shot_commands_w
     second.args(["--bind", "127.0.0.1:0", "--traces-dir", "no-traces"]);
     let (code, _, err) = run_within(&mut second, Duration::from_secs(30));
     assert_eq!(code, 1, "refused: {err}");
-    assert!(
-        err.contains("another `ebb serve` is using the database"),
-        "{err}"
-    );
+    assert!(err.contains("another ebb is using the database"), "{err}");
     assert!(
         err.contains(&format!("process {}", first.child.id())),
         "names the holder: {err}"
@@ -254,6 +252,99 @@ async fn a_second_server_on_one_sqlite_file_is_refused_while_one_shot_commands_w
     assert!(killed.is_some(), "killed");
     let again = Process::start(&site, &[]);
     assert_ne!(again.addr, SocketAddr::from(([0, 0, 0, 0], 0)));
+}
+
+/// Every audit entry of the SQLite database at `db`, as text, oldest first.
+async fn audit_of(db: &std::path::Path) -> Vec<String> {
+    let store = Store::connect(&DatabaseUrl::SqliteFile(db.to_path_buf()))
+        .await
+        .expect("store");
+    let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, at, actor, action, COALESCE(target_id, '') FROM audit_log ORDER BY id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("audit");
+    store.close().await;
+    rows.into_iter().map(|r| format!("{r:?}")).collect()
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_serving_restores_into_a_new_database_with_its_audit() {
+    let site = Site::new();
+    let server = Process::start(&site, &[]);
+    let run = |args: &[&str]| {
+        let mut cmd = ebb(&site.dir);
+        cmd.args(args);
+        run_within(&mut cmd, Duration::from_secs(60))
+    };
+    let backup = site.dir.path().join("backup.db");
+    let backup_arg = backup.display().to_string();
+    let (code, out, err) = run(&["backup", &backup_arg]);
+    assert_eq!(code, 0, "backup while serving: {out} {err}");
+    assert!(
+        out.contains("backed up") && out.contains("audit entries"),
+        "{out}"
+    );
+    let before = std::fs::read(&backup).expect("backup written");
+    // A second backup to the same name is refused and leaves the first untouched.
+    let (code, _, err) = run(&["backup", &backup_arg]);
+    assert_eq!(code, 1);
+    assert!(err.contains("exists; choose a new file name"), "{err}");
+    assert_eq!(std::fs::read(&backup).expect("backup"), before);
+    // Restoring over the database the server uses is refused while it runs.
+    let (code, _, err) = run(&["restore", &backup_arg, "--force"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("another ebb is using the database"), "{err}");
+    assert!(
+        err.contains(&format!("listening on {}", server.addr)),
+        "{err}"
+    );
+    drop(server);
+
+    let fresh = site.dir.path().join("restored").join("ebb.db");
+    let fresh_url = format!("sqlite://{}", fresh.display());
+    let (code, out, err) = run(&["restore", &backup_arg, "--database-url", &fresh_url]);
+    assert_eq!(code, 0, "restore into a new database: {out} {err}");
+    let original = audit_of(&site.dir.path().join("ebb.db")).await;
+    assert!(
+        !original.is_empty(),
+        "user add and sign-in setup are audited"
+    );
+    assert_eq!(audit_of(&fresh).await, original, "the audit is intact");
+    // An existing database is replaced only with --force, and then moved aside, not lost.
+    let (code, _, err) = run(&["restore", &backup_arg, "--database-url", &fresh_url]);
+    assert_eq!(code, 1);
+    assert!(err.contains("only with --force"), "{err}");
+    let (code, out, err) = run(&[
+        "restore",
+        &backup_arg,
+        "--database-url",
+        &fresh_url,
+        "--force",
+    ]);
+    assert_eq!(code, 0, "{out} {err}");
+    let aside = out
+        .lines()
+        .find_map(|l| l.strip_prefix("moved the previous database aside to "))
+        .unwrap_or_else(|| panic!("says where the old one went: {out}"));
+    assert_eq!(audit_of(std::path::Path::new(aside)).await, original);
+    // Anything but an ebb database is refused before a byte is written.
+    let junk = site.dir.path().join("junk.db");
+    std::fs::write(&junk, "not a database").expect("junk");
+    let other = format!("sqlite://{}", site.dir.path().join("other.db").display());
+    let (code, _, err) = run(&[
+        "restore",
+        &junk.display().to_string(),
+        "--database-url",
+        &other,
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("is not a usable ebb database"), "{err}");
+    assert!(
+        !site.dir.path().join("other.db").exists(),
+        "nothing written"
+    );
 }
 
 #[tokio::test]

@@ -16,11 +16,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     /// Another `ebb serve` holds it.
-    #[error(
-        "another `ebb serve` is using the database {database} ({holder}); stop it first, or give \
-         this one its own --database-url (several servers on one SQLite file would each scale \
-         every workload)"
-    )]
+    #[error("another ebb is using the database {database} ({holder}); stop it first")]
     Held { database: String, holder: String },
     /// The lock file cannot be opened or locked.
     #[error("cannot lock {path}: {source}")]
@@ -38,9 +34,18 @@ pub struct ServeLock {
     since: String,
 }
 
+/// What the holder is doing, as the refusal tells it.
+#[derive(Debug, Clone, Copy)]
+pub enum Holding {
+    /// `ebb serve` on this address (`--bind`; updated once bound).
+    Serving(SocketAddr),
+    /// `ebb restore` writing the database.
+    Restoring,
+}
+
 impl ServeLock {
-    /// Takes the lock of the SQLite database at `database` for a server listening on `bind`.
-    pub fn acquire(database: &Path, bind: SocketAddr) -> Result<ServeLock, LockError> {
+    /// Takes the lock of the SQLite database at `database` for `holding` it.
+    pub fn acquire(database: &Path, holding: Holding) -> Result<ServeLock, LockError> {
         let path = lock_path(database);
         let io = |source| LockError::Io {
             path: path.display().to_string(),
@@ -73,14 +78,22 @@ impl ServeLock {
             path: path.clone(),
             since: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         };
-        lock.listening(bind).map_err(io)?;
+        lock.record(holding).map_err(io)?;
         Ok(lock)
     }
 
     /// Records the address the server listens on (once bound; `--bind` may name port 0).
     pub fn listening(&mut self, bind: SocketAddr) -> std::io::Result<()> {
+        self.record(Holding::Serving(bind))
+    }
+
+    fn record(&mut self, holding: Holding) -> std::io::Result<()> {
+        let doing = match holding {
+            Holding::Serving(bind) => format!("listening on {bind}"),
+            Holding::Restoring => "restoring a backup".to_string(),
+        };
         let me = format!(
-            "pid={}\nhost={}\nbind={bind}\nsince={}\n",
+            "pid={}\nhost={}\ndoing={doing}\nsince={}\n",
             std::process::id(),
             hostname(),
             self.since
@@ -113,14 +126,14 @@ fn describe(contents: &str) -> String {
             .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
             .map(|v| v.chars().take(200).collect::<String>())
     };
-    match (field("pid"), field("host"), field("bind"), field("since")) {
-        (Some(pid), host, bind, since) => {
+    match (field("pid"), field("host"), field("doing"), field("since")) {
+        (Some(pid), host, doing, since) => {
             let mut s = format!("process {pid}");
             if let Some(h) = host {
                 s.push_str(&format!(" on host {h}"));
             }
-            if let Some(b) = bind {
-                s.push_str(&format!(", listening on {b}"));
+            if let Some(d) = doing {
+                s.push_str(&format!(", {d}"));
             }
             if let Some(t) = since {
                 s.push_str(&format!(", since {t}"));
@@ -149,19 +162,24 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let db = dir.path().join("data").join("ebb.db");
         let bind: SocketAddr = "127.0.0.1:3000".parse().expect("addr");
-        let first = ServeLock::acquire(&db, bind).expect("first");
+        let first = ServeLock::acquire(&db, Holding::Serving(bind)).expect("first");
         assert_eq!(
             first.path(),
             dir.path().join("data").join("ebb.db.serve-lock")
         );
-        let err = ServeLock::acquire(&db, bind).expect_err("second");
+        let err = ServeLock::acquire(&db, Holding::Restoring).expect_err("second");
         let text = err.to_string();
         let pid = format!("process {}", std::process::id());
         assert!(text.contains(&pid), "{text}");
         assert!(text.contains("listening on 127.0.0.1:3000"), "{text}");
         assert!(text.contains(&db.display().to_string()), "{text}");
         drop(first);
-        ServeLock::acquire(&db, bind).expect("free again");
+        let held = ServeLock::acquire(&db, Holding::Restoring).expect("free again");
+        let text = ServeLock::acquire(&db, Holding::Serving(bind))
+            .expect_err("held by a restore")
+            .to_string();
+        assert!(text.contains("restoring a backup"), "{text}");
+        drop(held);
     }
 
     #[test]
