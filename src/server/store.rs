@@ -29,6 +29,10 @@ use sqlx::SqlitePool;
 use crate::server::config::DatabaseUrl;
 pub use migrate::{migrate, MigrateError};
 
+/// The schema migrations, embedded once: applied at start-up and by a restore, and the
+/// versions a backup is checked against.
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
 /// Errors of the store, each saying what failed and where.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -60,7 +64,7 @@ impl Store {
     /// Opens (creating when missing) the database and applies pending migrations.
     pub async fn open(url: &DatabaseUrl) -> Result<Store, StoreError> {
         let store = Store::connect(url).await?;
-        migrate(&store.pool, &sqlx::migrate!("migrations/sqlite")).await?;
+        migrate(&store.pool, &MIGRATOR).await?;
         Ok(store)
     }
 

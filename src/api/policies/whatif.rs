@@ -99,10 +99,7 @@ pub async fn start(form: &FormFields) -> Result<(String, WhatIfState), ApiError>
     let runs = std::iter::once("the edited policy".to_string())
         .chain(baselines.iter().map(|(label, _)| label.clone()))
         .collect();
-    let job = state
-        .inner
-        .whatifs
-        .start(&user.username, source.clone(), runs);
+    let job = state.inner.whatifs.start(&user.username, source, runs);
     let task = Replay {
         job: job.clone(),
         gate: state.inner.replays.clone(),
@@ -110,7 +107,6 @@ pub async fn start(form: &FormFields) -> Result<(String, WhatIfState), ApiError>
         baselines,
         spec,
         opts,
-        source,
     };
     tokio::spawn(task.run());
     Ok((job.id().to_string(), job.wait(ANSWER_WITHIN).await))
@@ -154,7 +150,6 @@ struct Replay {
     baselines: Vec<(String, Policy)>,
     spec: SimWorkloadSpec,
     opts: ReplayOptions,
-    source: String,
 }
 
 impl Replay {
@@ -176,12 +171,12 @@ impl Replay {
         };
         self.job.replaying();
         let control = self.job.control();
+        let mut source = self.job.source().to_string();
         let Replay {
             edited,
             baselines,
             spec,
             opts,
-            mut source,
             ..
         } = self;
         let wanted = opts.duration_secs.unwrap_or_default();

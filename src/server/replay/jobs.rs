@@ -114,16 +114,6 @@ impl WhatIfJobs {
         }
     }
 
-    /// Jobs kept now (running and finished).
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    /// True when no job is kept.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Arc<Job>>> {
         self.jobs.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -138,6 +128,11 @@ impl Job {
     /// Who started it.
     pub fn owner(&self) -> &str {
         &self.owner
+    }
+
+    /// The load it replays, as the result names it.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     /// The flag and progress the replay thread works with.
@@ -319,7 +314,7 @@ mod tests {
         let ids: Vec<String> = (0..5)
             .map(|_| jobs.start("alice", "t".into(), runs()).id().to_string())
             .collect();
-        assert_eq!(jobs.len(), KEEP_PER_USER);
+        assert_eq!(jobs.lock().len(), KEEP_PER_USER);
         assert!(jobs.get("alice", &ids[0]).is_none());
         assert!(jobs.get("alice", &ids[4]).is_some());
     }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, SqliteConnection};
 
-use super::serve_lock::{Holding, LockError, ServeLock};
+use super::serve_lock::{sibling, Holding, LockError, ServeLock};
 use super::{Store, StoreError};
 use crate::server::config::DatabaseUrl;
 
@@ -161,7 +161,7 @@ pub async fn restore(from: &Path, db: &Path, force: bool) -> Result<Restored, Ba
     std::fs::rename(&partial, db)
         .map_err(|e| BackupError::Io(format!("cannot write {}: {e}", db.display())))?;
     let store = Store::connect(&DatabaseUrl::SqliteFile(db.to_path_buf())).await?;
-    let migrated = super::migrate(store.pool(), &sqlx::migrate!("migrations/sqlite")).await;
+    let migrated = super::migrate(store.pool(), &super::MIGRATOR).await;
     store.close().await;
     let migrated = migrated.map_err(StoreError::from)?;
     let contents = check(db).await?;
@@ -170,13 +170,6 @@ pub async fn restore(from: &Path, db: &Path, force: bool) -> Result<Restored, Ba
         moved_aside,
         migrated,
     })
-}
-
-/// `path` with `suffix` appended to its file name.
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
 }
 
 /// Opens `path` read-only and checks it is an intact ebb database this version can read; what
@@ -209,10 +202,7 @@ async fn contents(conn: &mut SqliteConnection, path: &Path) -> Result<Contents, 
         .fetch_all(&mut *conn)
         .await
         .map_err(|_| "it has no schema_migrations table, so ebb did not write it".to_string())?;
-    let known: Vec<i64> = sqlx::migrate!("migrations/sqlite")
-        .iter()
-        .map(|m| m.version)
-        .collect();
+    let known: Vec<i64> = super::MIGRATOR.iter().map(|m| m.version).collect();
     if let Some(v) = applied.iter().find(|v| !known.contains(v)) {
         return Err(format!(
             "it has schema migration {v}, which this ebb does not know: it was written by a \

@@ -112,8 +112,13 @@ impl ServeLock {
 
 /// `<database>.serve-lock`.
 pub fn lock_path(database: &Path) -> PathBuf {
-    let mut name = database.as_os_str().to_owned();
-    name.push(".serve-lock");
+    sibling(database, ".serve-lock")
+}
+
+/// `path` with `suffix` appended to its file name (files that belong with a database).
+pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
     PathBuf::from(name)
 }
 
